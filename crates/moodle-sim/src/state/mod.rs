@@ -1,0 +1,218 @@
+//! The stand-in's database: Moodle's tables the implemented functions read and write,
+//! with Moodle's id sequences, so created objects get the ids a real site would give.
+//!
+//! Web-service functions take `&mut State` inside one lock, which gives each call the
+//! isolation of a database transaction: a call that fails changes nothing it did not
+//! commit on purpose.
+
+mod course;
+mod course_lib;
+mod enrol_lib;
+pub mod files;
+mod people;
+mod user_lib;
+
+pub use course::{
+    Assign, Category, Course, CourseModule, FormatOptions, ModInstance, Section, Submission,
+    SubmissionGrade,
+};
+pub use course_lib::{NewCourse, NewModule, module_type_id};
+pub use enrol_lib::COURSE_CONTACT_ROLE;
+pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, sha1_hex};
+pub use user_lib::{NewUser, password_policy_errors};
+pub use people::{
+    EnrolInstance, Notification, Role, RoleAssignment, Service, Token, User, UserEnrolment,
+};
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Context levels (`CONTEXT_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ContextLevel {
+    System = 10,
+    User = 30,
+    Category = 40,
+    Course = 50,
+    Module = 70,
+    Block = 80,
+}
+
+/// A row of `context`.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Context id.
+    pub id: i64,
+    /// Level.
+    pub level: ContextLevel,
+    /// Id of the object at that level (user id, course id, cm id, …).
+    pub instanceid: i64,
+    /// Context ids from the system context down to this one.
+    pub path: Vec<i64>,
+}
+
+/// Site configuration (`$CFG`, `$SITE`).
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// `$CFG->wwwroot`, set when the server is bound.
+    pub wwwroot: String,
+    /// `$SITE->fullname`.
+    pub fullname: String,
+    /// `$SITE->shortname`.
+    pub shortname: String,
+    /// `$SITE->summary`.
+    pub summary: String,
+    /// `$CFG->release`.
+    pub release: String,
+    /// `$CFG->version`.
+    pub version: String,
+    /// `$CFG->themerev`, part of every theme image URL.
+    pub themerev: i64,
+    /// `$CFG->userquota`.
+    pub userquota: i64,
+    /// `$CFG->maxbytes` (0 = PHP's limit, see `php_upload_max`).
+    pub maxbytes: i64,
+    /// PHP's `upload_max_filesize`.
+    pub php_upload_max: i64,
+    /// `$CFG->debugdeveloper`: error bodies carry debuginfo and stack traces.
+    pub debug: bool,
+    /// `$CFG->maintenance_enabled`.
+    pub maintenance: bool,
+    /// `$CFG->enablewebservices`.
+    pub webservices: bool,
+    /// `$CFG->enablemobilewebservice`.
+    pub mobile_webservices: bool,
+}
+
+/// Per-table id sequences, as PostgreSQL sequences would hand them out.
+#[derive(Debug, Clone, Default)]
+pub struct Sequences {
+    next: BTreeMap<&'static str, i64>,
+}
+
+impl Sequences {
+    /// Takes the next id of a table.
+    pub fn next(&mut self, table: &'static str) -> i64 {
+        let slot = self.next.entry(table).or_insert(1);
+        let id = *slot;
+        *slot += 1;
+        id
+    }
+
+    /// Makes sure the next id of a table is at least `next`.
+    pub fn reserve(&mut self, table: &'static str, next: i64) {
+        let slot = self.next.entry(table).or_insert(1);
+        *slot = (*slot).max(next);
+    }
+}
+
+/// Everything the stand-in knows.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Site configuration.
+    pub site: Site,
+    /// Id sequences.
+    pub seq: Sequences,
+    /// `context`.
+    pub contexts: BTreeMap<i64, Context>,
+    /// `user`.
+    pub users: BTreeMap<i64, User>,
+    /// `user_preferences`: (userid, name) → value.
+    pub preferences: BTreeMap<(i64, String), String>,
+    /// `role`.
+    pub roles: BTreeMap<i64, Role>,
+    /// `role_assignments`.
+    pub role_assignments: Vec<RoleAssignment>,
+    /// `course_categories`.
+    pub categories: BTreeMap<i64, Category>,
+    /// `course`.
+    pub courses: BTreeMap<i64, Course>,
+    /// `course_sections`.
+    pub sections: BTreeMap<i64, Section>,
+    /// `course_modules` with their instances.
+    pub cms: BTreeMap<i64, CourseModule>,
+    /// `enrol`.
+    pub enrol_instances: BTreeMap<i64, EnrolInstance>,
+    /// `user_enrolments`.
+    pub user_enrolments: BTreeMap<i64, UserEnrolment>,
+    /// `files`.
+    pub files: BTreeMap<i64, StoredFile>,
+    /// `assign_submission`.
+    pub submissions: BTreeMap<i64, Submission>,
+    /// `assign_grades`.
+    pub grades: BTreeMap<i64, SubmissionGrade>,
+    /// `notifications`.
+    pub notifications: BTreeMap<i64, Notification>,
+    /// `external_services`.
+    pub services: BTreeMap<i64, Service>,
+    /// `external_tokens`, by token string.
+    pub tokens: BTreeMap<String, Token>,
+    /// `user_private_key` for `core_files` (the `userprivateaccesskey`), by user id.
+    pub private_access_keys: BTreeMap<i64, String>,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `SITEID`.
+pub const SITE_ID: i64 = 1;
+/// The system context id.
+pub const SYSTEM_CONTEXT: i64 = 1;
+
+impl State {
+    /// Creates a context under a parent context (`context_helper::create_instances`).
+    pub fn create_context(&mut self, level: ContextLevel, instanceid: i64, parent: i64) -> i64 {
+        let id = self.seq.next("context");
+        let mut path = self
+            .contexts
+            .get(&parent)
+            .map(|c| c.path.clone())
+            .unwrap_or_default();
+        path.push(id);
+        self.contexts.insert(
+            id,
+            Context {
+                id,
+                level,
+                instanceid,
+                path,
+            },
+        );
+        id
+    }
+
+    /// The context of an object, if it exists.
+    pub fn context_of(&self, level: ContextLevel, instanceid: i64) -> Option<&Context> {
+        self.contexts
+            .values()
+            .find(|c| c.level == level && c.instanceid == instanceid)
+    }
+
+    /// The context id of an object, if it exists.
+    pub fn context_id(&self, level: ContextLevel, instanceid: i64) -> Option<i64> {
+        self.context_of(level, instanceid).map(|c| c.id)
+    }
+
+    /// The URL of a theme image (`$OUTPUT->image_url()`), e.g. `core`, `u/f1`.
+    pub fn image_url(&self, component: &str, image: &str) -> String {
+        format!(
+            "{}/theme/image.php/boost/{component}/{}/{image}",
+            self.site.wwwroot, self.site.themerev
+        )
+    }
+
+    /// The default user picture URL of a size (`f1`, `f2`).
+    pub fn user_picture_url(&self, size: &str) -> String {
+        self.image_url("core", &format!("u/{size}"))
+    }
+
+    /// A user by id that is not deleted.
+    pub fn live_user(&self, id: i64) -> Option<&User> {
+        self.users.get(&id).filter(|u| !u.deleted)
+    }
+}

@@ -1,0 +1,122 @@
+//! The web-service functions the stand-in implements, one module per Moodle area (the same
+//! file names as `moodle-ws/src/functions/`). Each function declares its parameter and
+//! return descriptions like its Moodle `external_api` class does, and runs against the
+//! state as the token's user.
+
+mod assign;
+mod category;
+mod course;
+mod courseformat;
+mod enrol;
+mod files;
+mod message;
+mod mobile;
+mod site;
+mod user;
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::external::desc::Desc;
+use crate::functions::FunctionCatalog;
+use crate::errors::WsError;
+use crate::state::{State, Token};
+
+/// What a function knows about the request it runs in.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// Whether the request came over HTTPS.
+    pub https: bool,
+    /// The client's address.
+    pub remote_addr: String,
+}
+
+/// A function call in progress: the state (one transaction), the token's user and token.
+pub struct Call<'a> {
+    /// The database.
+    pub state: &'a mut State,
+    /// `$USER->id`.
+    pub userid: i64,
+    /// The token the call was made with.
+    pub token: Token,
+    /// The time of the call.
+    pub now: i64,
+    /// Request details.
+    pub request: &'a RequestInfo,
+    /// The functions the site has.
+    pub catalog: &'a FunctionCatalog,
+}
+
+impl Call<'_> {
+    /// `has_capability()` for the calling user.
+    pub fn has_capability(&self, capability: &str, contextid: i64) -> bool {
+        self.state.has_capability(self.userid, capability, contextid)
+    }
+
+    /// `require_capability()` for the calling user.
+    ///
+    /// # Errors
+    /// `nopermissions`.
+    pub fn require_capability(&self, capability: &str, contextid: i64) -> Result<(), WsError> {
+        self.state.require_capability(self.userid, capability, contextid)
+    }
+
+    /// Whether the calling user is a site administrator.
+    pub fn is_siteadmin(&self) -> bool {
+        self.state.users.get(&self.userid).is_some_and(|u| u.siteadmin)
+    }
+}
+
+/// An implemented web-service function.
+#[derive(Clone, Copy)]
+pub struct FunctionDef {
+    /// Function name, e.g. `core_course_get_courses`.
+    pub name: &'static str,
+    /// `execute_parameters()`.
+    pub params: fn() -> Desc,
+    /// `execute_returns()`; `None` for functions answering `null`.
+    pub returns: fn() -> Option<Desc>,
+    /// `execute()`, with parameters already validated.
+    pub run: fn(&mut Call<'_>, Value) -> Result<Value, WsError>,
+    /// `'type' => 'write'` in `db/services.php`: the call changes data, so it runs in a
+    /// transaction that a failure rolls back.
+    pub write: bool,
+}
+
+impl std::fmt::Debug for FunctionDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionDef").field("name", &self.name).finish()
+    }
+}
+
+/// Every implemented function, by name.
+pub fn registry() -> HashMap<&'static str, FunctionDef> {
+    [
+        site::functions(),
+        course::functions(),
+        category::functions(),
+        courseformat::functions(),
+        user::functions(),
+        enrol::functions(),
+        message::functions(),
+        files::functions(),
+        assign::functions(),
+        mobile::functions(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|f| (f.name, f))
+    .collect()
+}
+
+/// Reads validated parameters into a typed struct.
+///
+/// # Errors
+/// A coding error when the struct does not match the declared description (a sim bug).
+pub fn params<T: DeserializeOwned>(value: Value) -> Result<T, WsError> {
+    serde_json::from_value(value).map_err(|e| WsError::coding(&format!("moodle-sim parameter mapping: {e}")))
+}

@@ -1,0 +1,1 @@
+//! Moodle web-services client (in progress).
