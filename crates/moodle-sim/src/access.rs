@@ -14,51 +14,222 @@ pub const AUTHENTICATED_ROLE: i64 = 7;
 
 /// (capability, display name, archetypes allowed).
 const CAPABILITIES: &[(&str, &str, &[&str])] = &[
-    ("moodle/course:create", "Create courses", &["coursecreator", "manager"]),
-    ("moodle/course:update", "Update course settings", &["editingteacher", "manager"]),
-    ("moodle/course:view", "View courses without participation", &["manager"]),
-    ("moodle/course:viewhiddencourses", "View hidden courses", &["coursecreator", "teacher", "editingteacher", "manager"]),
+    (
+        "moodle/course:create",
+        "Create courses",
+        &["coursecreator", "manager"],
+    ),
+    (
+        "moodle/course:update",
+        "Update course settings",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:view",
+        "View courses without participation",
+        &["manager"],
+    ),
+    (
+        "moodle/course:viewhiddencourses",
+        "View hidden courses",
+        &["coursecreator", "teacher", "editingteacher", "manager"],
+    ),
     ("moodle/course:delete", "Delete courses", &["manager"]),
-    ("moodle/course:visibility", "Hide/show courses", &["editingteacher", "manager"]),
-    ("moodle/course:changefullname", "Change course full name", &["editingteacher", "manager"]),
-    ("moodle/course:changeshortname", "Change course short name", &["editingteacher", "manager"]),
-    ("moodle/course:changeidnumber", "Change course ID number", &["editingteacher", "manager"]),
-    ("moodle/course:changesummary", "Change course summary", &["editingteacher", "manager"]),
-    ("moodle/course:changecategory", "Change course category", &["editingteacher", "manager"]),
+    (
+        "moodle/course:visibility",
+        "Hide/show courses",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:changefullname",
+        "Change course full name",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:changeshortname",
+        "Change course short name",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:changeidnumber",
+        "Change course ID number",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:changesummary",
+        "Change course summary",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:changecategory",
+        "Change course category",
+        &["editingteacher", "manager"],
+    ),
     ("moodle/category:manage", "Manage categories", &["manager"]),
-    ("moodle/category:viewhiddencategories", "See hidden categories", &["coursecreator", "manager"]),
+    (
+        "moodle/category:viewhiddencategories",
+        "See hidden categories",
+        &["coursecreator", "manager"],
+    ),
     ("moodle/user:create", "Create users", &["manager"]),
     ("moodle/user:update", "Update user profiles", &["manager"]),
-    ("moodle/user:viewdetails", "View user profiles", &["guest", "student", "teacher", "editingteacher", "manager"]),
-    ("moodle/user:viewhiddendetails", "View hidden details of users", &["teacher", "editingteacher", "manager"]),
-    ("moodle/user:viewalldetails", "View user full information", &["manager"]),
-    ("moodle/course:useremail", "Enable/disable email address", &["editingteacher", "manager"]),
-    ("moodle/course:viewparticipants", "View participants", &["student", "teacher", "editingteacher", "manager"]),
-    ("moodle/course:enrolreview", "Review course enrolments", &["editingteacher", "manager"]),
-    ("moodle/course:manageactivities", "Manage activities", &["editingteacher", "manager"]),
-    ("moodle/course:activityvisibility", "Hide/show activities", &["editingteacher", "manager"]),
-    ("moodle/course:sectionvisibility", "Control section visibility", &["editingteacher", "manager"]),
-    ("moodle/course:viewhiddensections", "View hidden sections", &["editingteacher", "manager"]),
-    ("moodle/course:viewhiddenactivities", "View hidden activities", &["teacher", "editingteacher", "manager"]),
-    ("moodle/course:movesections", "Move sections", &["editingteacher", "manager"]),
-    ("moodle/site:accessallgroups", "Access all groups", &["editingteacher", "manager"]),
-    ("moodle/site:readallmessages", "Read all messages on site", &["manager", "editingteacher"]),
-    ("moodle/role:assign", "Assign roles to users", &["editingteacher", "manager"]),
-    ("moodle/user:manageownfiles", "Manage files on own private file areas", &["user"]),
-    ("moodle/webservice:createtoken", "Create a web service token", &["manager", "user"]),
-    ("moodle/webservice:createmobiletoken", "Create a web service token for mobile access", &["user"]),
+    (
+        "moodle/user:viewdetails",
+        "View user profiles",
+        &["guest", "student", "teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/user:viewhiddendetails",
+        "View hidden details of users",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/user:viewalldetails",
+        "View user full information",
+        &["manager"],
+    ),
+    (
+        "moodle/course:useremail",
+        "Enable/disable email address",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:viewparticipants",
+        "View participants",
+        &["student", "teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:enrolreview",
+        "Review course enrolments",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:manageactivities",
+        "Manage activities",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:activityvisibility",
+        "Hide/show activities",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:sectionvisibility",
+        "Control section visibility",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:viewhiddensections",
+        "View hidden sections",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:viewhiddenactivities",
+        "View hidden activities",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:movesections",
+        "Move sections",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:setcurrentsection",
+        "Mark topic as current",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/site:accessallgroups",
+        "Access all groups",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/site:readallmessages",
+        "Read all messages on site",
+        &["manager", "editingteacher"],
+    ),
+    (
+        "moodle/site:viewuseridentity",
+        "See full user identity in lists",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/role:review",
+        "Review permissions for others",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/role:assign",
+        "Assign roles to users",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "moodle/user:manageownfiles",
+        "Manage files on own private file areas",
+        &["user"],
+    ),
+    (
+        "moodle/webservice:createtoken",
+        "Create a web service token",
+        &["manager", "user"],
+    ),
+    (
+        "moodle/webservice:createmobiletoken",
+        "Create a web service token for mobile access",
+        &["user"],
+    ),
     ("webservice/rest:use", "Use REST protocol", &["user"]),
-    ("enrol/manual:enrol", "Enrol users", &["manager", "editingteacher"]),
-    ("mod/assign:view", "View assignment", &["guest", "student", "teacher", "editingteacher", "manager"]),
+    (
+        "enrol/manual:enrol",
+        "Enrol users",
+        &["manager", "editingteacher"],
+    ),
+    (
+        "mod/assign:view",
+        "View assignment",
+        &["guest", "student", "teacher", "editingteacher", "manager"],
+    ),
     ("mod/assign:submit", "Submit assignment", &["student"]),
-    ("mod/assign:grade", "Grade assignment", &["teacher", "editingteacher", "manager"]),
-    ("mod/assign:viewgrades", "View grades", &["editingteacher", "manager", "teacher"]),
-    ("mod/assign:addinstance", "Add a new assignment", &["editingteacher", "manager"]),
-    ("mod/page:addinstance", "Add a new page", &["editingteacher", "manager"]),
-    ("mod/resource:addinstance", "Add a new file", &["editingteacher", "manager"]),
-    ("mod/url:addinstance", "Add a new URL", &["editingteacher", "manager"]),
-    ("mod/forum:addinstance", "Add a new forum", &["editingteacher", "manager"]),
-    ("mod/subsection:addinstance", "Add a new subsection", &["editingteacher", "manager"]),
+    (
+        "mod/assign:grade",
+        "Grade assignment",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
+        "mod/assign:viewgrades",
+        "View grades",
+        &["editingteacher", "manager", "teacher"],
+    ),
+    (
+        "mod/assign:addinstance",
+        "Add a new assignment",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "mod/page:addinstance",
+        "Add a new page",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "mod/resource:addinstance",
+        "Add a new file",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "mod/url:addinstance",
+        "Add a new URL",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "mod/forum:addinstance",
+        "Add a new forum",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "mod/subsection:addinstance",
+        "Add a new subsection",
+        &["editingteacher", "manager"],
+    ),
 ];
 
 /// The display name of a capability, as `nopermissions` messages show it.
@@ -99,7 +270,12 @@ impl State {
     ///
     /// # Errors
     /// `nopermissions` naming the capability.
-    pub fn require_capability(&self, userid: i64, capability: &str, contextid: i64) -> Result<(), WsError> {
+    pub fn require_capability(
+        &self,
+        userid: i64,
+        capability: &str,
+        contextid: i64,
+    ) -> Result<(), WsError> {
         if self.has_capability(userid, capability, contextid) {
             Ok(())
         } else {
@@ -113,7 +289,12 @@ impl State {
     ///
     /// # Errors
     /// `requireloginerror` ("Course or activity not accessible.").
-    pub fn require_course_login(&self, userid: i64, courseid: i64, now: i64) -> Result<(), WsError> {
+    pub fn require_course_login(
+        &self,
+        userid: i64,
+        courseid: i64,
+        now: i64,
+    ) -> Result<(), WsError> {
         let Some(course) = self.courses.get(&courseid) else {
             return Err(WsError::require_login());
         };
@@ -126,35 +307,49 @@ impl State {
         if !course.visible && !self.has_capability(userid, "moodle/course:viewhiddencourses", ctx) {
             return Err(WsError::require_login());
         }
-        if self.is_enrolled(userid, courseid, now) || self.has_capability(userid, "moodle/course:view", ctx) {
+        if self.is_enrolled(userid, courseid, now)
+            || self.has_capability(userid, "moodle/course:view", ctx)
+        {
             Ok(())
         } else {
             Err(WsError::require_login())
         }
     }
 
-    /// `external_api::validate_context(context_course::instance($courseid))`.
+    /// `external_api::validate_context(context_course::instance($courseid))`. Functions that
+    /// catch this and rethrow `errorcoursecontextnotvalid` wrap it with
+    /// [`WsError::context_not_valid`].
     ///
     /// # Errors
-    /// `errorcoursecontextnotvalid` wrapping the login failure.
-    pub fn validate_course_context(&self, userid: i64, courseid: i64, now: i64) -> Result<(), WsError> {
+    /// `requireloginerror`.
+    pub fn validate_course_context(
+        &self,
+        userid: i64,
+        courseid: i64,
+        now: i64,
+    ) -> Result<(), WsError> {
         self.require_course_login(userid, courseid, now)
-            .map_err(|e| WsError::context_not_valid("course", courseid, &e))
     }
 
     /// `external_api::validate_context(context_module::instance($cmid))`: course login plus
     /// the module being visible to the user.
     ///
     /// # Errors
-    /// `errormodulecontextnotvalid` wrapping the login failure.
+    /// `requireloginerror`.
     pub fn validate_module_context(&self, userid: i64, cmid: i64, now: i64) -> Result<(), WsError> {
         let Some(cm) = self.cms.get(&cmid) else {
-            return Err(WsError::context_not_valid("module", cmid, &WsError::require_login()));
+            return Err(WsError::require_login());
         };
-        let ctx = self.context_id(ContextLevel::Module, cmid).unwrap_or(SYSTEM_CONTEXT);
-        let visible = cm.visible || self.has_capability(userid, "moodle/course:viewhiddenactivities", ctx);
-        self.require_course_login(userid, cm.course, now)
-            .and_then(|()| if visible { Ok(()) } else { Err(WsError::require_login()) })
-            .map_err(|e| WsError::context_not_valid("module", cmid, &e))
+        let ctx = self
+            .context_id(ContextLevel::Module, cmid)
+            .unwrap_or(SYSTEM_CONTEXT);
+        let visible =
+            cm.visible || self.has_capability(userid, "moodle/course:viewhiddenactivities", ctx);
+        self.require_course_login(userid, cm.course, now)?;
+        if visible {
+            Ok(())
+        } else {
+            Err(WsError::require_login())
+        }
     }
 }

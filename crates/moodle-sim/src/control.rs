@@ -19,7 +19,10 @@ use crate::faults::FaultRule;
 /// `/__sim/config` (POST `{"debug": bool, "maintenance": bool}`).
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/__sim/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/__sim/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/__sim/calls", get(calls).delete(reset_calls))
         .route("/__sim/config", post(configure))
 }

@@ -172,7 +172,10 @@ impl WsError {
 
     /// `send_file_not_found()`: HTTP 404 from the file-serving scripts.
     pub fn file_not_found() -> Self {
-        let mut err = Self::moodle("filenotfound", "Sorry, the requested file could not be found");
+        let mut err = Self::moodle(
+            "filenotfound",
+            "Sorry, the requested file could not be found",
+        );
         err.http_status = 404;
         err
     }

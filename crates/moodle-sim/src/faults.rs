@@ -191,12 +191,24 @@ mod tests {
     fn limited_rules_expire_and_latencies_add_up() {
         let f = Faults::default();
         f.inject(FaultRule::always(Fault::Latency { ms: 5 }));
-        f.inject(FaultRule::on_function("core_course_get_courses", Fault::Latency { ms: 10 }));
-        f.inject(FaultRule::on_function("core_course_get_courses", Fault::Status { status: 503 }).times(1));
-        let first = f.on_request("webservice/rest/server.php", Some("core_course_get_courses"));
+        f.inject(FaultRule::on_function(
+            "core_course_get_courses",
+            Fault::Latency { ms: 10 },
+        ));
+        f.inject(
+            FaultRule::on_function("core_course_get_courses", Fault::Status { status: 503 })
+                .times(1),
+        );
+        let first = f.on_request(
+            "webservice/rest/server.php",
+            Some("core_course_get_courses"),
+        );
         assert_eq!(first.delay, Duration::from_millis(15));
         assert_eq!(first.fault, Some(Fault::Status { status: 503 }));
-        let second = f.on_request("webservice/rest/server.php", Some("core_course_get_courses"));
+        let second = f.on_request(
+            "webservice/rest/server.php",
+            Some("core_course_get_courses"),
+        );
         assert_eq!(second.fault, None);
         assert_eq!(f.calls("core_course_get_courses"), 2);
     }
@@ -204,7 +216,10 @@ mod tests {
     #[test]
     fn endpoint_rules_do_not_touch_other_endpoints() {
         let f = Faults::default();
-        f.inject(FaultRule::on_endpoint("webservice/pluginfile.php", Fault::ResetMidBody));
+        f.inject(FaultRule::on_endpoint(
+            "webservice/pluginfile.php",
+            Fault::ResetMidBody,
+        ));
         assert_eq!(f.on_request("login/token.php", None).fault, None);
         assert_eq!(
             f.on_request("webservice/pluginfile.php", None).fault,

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use crate::functions::FunctionCatalog;
 use crate::state::{
-    Assign, ContextLevel, Course, FormatOptions, ModInstance, NewCourse, NewFile, NewModule, NewUser,
-    Notification, Role, SYSTEM_CONTEXT, Sequences, Service, Site, State, Submission,
+    Assign, ContextLevel, Course, FormatOptions, ModInstance, NewCourse, NewFile, NewModule,
+    NewUser, Notification, Role, SYSTEM_CONTEXT, Sequences, Service, Site, State, Submission,
     SubmissionGrade, Token, User,
 };
 
@@ -148,6 +148,7 @@ fn installed_site(wwwroot: &str) -> State {
         services: BTreeMap::new(),
         tokens: BTreeMap::new(),
         private_access_keys: BTreeMap::new(),
+        login_keys: BTreeMap::new(),
     };
     for (id, shortname) in [
         "manager",
@@ -220,7 +221,13 @@ fn installed_site(wwwroot: &str) -> State {
     s.create_category("Category 1", None, "", 1, 0, install);
     for (username, first, last, email, password) in [
         ("guest", "Guest user", " ", "root@localhost", ""),
-        ("admin", "Admin", "User", "admin@example.com", ADMIN_PASSWORD),
+        (
+            "admin",
+            "Admin",
+            "User",
+            "admin@example.com",
+            ADMIN_PASSWORD,
+        ),
     ] {
         let id = s.create_user(
             NewUser {
@@ -247,12 +254,50 @@ fn installed_site(wwwroot: &str) -> State {
 }
 
 fn seed_courses(s: &mut State) {
-    let sci = s.create_category("Science", Some("CAT-SCI"), "Natural sciences", 1, 0, SEED_TIME);
-    let hum = s.create_category("Humanities", Some("CAT-HUM"), "History and languages", 1, 0, SEED_TIME);
+    let sci = s.create_category(
+        "Science",
+        Some("CAT-SCI"),
+        "Natural sciences",
+        1,
+        0,
+        SEED_TIME,
+    );
+    let hum = s.create_category(
+        "Humanities",
+        Some("CAT-HUM"),
+        "History and languages",
+        1,
+        0,
+        SEED_TIME,
+    );
     for (fullname, shortname, category, summary, format, numsections, completion) in [
-        ("Physics 101", "PHYS101", sci, "Introductory mechanics.", "topics", 4, 1),
-        ("Chemistry 201", "CHEM201", sci, "Organic chemistry basics.", "topics", 3, 0),
-        ("World History", "HIST110", hum, "From antiquity to the modern era.", "weeks", 5, 0),
+        (
+            "Physics 101",
+            "PHYS101",
+            sci,
+            "Introductory mechanics.",
+            "topics",
+            4,
+            1,
+        ),
+        (
+            "Chemistry 201",
+            "CHEM201",
+            sci,
+            "Organic chemistry basics.",
+            "topics",
+            3,
+            0,
+        ),
+        (
+            "World History",
+            "HIST110",
+            hum,
+            "From antiquity to the modern era.",
+            "weeks",
+            5,
+            0,
+        ),
     ] {
         let mut c = NewCourse::new(fullname, shortname, category, SEED_TIME);
         c.idnumber = format!("{shortname}-2026");
@@ -293,7 +338,11 @@ fn seed_people(s: &mut State) {
         );
     }
     // teacher1 = 3, student1..5 = 4..8.
-    for (course, students) in [(2, vec![4, 5, 6, 7, 8]), (3, vec![4, 5, 6]), (4, vec![7, 8])] {
+    for (course, students) in [
+        (2, vec![4, 5, 6, 7, 8]),
+        (3, vec![4, 5, 6]),
+        (4, vec![7, 8]),
+    ] {
         let Some(manual) = s.manual_instance(course) else {
             continue;
         };
@@ -317,26 +366,53 @@ fn seed_modules(s: &mut State) {
         kind,
     };
     s.add_module(
-        module(2, 0, "Course overview", "<p>What this course covers.</p>", ModInstance::Page {
-            content: "<p>Mechanics: kinematics, dynamics, oscillations.</p>".to_owned(),
-        }),
+        module(
+            2,
+            0,
+            "Course overview",
+            "<p>What this course covers.</p>",
+            ModInstance::Page {
+                content: "<p>Mechanics: kinematics, dynamics, oscillations.</p>".to_owned(),
+            },
+        ),
         t,
     );
     s.add_module(
-        module(2, 1, "Kinematics discussion", "<p>Questions about kinematics.</p>", ModInstance::Forum {
-            forumtype: "general".to_owned(),
-            trackingtype: 1,
-        }),
+        module(
+            2,
+            1,
+            "Kinematics discussion",
+            "<p>Questions about kinematics.</p>",
+            ModInstance::Forum {
+                forumtype: "general".to_owned(),
+                trackingtype: 1,
+            },
+        ),
         t,
     );
     s.add_module(
-        module(2, 1, "PhET simulations", "Test url 1", ModInstance::Url {
-            externalurl: "https://phet.colorado.edu/".to_owned(),
-            display: 0,
-        }),
+        module(
+            2,
+            1,
+            "PhET simulations",
+            "Test url 1",
+            ModInstance::Url {
+                externalurl: "https://phet.colorado.edu/".to_owned(),
+                display: 0,
+            },
+        ),
         t,
     );
-    let syllabus = s.add_module(module(2, 1, "Syllabus", "Test resource 1", ModInstance::Resource { display: 0 }), t);
+    let syllabus = s.add_module(
+        module(
+            2,
+            1,
+            "Syllabus",
+            "Test resource 1",
+            ModInstance::Resource { display: 0 },
+        ),
+        t,
+    );
     if let Some(ctx) = s.context_id(ContextLevel::Module, syllabus) {
         let id = s.create_file(
             NewFile {
@@ -357,11 +433,22 @@ fn seed_modules(s: &mut State) {
             f.sortorder = 1;
         }
     }
-    let mut label = module(2, 2, "Week 2: Dynamics", "<p>Week 2: Dynamics</p>", ModInstance::Label);
+    let mut label = module(
+        2,
+        2,
+        "Week 2: Dynamics",
+        "<p>Week 2: Dynamics</p>",
+        ModInstance::Label,
+    );
     label.showdescription = true;
     s.add_module(label, t);
     let config = |plugin: &str, subtype: &str, name: &str, value: &str| {
-        (plugin.to_owned(), subtype.to_owned(), name.to_owned(), value.to_owned())
+        (
+            plugin.to_owned(),
+            subtype.to_owned(),
+            name.to_owned(),
+            value.to_owned(),
+        )
     };
     s.add_module(
         module(
@@ -386,7 +473,12 @@ fn seed_modules(s: &mut State) {
                     config("onlinetext", "assignsubmission", "wordlimitenabled", "0"),
                     config("file", "assignsubmission", "enabled", "1"),
                     config("file", "assignsubmission", "maxfilesubmissions", "3"),
-                    config("file", "assignsubmission", "maxsubmissionsizebytes", "1048576"),
+                    config(
+                        "file",
+                        "assignsubmission",
+                        "maxsubmissionsizebytes",
+                        "1048576",
+                    ),
                     config("file", "assignsubmission", "filetypeslist", ""),
                     config("comments", "assignsubmission", "enabled", "0"),
                     config("comments", "assignfeedback", "enabled", "1"),
@@ -419,7 +511,12 @@ fn seed_modules(s: &mut State) {
                 configs: vec![
                     config("file", "assignsubmission", "enabled", "1"),
                     config("file", "assignsubmission", "maxfilesubmissions", "1"),
-                    config("file", "assignsubmission", "maxsubmissionsizebytes", "67108864"),
+                    config(
+                        "file",
+                        "assignsubmission",
+                        "maxsubmissionsizebytes",
+                        "67108864",
+                    ),
                     config("file", "assignsubmission", "filetypeslist", ""),
                     config("comments", "assignsubmission", "enabled", "0"),
                     config("editpdf", "assignfeedback", "enabled", "0"),
@@ -440,11 +537,15 @@ fn seed_modules(s: &mut State) {
 /// The files the seed attaches (`seed.php $files`).
 pub fn seed_file(name: &str) -> Vec<u8> {
     match name {
-        "study_notes.txt" => b"Physics 101 study notes\n- Newton's laws\n- Simple harmonic motion\n".to_vec(),
+        "study_notes.txt" => {
+            b"Physics 101 study notes\n- Newton's laws\n- Simple harmonic motion\n".to_vec()
+        }
         "formulae.txt" => b"v = u + at\ns = ut + at^2/2\n".to_vec(),
         "diagram.png" => png(DIAGRAM_PNG),
         "setup_photo_bob.png" => png(SETUP_PHOTO_PNG),
-        "lab_report_alice.pdf" => pdf_bytes("Lab report 1 - Alice Anderson - pendulum period measurements"),
+        "lab_report_alice.pdf" => {
+            pdf_bytes("Lab report 1 - Alice Anderson - pendulum period measurements")
+        }
         "lab_report_bob.pdf" => pdf_bytes("Lab report 1 - Bob Brown - setup and procedure"),
         "pendulum_data_alice.csv" => {
             b"length_m,period_s\n0.25,1.00\n0.50,1.42\n0.75,1.74\n1.00,2.01\n".to_vec()
@@ -480,7 +581,10 @@ fn pdf_bytes(text: &str) -> Vec<u8> {
         out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
     }
     let xref = out.len();
-    out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1));
+    out.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objs.len() + 1
+    ));
     for off in offsets {
         out.push_str(&format!("{off:010} 00000 n \n"));
     }
@@ -494,8 +598,18 @@ fn pdf_bytes(text: &str) -> Vec<u8> {
 fn seed_submissions(s: &mut State) {
     let lab_ctx = s.context_id(ContextLevel::Module, 6).unwrap_or_default();
     let submissions = [
-        (4, "<p>My period measurements agree with T = 2π√(L/g).</p>", vec!["lab_report_alice.pdf", "pendulum_data_alice.csv"], true),
-        (5, "<p>Photo of the setup attached.</p>", vec!["lab_report_bob.pdf", "setup_photo_bob.png"], true),
+        (
+            4,
+            "<p>My period measurements agree with T = 2π√(L/g).</p>",
+            vec!["lab_report_alice.pdf", "pendulum_data_alice.csv"],
+            true,
+        ),
+        (
+            5,
+            "<p>Photo of the setup attached.</p>",
+            vec!["lab_report_bob.pdf", "setup_photo_bob.png"],
+            true,
+        ),
         (6, "<p>Draft: still collecting data.</p>", vec![], false),
     ];
     for (userid, text, files, submitted) in submissions {
@@ -590,17 +704,39 @@ fn seed_notifications(s: &mut State) {
         )
     };
     let plain = |from: i64, to: i64, subject: &str, full: &str| {
-        (from, to, subject.to_owned(), full.to_owned(), format!("<p>{full}</p>"), None)
+        (
+            from,
+            to,
+            subject.to_owned(),
+            full.to_owned(),
+            format!("<p>{full}</p>"),
+            None,
+        )
     };
     let mut list = vec![
         graded(4, "Alice Anderson", "2"),
         receipt(4, "2"),
         graded(5, "Bob Brown", "4"),
         receipt(5, "4"),
-        plain(3, 4, "Lab report 1 is due in two weeks", "Reminder: Lab report 1 in Physics 101 is due soon."),
-        plain(3, 4, "Forum: new post in Kinematics discussion", "Tina Teacher posted a new topic in Kinematics discussion."),
+        plain(
+            3,
+            4,
+            "Lab report 1 is due in two weeks",
+            "Reminder: Lab report 1 in Physics 101 is due soon.",
+        ),
+        plain(
+            3,
+            4,
+            "Forum: new post in Kinematics discussion",
+            "Tina Teacher posted a new topic in Kinematics discussion.",
+        ),
     ];
-    let maintenance = plain(-10, 2, "Site maintenance tonight", "The site will be read-only from 22:00 to 23:00.");
+    let maintenance = plain(
+        -10,
+        2,
+        "Site maintenance tonight",
+        "The site will be read-only from 22:00 to 23:00.",
+    );
     for (from, to, subject, full, html, customdata) in list.drain(..) {
         let id = s.seq.next("notifications");
         s.notifications.insert(
@@ -650,7 +786,11 @@ fn seed_notifications(s: &mut State) {
 
 fn seed_private_files(s: &mut State) {
     let ctx = s.context_id(ContextLevel::User, 4).unwrap_or_default();
-    for (path, name) in [("/", "study_notes.txt"), ("/", "diagram.png"), ("/physics/", "formulae.txt")] {
+    for (path, name) in [
+        ("/", "study_notes.txt"),
+        ("/", "diagram.png"),
+        ("/physics/", "formulae.txt"),
+    ] {
         s.create_file(
             NewFile {
                 contextid: ctx,
@@ -697,7 +837,12 @@ fn seed_services(s: &mut State, catalog: &FunctionCatalog, mode: TokenMode) {
         let Some(user) = find_user(s, username) else {
             continue;
         };
-        let Some(serviceid) = s.services.values().find(|sv| sv.shortname == service).map(|sv| sv.id) else {
+        let Some(serviceid) = s
+            .services
+            .values()
+            .find(|sv| sv.shortname == service)
+            .map(|sv| sv.id)
+        else {
             continue;
         };
         let token = match mode {

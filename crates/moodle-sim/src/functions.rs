@@ -82,7 +82,11 @@ impl FunctionCatalog {
 
     /// The official mobile service's functions in the order Moodle added them.
     pub fn mobile_service_functions(&self) -> Vec<String> {
-        let mut list: Vec<&FunctionInfo> = self.rows.iter().filter(|r| r.mobile_rank.is_some()).collect();
+        let mut list: Vec<&FunctionInfo> = self
+            .rows
+            .iter()
+            .filter(|r| r.mobile_rank.is_some())
+            .collect();
         list.sort_by_key(|r| r.mobile_rank);
         list.into_iter().map(|r| r.name.clone()).collect()
     }
@@ -98,9 +102,15 @@ mod tests {
         let site_info = c.get("core_webservice_get_site_info").unwrap();
         assert_eq!(site_info.component, "moodle");
         assert_eq!(site_info.version, "2024100706");
-        assert_eq!(c.get("enrol_manual_enrol_users").unwrap().version, "2024100700");
+        assert_eq!(
+            c.get("enrol_manual_enrol_users").unwrap().version,
+            "2024100700"
+        );
         assert!(c.get("core_user_delete_users").is_some());
-        assert!(c.get("core_message_get_unread_popup_notifications_count").is_none());
+        assert!(
+            c.get("core_message_get_unread_popup_notifications_count")
+                .is_none()
+        );
         assert_eq!(c.mobile_service_functions().len(), 437);
     }
 }

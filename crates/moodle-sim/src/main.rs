@@ -31,7 +31,11 @@ async fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let sim = Sim::start(SimConfig {
         bind: SocketAddr::new(args.host, args.port),
-        tokens: if args.fixed_tokens { TokenMode::Fixed } else { TokenMode::Random },
+        tokens: if args.fixed_tokens {
+            TokenMode::Fixed
+        } else {
+            TokenMode::Random
+        },
         debug: args.debug,
     })
     .await?;

@@ -246,7 +246,12 @@ mod tests {
         let keys: Vec<_> = v.keys().cloned().collect();
         assert_eq!(
             keys,
-            vec![PhpKey::Int(5), PhpKey::Int(6), PhpKey::Str("x".into()), PhpKey::Int(7)]
+            vec![
+                PhpKey::Int(5),
+                PhpKey::Int(6),
+                PhpKey::Str("x".into()),
+                PhpKey::Int(7)
+            ]
         );
     }
 
@@ -257,7 +262,10 @@ mod tests {
             ("-3", PhpKey::Int(-3)),
             ("-0", PhpKey::Str("-0".into())),
             ("+1", PhpKey::Str("+1".into())),
-            ("99999999999999999999", PhpKey::Str("99999999999999999999".into())),
+            (
+                "99999999999999999999",
+                PhpKey::Str("99999999999999999999".into()),
+            ),
         ] {
             assert_eq!(PhpKey::from_str(raw), key, "{raw}");
         }

@@ -33,6 +33,19 @@ impl Formatter for PhpFormatter {
         writer.write_all(&fragment.as_bytes()[start..])
     }
 
+    /// PHP prints integral floats without a fraction (`100.0` as `100`) unless asked
+    /// for `JSON_PRESERVE_ZERO_FRACTION`.
+    fn write_f64<W>(&mut self, writer: &mut W, value: f64) -> io::Result<()>
+    where
+        W: ?Sized + io::Write,
+    {
+        if value.fract() == 0.0 && value.abs() < 1e15 {
+            write!(writer, "{value:.0}")
+        } else {
+            write!(writer, "{value}")
+        }
+    }
+
     fn write_char_escape<W>(&mut self, writer: &mut W, char_escape: CharEscape) -> io::Result<()>
     where
         W: ?Sized + io::Write,
@@ -67,6 +80,14 @@ pub fn encode(value: &Value) -> Vec<u8> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn integral_floats_lose_their_fraction_like_php() {
+        assert_eq!(
+            encode(&json!([100.0, 87.5, -3.0])),
+            b"[100,87.5,-3]".to_vec()
+        );
+    }
 
     #[test]
     fn slashes_and_unicode_are_escaped_like_php() {

@@ -13,7 +13,12 @@ use crate::state::{SYSTEM_CONTEXT, Service, State, User, now};
 
 /// `{error, errorcode, stacktrace, debuginfo, reproductionlink}` with the HTTP status of
 /// the exception (200, or 404 for a missing file).
-pub fn error_response(err: &WsError, content_type: &'static str, debug: bool, wwwroot: &str) -> Response {
+pub fn error_response(
+    err: &WsError,
+    content_type: &'static str,
+    debug: bool,
+    wwwroot: &str,
+) -> Response {
     let status = StatusCode::from_u16(err.http_status).unwrap_or(StatusCode::OK);
     let body = if debug {
         let link = if err.errorcode == "filenotfound" {
@@ -54,7 +59,9 @@ pub fn auth_trace(script: &str, line: u32) -> String {
 /// `invalidtoken`, expiry and IP restriction, maintenance, disabled service.
 pub fn authenticate(db: &mut State, token: &str) -> Result<(User, Service), WsError> {
     if !db.site.webservices {
-        return Err(WsError::access("Web services are not enabled in Advanced features."));
+        return Err(WsError::access(
+            "Web services are not enabled in Advanced features.",
+        ));
     }
     let Some(found) = db.tokens.get(token).cloned() else {
         return Err(WsError::invalid_token());
@@ -66,13 +73,17 @@ pub fn authenticate(db: &mut State, token: &str) -> Result<(User, Service), WsEr
         ));
     }
     if !found.iprestriction.is_empty() && !address_in_subnet("127.0.0.1", &found.iprestriction) {
-        return Err(WsError::access("Invalid token - IP:127.0.0.1 is not supported"));
+        return Err(WsError::access(
+            "Invalid token - IP:127.0.0.1 is not supported",
+        ));
     }
     let user = db
         .live_user(found.userid)
         .cloned()
         .ok_or_else(|| WsError::missing_record_by_id("user", found.userid))?;
-    if db.site.maintenance && !db.has_capability(user.id, "moodle/site:maintenanceaccess", SYSTEM_CONTEXT) {
+    if db.site.maintenance
+        && !db.has_capability(user.id, "moodle/site:maintenanceaccess", SYSTEM_CONTEXT)
+    {
         return Err(WsError::moodle(
             "sitemaintenance",
             "The site is undergoing maintenance and is currently not available",
@@ -96,30 +107,41 @@ pub fn address_in_subnet(addr: &str, subnets: &str) -> bool {
         return false;
     };
     let ip = u32::from(ip);
-    subnets.split(',').map(str::trim).filter(|s| !s.is_empty()).any(|subnet| {
-        if let Some((net, bits)) = subnet.split_once('/') {
-            let (Ok(net), Ok(bits)) = (net.parse::<std::net::Ipv4Addr>(), bits.parse::<u32>()) else {
-                return false;
-            };
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits.min(32)) };
-            (u32::from(net) & mask) == (ip & mask)
-        } else if let Some((start, end)) = subnet.rsplit_once('-') {
-            let Some((prefix, first)) = start.rsplit_once('.') else {
-                return false;
-            };
-            let (Ok(first), Ok(last)) = (first.parse::<u32>(), end.parse::<u32>()) else {
-                return false;
-            };
-            let octets: Vec<&str> = addr.rsplitn(2, '.').collect();
-            octets.len() == 2
-                && octets[1] == prefix
-                && octets[0].parse::<u32>().is_ok_and(|o| (first..=last).contains(&o))
-        } else if subnet.ends_with('.') {
-            addr.starts_with(subnet)
-        } else {
-            addr == subnet
-        }
-    })
+    subnets
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .any(|subnet| {
+            if let Some((net, bits)) = subnet.split_once('/') {
+                let (Ok(net), Ok(bits)) = (net.parse::<std::net::Ipv4Addr>(), bits.parse::<u32>())
+                else {
+                    return false;
+                };
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - bits.min(32))
+                };
+                (u32::from(net) & mask) == (ip & mask)
+            } else if let Some((start, end)) = subnet.rsplit_once('-') {
+                let Some((prefix, first)) = start.rsplit_once('.') else {
+                    return false;
+                };
+                let (Ok(first), Ok(last)) = (first.parse::<u32>(), end.parse::<u32>()) else {
+                    return false;
+                };
+                let octets: Vec<&str> = addr.rsplitn(2, '.').collect();
+                octets.len() == 2
+                    && octets[1] == prefix
+                    && octets[0]
+                        .parse::<u32>()
+                        .is_ok_and(|o| (first..=last).contains(&o))
+            } else if subnet.ends_with('.') {
+                addr.starts_with(subnet)
+            } else {
+                addr == subnet
+            }
+        })
 }
 
 #[cfg(test)]

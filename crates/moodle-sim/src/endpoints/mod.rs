@@ -58,11 +58,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/login/token.php", any(token::handle))
         .route("/webservice/upload.php", post(upload::handle))
         .route("/webservice/pluginfile.php", any(pluginfile::handle))
-        .route("/webservice/pluginfile.php/{*path}", any(pluginfile::handle))
+        .route(
+            "/webservice/pluginfile.php/{*path}",
+            any(pluginfile::handle),
+        )
         .layer(middleware::from_fn_with_state(shared.clone(), apply_faults));
-    moodle
-        .merge(control::router())
-        .with_state(shared)
+    moodle.merge(control::router()).with_state(shared)
 }
 
 /// The endpoint a path belongs to, as fault targets and call counts name it.
@@ -203,7 +204,8 @@ fn is_form(headers: &HeaderMap) -> bool {
 
 /// A scalar request variable.
 pub fn var<'a>(vars: &'a PhpArray, name: &str) -> Option<&'a str> {
-    vars.get(&PhpKey::Str(name.to_owned())).and_then(PhpValue::as_str)
+    vars.get(&PhpKey::Str(name.to_owned()))
+        .and_then(PhpValue::as_str)
 }
 
 /// What functions need to know about the request.
@@ -222,11 +224,18 @@ pub fn request_info(headers: &HeaderMap) -> RequestInfo {
 }
 
 /// A body with a content type and the headers Moodle's web-service scripts add.
-pub fn with_type(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response {
+pub fn with_type(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Body>,
+) -> Response {
     let mut resp = Response::new(body.into());
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     resp
 }

@@ -26,22 +26,31 @@ struct Served {
     force_download: bool,
 }
 
-pub(super) async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let vars = request_vars(uri.query(), &headers, &body);
     let mut db = shared.db();
     let (debug, wwwroot) = (db.site.debug, db.site.wwwroot.clone());
     let result = find(&mut db, &uri, &vars);
     drop(db);
     match result {
-        Ok(served) => send(served, &headers, var(&vars, "forcedownload").is_some_and(|v| v != "0" && !v.is_empty())),
+        Ok(served) => send(
+            served,
+            &headers,
+            var(&vars, "forcedownload").is_some_and(|v| v != "0" && !v.is_empty()),
+        ),
         Err(err) => error_response(&err, JSON, debug, &wwwroot),
     }
 }
 
 fn find(db: &mut Db, uri: &Uri, vars: &crate::php::PhpArray) -> Result<Served, WsError> {
     let token = var(vars, "token").ok_or_else(|| WsError::missing_param("token"))?;
-    let (user, service) =
-        authenticate(db, token).map_err(|e| e.thrown_at(auth_trace("webservice/pluginfile.php", 55)))?;
+    let (user, service) = authenticate(db, token)
+        .map_err(|e| e.thrown_at(auth_trace("webservice/pluginfile.php", 55)))?;
     if !service.downloadfiles {
         return Err(WsError::access(
             "Web service file downloading must be enabled in external service settings",
@@ -92,23 +101,43 @@ fn resolve(db: &Db, user: &User, relativepath: &str) -> Result<Served, WsError> 
             Ok(served(file, true))
         }
         (ContextLevel::Module, "mod_resource", "content") => {
-            let cm = db.cms.get(&context.instanceid).ok_or_else(|| not_found(4970))?;
-            db.require_course_login(user.id, cm.course, now).map_err(|_| not_found(4970))?;
-            if !cm.visible && !db.has_capability(user.id, "moodle/course:viewhiddenactivities", contextid) {
+            let cm = db
+                .cms
+                .get(&context.instanceid)
+                .ok_or_else(|| not_found(4970))?;
+            db.require_course_login(user.id, cm.course, now)
+                .map_err(|_| not_found(4970))?;
+            if !cm.visible
+                && !db.has_capability(user.id, "moodle/course:viewhiddenactivities", contextid)
+            {
                 return Err(not_found(4970));
             }
             // resource_pluginfile(): the first argument is a revision, ignored.
             let (filepath, filename) = split_path(rest.get(1..).unwrap_or_default());
             let file = db
-                .find_file(contextid, "mod_resource", "content", 0, &filepath, &filename)
+                .find_file(
+                    contextid,
+                    "mod_resource",
+                    "content",
+                    0,
+                    &filepath,
+                    &filename,
+                )
                 .filter(|f| !f.is_dir())
                 .ok_or_else(|| not_found(4970))?;
             Ok(served(file, false))
         }
         (ContextLevel::Module, "assignsubmission_file", "submission_files") => {
-            let cm = db.cms.get(&context.instanceid).ok_or_else(|| not_found(4970))?;
-            db.require_course_login(user.id, cm.course, now).map_err(|_| not_found(4970))?;
-            let itemid: i64 = rest.first().and_then(|s| s.parse().ok()).ok_or_else(|| not_found(4970))?;
+            let cm = db
+                .cms
+                .get(&context.instanceid)
+                .ok_or_else(|| not_found(4970))?;
+            db.require_course_login(user.id, cm.course, now)
+                .map_err(|_| not_found(4970))?;
+            let itemid: i64 = rest
+                .first()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| not_found(4970))?;
             let submission = db.submissions.get(&itemid).ok_or_else(|| not_found(4970))?;
             let own = submission.userid == user.id;
             let grader = db.has_capability(user.id, "mod/assign:grade", contextid)
@@ -146,7 +175,10 @@ fn split_path(parts: &[&str]) -> (String, String) {
 fn served(file: &StoredFile, force_download: bool) -> Served {
     Served {
         content: file.content.clone(),
-        mimetype: file.mimetype.clone().unwrap_or_else(|| "document/unknown".to_owned()),
+        mimetype: file
+            .mimetype
+            .clone()
+            .unwrap_or_else(|| "document/unknown".to_owned()),
         filename: file.filename.clone(),
         timemodified: file.timemodified,
         etag: file.contenthash.clone(),
@@ -189,7 +221,11 @@ fn send(file: Served, headers: &HeaderMap, forcedownload: bool) -> Response {
     } else {
         file.mimetype.clone()
     };
-    let disposition = if file.force_download || forcedownload { "attachment" } else { "inline" };
+    let disposition = if file.force_download || forcedownload {
+        "attachment"
+    } else {
+        "inline"
+    };
     let h = resp.headers_mut();
     let mut set = |name: header::HeaderName, value: String| {
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -199,14 +235,20 @@ fn send(file: Served, headers: &HeaderMap, forcedownload: bool) -> Response {
     set(header::CONTENT_TYPE, content_type);
     set(
         header::CONTENT_DISPOSITION,
-        format!("{disposition}; filename=\"{}\"", file.filename.replace('"', "")),
+        format!(
+            "{disposition}; filename=\"{}\"",
+            file.filename.replace('"', "")
+        ),
     );
     set(header::ETAG, format!("\"{}\"", file.etag));
     set(header::LAST_MODIFIED, http_date(file.timemodified));
     set(header::ACCEPT_RANGES, "bytes".to_owned());
     set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned());
     if status == StatusCode::PARTIAL_CONTENT {
-        set(header::CONTENT_RANGE, format!("bytes {start}-{}/{total}", end - 1));
+        set(
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{total}", end - 1),
+        );
     }
     resp
 }
@@ -241,7 +283,9 @@ fn parse_range(value: &str, total: usize) -> Option<Result<(usize, usize), ()>> 
 /// An RFC 7231 date.
 fn http_date(timestamp: i64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let days = timestamp.div_euclid(86_400);
     let secs = timestamp.rem_euclid(86_400);
     // Civil from days (Howard Hinnant's algorithm).
@@ -285,7 +329,10 @@ mod tests {
 
     #[test]
     fn paths_split_into_directory_and_name() {
-        assert_eq!(split_path(&["physics", "formulae.txt"]), ("/physics/".to_owned(), "formulae.txt".to_owned()));
+        assert_eq!(
+            split_path(&["physics", "formulae.txt"]),
+            ("/physics/".to_owned(), "formulae.txt".to_owned())
+        );
         assert_eq!(split_path(&["a.txt"]), ("/".to_owned(), "a.txt".to_owned()));
     }
 }

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 
 use super::{Shared, request_info, request_vars, var, with_type};
 use crate::errors::WsError;
-use crate::external::desc::{CleanContext, clean_returnvalue, html_escape, validate_parameters, xmlize};
+use crate::external::desc::{
+    CleanContext, clean_returnvalue, html_escape, validate_parameters, xmlize,
+};
 use crate::php::{PhpArray, PhpKey, PhpValue};
 use crate::php_json;
 use crate::state::{SYSTEM_CONTEXT, State as Db, Token, now};
@@ -61,7 +63,12 @@ pub(super) async fn handle(
     }
 }
 
-fn run(shared: &Shared, db: &mut Db, vars: &mut PhpArray, info: &RequestInfo) -> Result<Vec<u8>, WsError> {
+fn run(
+    shared: &Shared,
+    db: &mut Db,
+    vars: &mut PhpArray,
+    info: &RequestInfo,
+) -> Result<Vec<u8>, WsError> {
     let format = match var(vars, "moodlewsrestformat") {
         Some("json") => Format::Json,
         _ => Format::Xml,
@@ -83,7 +90,9 @@ fn run(shared: &Shared, db: &mut Db, vars: &mut PhpArray, info: &RequestInfo) ->
     let Some(info_row) = shared.catalog.get(&function) else {
         return Err(WsError::missing_record(
             "external_functions",
-            format!("SELECT * FROM {{external_functions}} WHERE name = ?\n[array (\n  0 => '{function}',\n)]"),
+            format!(
+                "SELECT * FROM {{external_functions}} WHERE name = ?\n[array (\n  0 => '{function}',\n)]"
+            ),
         ));
     };
     let allowed = db
@@ -91,7 +100,9 @@ fn run(shared: &Shared, db: &mut Db, vars: &mut PhpArray, info: &RequestInfo) ->
         .get(&token.serviceid)
         .is_some_and(|s| s.enabled && s.functions.iter().any(|f| f == &info_row.name));
     if !allowed {
-        return Err(WsError::access(ACCESS_DENIED_DETAIL.replace("{f}", &function)));
+        return Err(WsError::access(
+            ACCESS_DENIED_DETAIL.replace("{f}", &function),
+        ));
     }
     let Some(def) = shared.registry.get(function.as_str()).copied() else {
         return Err(WsError::coding(&format!(
@@ -117,14 +128,17 @@ fn run(shared: &Shared, db: &mut Db, vars: &mut PhpArray, info: &RequestInfo) ->
     let body = match (def.returns)() {
         None => match format {
             Format::Json => b"null".to_vec(),
-            Format::Xml => b"<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<RESPONSE>\n</RESPONSE>\n".to_vec(),
+            Format::Xml => {
+                b"<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<RESPONSE>\n</RESPONSE>\n".to_vec()
+            }
         },
         Some(desc) => {
             let cleaned = clean_returnvalue(&desc, &returned, cx)?;
             match format {
                 Format::Json => php_json::encode(&cleaned),
                 Format::Xml => {
-                    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<RESPONSE>\n");
+                    let mut xml =
+                        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<RESPONSE>\n");
                     xmlize(&cleaned, &desc, &mut xml);
                     xml.push_str("</RESPONSE>\n");
                     xml.into_bytes()
@@ -149,7 +163,9 @@ fn authenticate(db: &mut Db, token: &str, now: i64) -> Result<Token, WsError> {
             "Invalid token - token expired - check validuntil time for the token",
         ));
     }
-    if !found.iprestriction.is_empty() && !crate::endpoints::ajax::address_in_subnet("127.0.0.1", &found.iprestriction) {
+    if !found.iprestriction.is_empty()
+        && !crate::endpoints::ajax::address_in_subnet("127.0.0.1", &found.iprestriction)
+    {
         return Err(WsError::access(
             "Invalid service - IP:127.0.0.1 is not supported - check this allowed user",
         ));
@@ -160,19 +176,46 @@ fn authenticate(db: &mut Db, token: &str, now: i64) -> Result<Token, WsError> {
         .cloned()
         .ok_or_else(|| WsError::missing_record_by_id("user", found.userid))?;
     if db.site.maintenance && !user.siteadmin {
-        return Err(WsError::moodle("sitemaintenance", "The site is undergoing maintenance and is currently not available"));
+        return Err(WsError::moodle(
+            "sitemaintenance",
+            "The site is undergoing maintenance and is currently not available",
+        ));
     }
     if user.deleted {
-        return Err(WsError::moodle("wsaccessuserdeleted", format!("Refused web service access for deleted username: {}", user.username)));
+        return Err(WsError::moodle(
+            "wsaccessuserdeleted",
+            format!(
+                "Refused web service access for deleted username: {}",
+                user.username
+            ),
+        ));
     }
     if !user.confirmed {
-        return Err(WsError::moodle("wsaccessuserunconfirmed", format!("Refused web service access for unconfirmed username: {}", user.username)));
+        return Err(WsError::moodle(
+            "wsaccessuserunconfirmed",
+            format!(
+                "Refused web service access for unconfirmed username: {}",
+                user.username
+            ),
+        ));
     }
     if user.suspended {
-        return Err(WsError::moodle("wsaccessusersuspended", format!("Refused web service access for suspended username: {}", user.username)));
+        return Err(WsError::moodle(
+            "wsaccessusersuspended",
+            format!(
+                "Refused web service access for suspended username: {}",
+                user.username
+            ),
+        ));
     }
     if user.auth == "nologin" {
-        return Err(WsError::moodle("wsaccessusernologin", format!("Refused web service access for nologin authentication username: {}", user.username)));
+        return Err(WsError::moodle(
+            "wsaccessusernologin",
+            format!(
+                "Refused web service access for nologin authentication username: {}",
+                user.username
+            ),
+        ));
     }
     if !db.has_capability(user.id, "webservice/rest:use", SYSTEM_CONTEXT) {
         return Err(WsError::access(
@@ -251,7 +294,10 @@ fn respond(format: Format, body: Vec<u8>) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, must-revalidate, pre-check=0, post-check=0, max-age=0"),
     );
-    h.insert(header::EXPIRES, HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+    h.insert(
+        header::EXPIRES,
+        HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"),
+    );
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
     resp

@@ -78,7 +78,12 @@ fn issue(db: &mut Db, vars: &crate::php::PhpArray, https: bool) -> Result<Value,
         .unwrap_or_default()
         .to_owned();
 
-    let Some(user) = db.users.values().find(|u| u.username == username && !u.deleted).cloned() else {
+    let Some(user) = db
+        .users
+        .values()
+        .find(|u| u.username == username && !u.deleted)
+        .cloned()
+    else {
         return Err(invalid_login());
     };
     if user.password.is_empty() || user.password != password || user.auth == "nologin" {
@@ -103,16 +108,26 @@ fn issue(db: &mut Db, vars: &crate::php::PhpArray, https: bool) -> Result<Value,
         .thrown_at(thrown(64)));
     }
     if user.username == "guest" {
-        return Err(WsError::moodle("noguest", "Guests cannot use this function").thrown_at(thrown(68)));
+        return Err(
+            WsError::moodle("noguest", "Guests cannot use this function").thrown_at(thrown(68)),
+        );
     }
     if !user.confirmed {
         return Err(WsError::moodle(
             "usernotconfirmed",
-            format!("Your account has not been confirmed yet ({})", user.username),
+            format!(
+                "Your account has not been confirmed yet ({})",
+                user.username
+            ),
         )
         .thrown_at(thrown(71)));
     }
-    let Some(svc) = db.services.values().find(|s| s.shortname == service && s.enabled).cloned() else {
+    let Some(svc) = db
+        .services
+        .values()
+        .find(|s| s.shortname == service && s.enabled)
+        .cloned()
+    else {
         return Err(WsError::moodle(
             "servicenotavailable",
             "Web service is not available. (It doesn't exist or might be disabled.)",
@@ -133,13 +148,20 @@ fn issue(db: &mut Db, vars: &crate::php::PhpArray, https: bool) -> Result<Value,
         None => {
             let official = svc.shortname == "moodle_mobile_app";
             let may_create = (official
-                && db.has_capability(user.id, "moodle/webservice:createmobiletoken", SYSTEM_CONTEXT))
+                && db.has_capability(
+                    user.id,
+                    "moodle/webservice:createmobiletoken",
+                    SYSTEM_CONTEXT,
+                ))
                 || (!user.siteadmin
                     && db.has_capability(user.id, "moodle/webservice:createtoken", SYSTEM_CONTEXT));
             if !may_create {
                 return Err(WsError::moodle(
                     "cannotcreatetoken",
-                    format!("No permission to create web service token for the service {}.", svc.shortname),
+                    format!(
+                        "No permission to create web service token for the service {}.",
+                        svc.shortname
+                    ),
                 ));
             }
             let token = Token {

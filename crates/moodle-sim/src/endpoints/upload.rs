@@ -27,7 +27,11 @@ struct UploadedFile {
     too_big: bool,
 }
 
-pub(super) async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+pub(super) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let php_max = shared.db().site.php_upload_max;
     let (vars, files) = match read_multipart(&headers, body, php_max).await {
         Ok(parts) => parts,
@@ -48,7 +52,11 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap
     }
 }
 
-async fn read_multipart(headers: &HeaderMap, body: Body, php_max: i64) -> Result<(PhpArray, Vec<UploadedFile>), WsError> {
+async fn read_multipart(
+    headers: &HeaderMap,
+    body: Body,
+    php_max: i64,
+) -> Result<(PhpArray, Vec<UploadedFile>), WsError> {
     let mut vars = PhpArray::new();
     let mut files = Vec::new();
     let boundary = headers
@@ -57,7 +65,9 @@ async fn read_multipart(headers: &HeaderMap, body: Body, php_max: i64) -> Result
         .and_then(|ct| multer::parse_boundary(ct).ok());
     let Some(boundary) = boundary else {
         // Not multipart: PHP reads a url-encoded body into $_POST only.
-        let bytes = axum::body::to_bytes(body, super::MAX_BODY).await.unwrap_or_default();
+        let bytes = axum::body::to_bytes(body, super::MAX_BODY)
+            .await
+            .unwrap_or_default();
         if headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -138,7 +148,8 @@ fn store(db: &mut Db, vars: &PhpArray, files: Vec<UploadedFile>) -> Result<Value
     );
     let itemid = var(vars, "itemid").map_or(0, php_intval);
     let token = var(vars, "token").ok_or_else(|| WsError::missing_param("token"))?;
-    let (user, service) = authenticate(db, token).map_err(|e| e.thrown_at(auth_trace("webservice/upload.php", 58)))?;
+    let (user, service) = authenticate(db, token)
+        .map_err(|e| e.thrown_at(auth_trace("webservice/upload.php", 58)))?;
     if !service.uploadfiles {
         return Err(WsError::access(
             "Web service file upload must be enabled in external service settings",
@@ -163,7 +174,11 @@ fn store(db: &mut Db, vars: &PhpArray, files: Vec<UploadedFile>) -> Result<Value
         .map(|f| i64::try_from(f.content.len()).unwrap_or(i64::MAX))
         .sum();
     if !user.siteadmin && total > maxbytes {
-        return Err(WsError::new("file_exception", "userquotalimit", "You have reached your file quota limit."));
+        return Err(WsError::new(
+            "file_exception",
+            "userquotalimit",
+            "You have reached your file quota limit.",
+        ));
     }
     let mut results = Vec::new();
     for file in files {

@@ -137,7 +137,13 @@ impl Desc {
     }
 
     fn allows_null(&self) -> bool {
-        matches!(self, Desc::Value { allow_null: true, .. })
+        matches!(
+            self,
+            Desc::Value {
+                allow_null: true,
+                ..
+            }
+        )
     }
 }
 
@@ -153,7 +159,11 @@ pub struct CleanContext<'a> {
 ///
 /// # Errors
 /// `invalid_parameter_exception` with Moodle's debuginfo (the path to the bad key).
-pub fn validate_parameters(desc: &Desc, params: &Value, cx: CleanContext<'_>) -> Result<Value, WsError> {
+pub fn validate_parameters(
+    desc: &Desc,
+    params: &Value,
+    cx: CleanContext<'_>,
+) -> Result<Value, WsError> {
     if params.is_null() && desc.allows_null() {
         return Ok(Value::Null);
     }
@@ -214,7 +224,8 @@ pub fn validate_parameters(desc: &Desc, params: &Value, cx: CleanContext<'_>) ->
                         Presence::Optional => {}
                     },
                     Some(v) => {
-                        let v = validate_parameters(sub, &v, cx).map_err(|e| prefix_path(key, &e))?;
+                        let v =
+                            validate_parameters(sub, &v, cx).map_err(|e| prefix_path(key, &e))?;
                         result.insert((*key).to_owned(), v);
                     }
                 }
@@ -285,14 +296,20 @@ fn invalid_response(debuginfo: impl Into<String>) -> WsError {
 ///
 /// # Errors
 /// `invalid_response_exception` when the value does not fit its description.
-pub fn clean_returnvalue(desc: &Desc, response: &Value, cx: CleanContext<'_>) -> Result<Value, WsError> {
+pub fn clean_returnvalue(
+    desc: &Desc,
+    response: &Value,
+    cx: CleanContext<'_>,
+) -> Result<Value, WsError> {
     if response.is_null() && desc.allows_null() {
         return Ok(Value::Null);
     }
     match desc {
         Desc::Value { ty, allow_null, .. } => {
             if response.is_array() || response.is_object() {
-                return Err(invalid_response("Scalar type expected, array or object received."));
+                return Err(invalid_response(
+                    "Scalar type expected, array or object received.",
+                ));
             }
             if *ty == ParamType::Bool {
                 match response {
@@ -350,6 +367,10 @@ pub fn clean_returnvalue(desc: &Desc, response: &Value, cx: CleanContext<'_>) ->
                         result.insert((*key).to_owned(), cleaned);
                     }
                 }
+            }
+            // PHP's json_encode() writes an empty array as `[]`.
+            if result.is_empty() {
+                return Ok(Value::Array(Vec::new()));
             }
             Ok(Value::Object(result))
         }
@@ -459,7 +480,8 @@ mod tests {
 
     #[test]
     fn bad_scalar_names_its_path_and_type() {
-        let err = validate_parameters(&contents_params(), &json!({"courseid": "abc"}), CX).unwrap_err();
+        let err =
+            validate_parameters(&contents_params(), &json!({"courseid": "abc"}), CX).unwrap_err();
         assert_eq!(
             err.debuginfo.as_deref(),
             Some(
@@ -470,9 +492,12 @@ mod tests {
 
     #[test]
     fn unexpected_keys_are_listed() {
-        let err =
-            validate_parameters(&contents_params(), &json!({"courseid": "2", "a": "1", "b": "2"}), CX)
-                .unwrap_err();
+        let err = validate_parameters(
+            &contents_params(),
+            &json!({"courseid": "2", "a": "1", "b": "2"}),
+            CX,
+        )
+        .unwrap_err();
         assert_eq!(
             err.debuginfo.as_deref(),
             Some("Unexpected keys (a, b) detected in parameter array.")
@@ -495,7 +520,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.debuginfo.as_deref(),
-            Some("courses => Invalid parameter value detected: Missing required key in single structure: categoryid")
+            Some(
+                "courses => Invalid parameter value detected: Missing required key in single structure: categoryid"
+            )
         );
     }
 
@@ -508,15 +535,27 @@ mod tests {
             ("extra", int().optional()),
             ("format", text().default("topics")),
         ]);
-        let out = clean_returnvalue(&desc, &json!({"name": 5, "id": "3", "visible": 1, "junk": 1}), CX).unwrap();
-        assert_eq!(out, json!({"id": 3, "name": "5", "visible": true, "format": "topics"}));
+        let out = clean_returnvalue(
+            &desc,
+            &json!({"name": 5, "id": "3", "visible": 1, "junk": 1}),
+            CX,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"id": 3, "name": "5", "visible": true, "format": "topics"})
+        );
         let keys: Vec<_> = out.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["id", "name", "visible", "format"]);
     }
 
     #[test]
     fn xml_lists_every_described_key() {
-        let desc = single(vec![("a", int()), ("b", raw().optional()), ("c", boolean())]);
+        let desc = single(vec![
+            ("a", int()),
+            ("b", raw().optional()),
+            ("c", boolean()),
+        ]);
         let mut xml = String::new();
         xmlize(&json!({"a": 1, "c": true}), &desc, &mut xml);
         assert_eq!(

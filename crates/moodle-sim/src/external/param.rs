@@ -82,8 +82,9 @@ impl ParamType {
         let s = php_string(value);
         match self {
             ParamType::Int => Value::from(php_intval(&s)),
-            ParamType::Float => serde_json::Number::from_f64(php_floatval(&s))
-                .map_or(Value::from(0), Value::Number),
+            ParamType::Float => {
+                serde_json::Number::from_f64(php_floatval(&s)).map_or(Value::from(0), Value::Number)
+            }
             ParamType::Bool => {
                 let lower = s.to_lowercase();
                 let truthy = match lower.as_str() {
@@ -109,17 +110,23 @@ impl ParamType {
             ParamType::SafePath => Value::from(keep(&s, |c| {
                 c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '/'
             })),
-            ParamType::Plugin | ParamType::Area => {
-                Value::from(if is_valid_plugin_name(&s) { s } else { String::new() })
-            }
-            ParamType::Auth => Value::from(if matches!(s.as_str(), "manual" | "nologin" | "webservice" | "email") {
+            ParamType::Plugin | ParamType::Area => Value::from(if is_valid_plugin_name(&s) {
                 s
             } else {
                 String::new()
             }),
-            ParamType::Component => {
-                Value::from(if is_valid_component(&s) { s } else { String::new() })
-            }
+            ParamType::Auth => Value::from(
+                if matches!(s.as_str(), "manual" | "nologin" | "webservice" | "email") {
+                    s
+                } else {
+                    String::new()
+                },
+            ),
+            ParamType::Component => Value::from(if is_valid_component(&s) {
+                s
+            } else {
+                String::new()
+            }),
             ParamType::File => Value::from(clean_file(&s)),
             ParamType::Path => Value::from(clean_path(&s)),
             ParamType::Url => Value::from(if is_valid_url(&s) { s } else { String::new() }),
@@ -135,7 +142,11 @@ impl ParamType {
             }),
             ParamType::Username => Value::from(clean_username(&s)),
             ParamType::Email => Value::from(if is_valid_email(&s) { s } else { String::new() }),
-            ParamType::Timezone => Value::from(if is_valid_timezone(&s) { s } else { String::new() }),
+            ParamType::Timezone => Value::from(if is_valid_timezone(&s) {
+                s
+            } else {
+                String::new()
+            }),
             ParamType::Tag => Value::from(
                 strip_control(&s)
                     .replace(['<', '>', '`'], "")
@@ -357,7 +368,11 @@ fn clean_file(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .filter(|&c| {
-            !c.is_control() && !matches!(c, '&' | '<' | '>' | '"' | '`' | '|' | '\'' | ':' | '\\' | '/')
+            !c.is_control()
+                && !matches!(
+                    c,
+                    '&' | '<' | '>' | '"' | '`' | '|' | '\'' | ':' | '\\' | '/'
+                )
         })
         .collect();
     if cleaned == "." || cleaned == ".." {
@@ -394,7 +409,9 @@ fn clean_username(s: &str) -> String {
     s.trim()
         .to_lowercase()
         .chars()
-        .filter(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '@' | '_'))
+        .filter(|&c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '@' | '_')
+        })
         .collect()
 }
 
@@ -408,9 +425,9 @@ pub fn is_valid_email(s: &str) -> bool {
     }
     let local_ok = local.split('.').all(|part| {
         !part.is_empty()
-            && part.chars().all(|c| {
-                c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c)
-            })
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c))
     });
     let domain_ok = domain.contains('.')
         && domain.split('.').all(|label| {
@@ -429,8 +446,10 @@ fn is_valid_url(s: &str) -> bool {
     }
     match s.split_once("://") {
         Some((scheme, rest)) => {
-            matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "ftp" | "ftps")
-                && !rest.is_empty()
+            matches!(
+                scheme.to_ascii_lowercase().as_str(),
+                "http" | "https" | "ftp" | "ftps"
+            ) && !rest.is_empty()
         }
         None => true,
     }
@@ -457,7 +476,9 @@ fn is_valid_timezone(s: &str) -> bool {
     if let Ok(f) = s.trim_start_matches(['+', '-']).parse::<f64>() {
         return f <= 13.0 && (f.fract() == 0.0 || f.fract() == 0.5);
     }
-    s.contains('/') && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+    s.contains('/')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
 }
 
 #[cfg(test)]
@@ -471,7 +492,16 @@ mod tests {
     fn int_accepts_only_canonical_decimal_strings() {
         assert_eq!(ParamType::Int.validate(&json!("42"), ROOT), Some(json!(42)));
         assert_eq!(ParamType::Int.validate(&json!("-7"), ROOT), Some(json!(-7)));
-        for bad in ["abc", "05", " 5", "5 ", "", "1.0", "99999999999999999999", "+1"] {
+        for bad in [
+            "abc",
+            "05",
+            " 5",
+            "5 ",
+            "",
+            "1.0",
+            "99999999999999999999",
+            "+1",
+        ] {
             assert_eq!(ParamType::Int.validate(&json!(bad), ROOT), None, "{bad:?}");
         }
     }
@@ -493,7 +523,10 @@ mod tests {
 
     #[test]
     fn username_must_be_lowercase() {
-        assert_eq!(ParamType::Username.validate(&json!("UpperCase"), ROOT), None);
+        assert_eq!(
+            ParamType::Username.validate(&json!("UpperCase"), ROOT),
+            None
+        );
         assert_eq!(
             ParamType::Username.validate(&json!("student6"), ROOT),
             Some(json!("student6"))
@@ -510,8 +543,14 @@ mod tests {
 
     #[test]
     fn float_accepts_numeric_strings_only() {
-        assert_eq!(ParamType::Float.validate(&json!("87.5"), ROOT), Some(json!(87.5)));
-        assert_eq!(ParamType::Float.validate(&json!("1e3"), ROOT), Some(json!(1000.0)));
+        assert_eq!(
+            ParamType::Float.validate(&json!("87.5"), ROOT),
+            Some(json!(87.5))
+        );
+        assert_eq!(
+            ParamType::Float.validate(&json!("1e3"), ROOT),
+            Some(json!(1000.0))
+        );
         assert_eq!(ParamType::Float.validate(&json!("abc"), ROOT), None);
     }
 

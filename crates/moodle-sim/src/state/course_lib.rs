@@ -247,7 +247,11 @@ impl State {
             .categories
             .get(&data.category)
             .map_or(0, |c| c.sortorder);
-        for c in self.courses.values_mut().filter(|c| c.category == data.category) {
+        for c in self
+            .courses
+            .values_mut()
+            .filter(|c| c.category == data.category)
+        {
             c.sortorder += 1;
         }
         let enddate = data
@@ -320,24 +324,29 @@ impl State {
         }
         // mod_forum's course_created observer makes the news forum when announcements are on.
         if data.newsitems > 0 {
-            self.add_module(
-                NewModule {
-                    course: id,
-                    section: 0,
-                    name: "Announcements".to_owned(),
-                    intro: "General news and announcements".to_owned(),
-                    idnumber: None,
-                    visible: true,
-                    showdescription: false,
-                    kind: ModInstance::Forum {
-                        forumtype: "news".to_owned(),
-                        trackingtype: 1,
-                    },
-                },
-                now,
-            );
+            self.add_news_forum(id, now);
         }
         id
+    }
+
+    /// `forum_get_course_forum($courseid, 'news')`: the course's announcements forum.
+    pub fn add_news_forum(&mut self, course: i64, now: i64) -> i64 {
+        self.add_module(
+            NewModule {
+                course,
+                section: 0,
+                name: "Announcements".to_owned(),
+                intro: "General news and announcements".to_owned(),
+                idnumber: None,
+                visible: true,
+                showdescription: false,
+                kind: ModInstance::Forum {
+                    forumtype: "news".to_owned(),
+                    trackingtype: 1,
+                },
+            },
+            now,
+        )
     }
 
     /// Adds a section row at a number (`course_create_section`).
@@ -364,7 +373,11 @@ impl State {
 
     /// The sections of a course by number.
     pub fn course_sections(&self, course: i64) -> Vec<&Section> {
-        let mut list: Vec<&Section> = self.sections.values().filter(|s| s.course == course).collect();
+        let mut list: Vec<&Section> = self
+            .sections
+            .values()
+            .filter(|s| s.course == course)
+            .collect();
         list.sort_by_key(|s| s.section);
         list
     }
@@ -452,7 +465,8 @@ impl State {
             .filter(|e| e.courseid == course)
             .map(|e| e.id)
             .collect();
-        self.user_enrolments.retain(|_, ue| !enrol_ids.contains(&ue.enrolid));
+        self.user_enrolments
+            .retain(|_, ue| !enrol_ids.contains(&ue.enrolid));
         self.enrol_instances.retain(|_, e| e.courseid != course);
         if let Some(ctx) = self.context_id(ContextLevel::Course, course) {
             self.role_assignments.retain(|ra| ra.contextid != ctx);

@@ -78,12 +78,15 @@ impl State {
         let Some(contact) = self
             .role_assignments
             .iter()
-            .find(|ra| ra.contextid == contextid && ra.roleid == COURSE_CONTACT_ROLE && ra.userid != userid)
+            .find(|ra| {
+                ra.contextid == contextid && ra.roleid == COURSE_CONTACT_ROLE && ra.userid != userid
+            })
             .map(|ra| ra.userid)
         else {
             return;
         };
-        let (Some(user), Some(course)) = (self.users.get(&userid), self.courses.get(&courseid)) else {
+        let (Some(user), Some(course)) = (self.users.get(&userid), self.courses.get(&courseid))
+        else {
             return;
         };
         let text = format!(

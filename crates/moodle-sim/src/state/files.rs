@@ -141,7 +141,13 @@ pub struct NewFile<'a> {
 
 impl State {
     /// Files of an area, directory entries included, in id order.
-    pub fn area_files(&self, contextid: i64, component: &str, filearea: &str, itemid: i64) -> Vec<&StoredFile> {
+    pub fn area_files(
+        &self,
+        contextid: i64,
+        component: &str,
+        filearea: &str,
+        itemid: i64,
+    ) -> Vec<&StoredFile> {
         self.files
             .values()
             .filter(|f| {
@@ -211,7 +217,14 @@ impl State {
         }
         for dir in dirs {
             let exists = self
-                .find_file(new.contextid, new.component, new.filearea, new.itemid, &dir, ".")
+                .find_file(
+                    new.contextid,
+                    new.component,
+                    new.filearea,
+                    new.itemid,
+                    &dir,
+                    ".",
+                )
                 .is_some();
             if !exists {
                 let id = self.seq.next("files");
@@ -243,7 +256,13 @@ impl State {
     }
 
     /// Deletes every file of an area.
-    pub fn delete_area_files(&mut self, contextid: i64, component: &str, filearea: &str, itemid: Option<i64>) {
+    pub fn delete_area_files(
+        &mut self,
+        contextid: i64,
+        component: &str,
+        filearea: &str,
+        itemid: Option<i64>,
+    ) {
         self.files.retain(|_, f| {
             !(f.contextid == contextid
                 && f.component == component
@@ -260,7 +279,10 @@ impl State {
         let mut rng = rand::rng();
         loop {
             let itemid = rng.random_range(1..=999_999_999);
-            if self.area_files(user_context, "user", "draft", itemid).is_empty() {
+            if self
+                .area_files(user_context, "user", "draft", itemid)
+                .is_empty()
+            {
                 return itemid;
             }
         }

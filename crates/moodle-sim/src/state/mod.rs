@@ -16,13 +16,13 @@ pub use course::{
     Assign, Category, Course, CourseModule, FormatOptions, ModInstance, Section, Submission,
     SubmissionGrade,
 };
-pub use course_lib::{NewCourse, NewModule, module_type_id};
+pub use course_lib::{MAX_SECTIONS, NewCourse, NewModule, module_type_id};
 pub use enrol_lib::COURSE_CONTACT_ROLE;
 pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, sha1_hex};
-pub use user_lib::{NewUser, password_policy_errors};
 pub use people::{
     EnrolInstance, Notification, Role, RoleAssignment, Service, Token, User, UserEnrolment,
 };
+pub use user_lib::{NewUser, password_policy_errors};
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -150,6 +150,21 @@ pub struct State {
     pub tokens: BTreeMap<String, Token>,
     /// `user_private_key` for `core_files` (the `userprivateaccesskey`), by user id.
     pub private_access_keys: BTreeMap<i64, String>,
+    /// One-time login keys (`user_private_key` rows of `tool_mobile`), by key.
+    pub login_keys: BTreeMap<String, LoginKey>,
+}
+
+/// A one-time login key (`create_user_key()`), redeemed by an autologin script.
+#[derive(Debug, Clone)]
+pub struct LoginKey {
+    /// The key's owner.
+    pub userid: i64,
+    /// The script it is for (`tool_mobile`).
+    pub script: String,
+    /// The address it is bound to.
+    pub iprestriction: String,
+    /// Expiry time.
+    pub validuntil: i64,
 }
 
 /// Seconds since the Unix epoch.

@@ -1,7 +1,269 @@
-//! Placeholder module, filled in below.
+//! Course categories: `core_course_get_categories`, `core_course_create_categories`
+//! (`course/externallib.php`, `core_course_category::create()`).
 
-use super::FunctionDef;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Call, FunctionDef, params};
+use crate::errors::WsError;
+use crate::external::desc::*;
+use crate::external::param::{php_intval, php_string};
+use crate::state::{Category, ContextLevel, SYSTEM_CONTEXT};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
-    Vec::new()
+    vec![
+        FunctionDef {
+            name: "core_course_get_categories",
+            params: || {
+                single(vec![
+                    (
+                        "criteria",
+                        multiple(single(vec![("key", alpha()), ("value", raw())]))
+                            .default(json!([])),
+                    ),
+                    ("addsubcategories", boolean().default(1)),
+                ])
+            },
+            returns: || {
+                Some(multiple(single(vec![
+                    ("id", int()),
+                    ("name", raw()),
+                    ("idnumber", raw().optional()),
+                    ("description", raw()),
+                    ("descriptionformat", int()),
+                    ("parent", int()),
+                    ("sortorder", int()),
+                    ("coursecount", int()),
+                    ("visible", int().optional()),
+                    ("visibleold", int().optional()),
+                    ("timemodified", int().optional()),
+                    ("depth", int()),
+                    ("path", text()),
+                    ("theme", theme().optional()),
+                ])))
+            },
+            run: get_categories,
+            write: false,
+        },
+        FunctionDef {
+            name: "core_course_create_categories",
+            params: || {
+                single(vec![(
+                    "categories",
+                    multiple(single(vec![
+                        ("name", text()),
+                        ("parent", int().default(0)),
+                        ("idnumber", raw().optional()),
+                        ("description", raw().optional()),
+                        ("descriptionformat", int().default(1)),
+                        ("theme", theme().optional()),
+                    ])),
+                )])
+            },
+            returns: || Some(multiple(single(vec![("id", int()), ("name", raw())]))),
+            run: create_categories,
+            write: true,
+        },
+    ]
+}
+
+#[derive(Deserialize)]
+struct GetParams {
+    criteria: Vec<Criterion>,
+    addsubcategories: bool,
+}
+
+#[derive(Deserialize)]
+struct Criterion {
+    key: String,
+    value: Value,
+}
+
+fn criteria_error(detail: &str) -> WsError {
+    WsError::moodle(
+        "criteriaerror",
+        "Missing permissions to search on a criterion.",
+    )
+    .with_debuginfo(detail)
+}
+
+fn get_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: GetParams = params(p)?;
+    let may_manage = call.has_capability("moodle/category:manage", SYSTEM_CONTEXT);
+    let may_see_hidden =
+        call.has_capability("moodle/category:viewhiddencategories", SYSTEM_CONTEXT);
+    let mut filters: Vec<Box<dyn Fn(&Category) -> bool>> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for c in &p.criteria {
+        let key = c.key.trim().to_owned();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let value = php_string(&c.value);
+        match key.as_str() {
+            "id" => {
+                let id = php_intval(&value);
+                filters.push(Box::new(move |cat| cat.id == id));
+            }
+            "ids" => {
+                let ids: Vec<i64> = value
+                    .split(',')
+                    .filter_map(|v| v.trim().parse().ok())
+                    .collect();
+                filters.push(Box::new(move |cat| ids.contains(&cat.id)));
+            }
+            "name" => filters.push(Box::new(move |cat| cat.name == value)),
+            "parent" => {
+                let parent = php_intval(&value);
+                filters.push(Box::new(move |cat| cat.parent == parent));
+            }
+            "idnumber" if may_manage => filters.push(Box::new(move |cat| {
+                cat.idnumber.as_deref() == Some(value.as_str())
+            })),
+            "idnumber" => {
+                return Err(criteria_error(
+                    "You don't have the permissions to search on the \"idnumber\" field.",
+                ));
+            }
+            "visible" if may_see_hidden => {
+                let visible = php_intval(&value) != 0;
+                filters.push(Box::new(move |cat| cat.visible == visible));
+            }
+            "visible" => {
+                return Err(criteria_error(
+                    "You don't have the permissions to search on the \"visible\" field.",
+                ));
+            }
+            "theme" if may_manage => filters.push(Box::new(move |cat| cat.theme == value)),
+            "theme" => {
+                return Err(criteria_error(
+                    "You don't have the permissions to search on the \"theme\" field.",
+                ));
+            }
+            other => {
+                return Err(criteria_error(&format!(
+                    "You can not search on this criteria: {other}"
+                )));
+            }
+        }
+    }
+    let all: Vec<&Category> = call.state.categories.values().collect();
+    let mut chosen: Vec<&Category> = all
+        .iter()
+        .copied()
+        .filter(|c| filters.iter().all(|f| f(c)))
+        .collect();
+    if !filters.is_empty() && p.addsubcategories {
+        let parents: Vec<String> = chosen.iter().map(|c| format!("{}/", c.path)).collect();
+        for cat in &all {
+            if parents.iter().any(|prefix| cat.path.starts_with(prefix))
+                && !chosen.iter().any(|c| c.id == cat.id)
+            {
+                chosen.push(cat);
+            }
+        }
+    }
+    chosen.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut out: Vec<Value> = Vec::new();
+    let mut excluded: Vec<i64> = Vec::new();
+    for cat in chosen {
+        let parent_excluded = cat
+            .path
+            .split('/')
+            .filter_map(|p| p.parse::<i64>().ok())
+            .any(|id| id != cat.id && excluded.contains(&id));
+        let ctx = call
+            .state
+            .context_id(ContextLevel::Category, cat.id)
+            .unwrap_or(SYSTEM_CONTEXT);
+        if parent_excluded
+            || !(cat.visible || call.has_capability("moodle/category:viewhiddencategories", ctx))
+        {
+            excluded.push(cat.id);
+            continue;
+        }
+        let mut info = json!({
+            "id": cat.id,
+            "name": cat.name,
+            "description": cat.description,
+            "descriptionformat": cat.descriptionformat,
+            "parent": cat.parent,
+            "sortorder": cat.sortorder,
+            "coursecount": call.state.course_count(cat.id),
+            "depth": cat.depth,
+            "path": cat.path,
+        });
+        if call.has_capability("moodle/category:manage", ctx) {
+            info["idnumber"] = json!(cat.idnumber);
+            info["visible"] = json!(i64::from(cat.visible));
+            info["visibleold"] = json!(i64::from(cat.visibleold));
+            info["timemodified"] = json!(cat.timemodified);
+            info["theme"] = json!(cat.theme);
+        }
+        out.push(info);
+    }
+    // compare_categories_by_sortorder: strcmp of the sort orders.
+    out.sort_by(|a, b| a["sortorder"].to_string().cmp(&b["sortorder"].to_string()));
+    Ok(Value::Array(out))
+}
+
+#[derive(Deserialize)]
+struct CreateParams {
+    categories: Vec<NewCategory>,
+}
+
+#[derive(Deserialize)]
+struct NewCategory {
+    name: String,
+    parent: i64,
+    idnumber: Option<String>,
+    description: Option<String>,
+    descriptionformat: i64,
+}
+
+fn create_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: CreateParams = params(p)?;
+    let mut created = Vec::new();
+    for cat in p.categories {
+        let ctx = if cat.parent != 0 {
+            if !call.state.categories.contains_key(&cat.parent) {
+                return Err(WsError::moodle("unknowcategory", "Category not known!"));
+            }
+            call.state
+                .context_id(ContextLevel::Category, cat.parent)
+                .unwrap_or(SYSTEM_CONTEXT)
+        } else {
+            SYSTEM_CONTEXT
+        };
+        call.require_capability("moodle/category:manage", ctx)?;
+        if cat.name.trim().is_empty() {
+            return Err(WsError::moodle(
+                "categorynamerequired",
+                "Category name is required",
+            ));
+        }
+        if let Some(idnumber) = cat.idnumber.as_deref().filter(|i| !i.is_empty()) {
+            if call
+                .state
+                .categories
+                .values()
+                .any(|c| c.idnumber.as_deref() == Some(idnumber))
+            {
+                return Err(WsError::moodle(
+                    "categoryidnumbertaken",
+                    "ID number is already used for another category",
+                ));
+            }
+        }
+        let id = call.state.create_category(
+            &cat.name,
+            Some(cat.idnumber.as_deref().unwrap_or_default()),
+            cat.description.as_deref().unwrap_or_default(),
+            cat.descriptionformat,
+            cat.parent,
+            call.now,
+        );
+        created.push(json!({"id": id, "name": cat.name}));
+    }
+    Ok(Value::Array(created))
 }

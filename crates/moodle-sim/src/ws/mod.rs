@@ -6,6 +6,7 @@
 mod assign;
 mod category;
 mod course;
+mod course_state;
 mod courseformat;
 mod enrol;
 mod files;
@@ -19,9 +20,9 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::errors::WsError;
 use crate::external::desc::Desc;
 use crate::functions::FunctionCatalog;
-use crate::errors::WsError;
 use crate::state::{State, Token};
 
 /// What a function knows about the request it runs in.
@@ -54,7 +55,8 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// `has_capability()` for the calling user.
     pub fn has_capability(&self, capability: &str, contextid: i64) -> bool {
-        self.state.has_capability(self.userid, capability, contextid)
+        self.state
+            .has_capability(self.userid, capability, contextid)
     }
 
     /// `require_capability()` for the calling user.
@@ -62,12 +64,16 @@ impl Call<'_> {
     /// # Errors
     /// `nopermissions`.
     pub fn require_capability(&self, capability: &str, contextid: i64) -> Result<(), WsError> {
-        self.state.require_capability(self.userid, capability, contextid)
+        self.state
+            .require_capability(self.userid, capability, contextid)
     }
 
     /// Whether the calling user is a site administrator.
     pub fn is_siteadmin(&self) -> bool {
-        self.state.users.get(&self.userid).is_some_and(|u| u.siteadmin)
+        self.state
+            .users
+            .get(&self.userid)
+            .is_some_and(|u| u.siteadmin)
     }
 }
 
@@ -89,7 +95,9 @@ pub struct FunctionDef {
 
 impl std::fmt::Debug for FunctionDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FunctionDef").field("name", &self.name).finish()
+        f.debug_struct("FunctionDef")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -118,5 +126,6 @@ pub fn registry() -> HashMap<&'static str, FunctionDef> {
 /// # Errors
 /// A coding error when the struct does not match the declared description (a sim bug).
 pub fn params<T: DeserializeOwned>(value: Value) -> Result<T, WsError> {
-    serde_json::from_value(value).map_err(|e| WsError::coding(&format!("moodle-sim parameter mapping: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| WsError::coding(&format!("moodle-sim parameter mapping: {e}")))
 }

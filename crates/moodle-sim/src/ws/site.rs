@@ -80,7 +80,9 @@ fn get_site_info(call: &mut Call<'_>, _params: Value) -> Result<Value, WsError> 
         .filter_map(|name| call.catalog.get(name))
         .map(|f| json!({"name": f.name, "version": f.version}))
         .collect();
-    let user_ctx = s.context_id(ContextLevel::User, user.id).unwrap_or(SYSTEM_CONTEXT);
+    let user_ctx = s
+        .context_id(ContextLevel::User, user.id)
+        .unwrap_or(SYSTEM_CONTEXT);
     let ignores_quota = user.siteadmin;
     // get_user_max_upload_file_size(): unlimited (-1) for those who may ignore limits.
     let max_upload = if user.siteadmin {

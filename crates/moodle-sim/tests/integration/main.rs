@@ -1,1 +1,4 @@
 //! Integration tests of the stand-in.
+
+mod conformance;
+mod transcript;
