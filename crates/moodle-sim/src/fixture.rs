@@ -132,7 +132,7 @@ fn installed_site(wwwroot: &str) -> State {
         seq: Sequences::default(),
         contexts: BTreeMap::new(),
         users: BTreeMap::new(),
-        preferences: BTreeMap::new(),
+        preferences: indexmap::IndexMap::new(),
         roles: BTreeMap::new(),
         role_assignments: Vec::new(),
         categories: BTreeMap::new(),

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
-use futures_util::stream;
+use futures_util::{StreamExt as _, stream};
 use http_body_util::BodyExt as _;
 
 use crate::control;
@@ -139,13 +139,15 @@ async fn apply_faults(State(shared): State<Arc<Shared>>, req: Request, next: Nex
             parts
                 .headers
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-            let chunks = stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
+            // The pause lets the headers and the first half reach the client before the
+            // connection drops, as when a proxy or PHP worker dies mid-transfer.
+            let chunks = stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "moodle-sim: injected connection reset",
-                )),
-            ]);
+                ))
+            }));
             Response::from_parts(parts, Body::from_stream(chunks))
         }
     }

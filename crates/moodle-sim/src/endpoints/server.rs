@@ -222,6 +222,7 @@ fn authenticate(db: &mut Db, token: &str, now: i64) -> Result<Token, WsError> {
             "You are not allowed to use the rest protocol (missing capability: webservice/rest:use)",
         ));
     }
+    db.sync_enrolments(user.id, now, false);
     if let Some(t) = db.tokens.get_mut(token) {
         t.lastaccess = now;
     }

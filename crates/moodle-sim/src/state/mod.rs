@@ -25,6 +25,8 @@ pub use people::{
 pub use user_lib::{NewUser, password_policy_errors};
 
 use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Context levels (`CONTEXT_*`).
@@ -118,8 +120,8 @@ pub struct State {
     pub contexts: BTreeMap<i64, Context>,
     /// `user`.
     pub users: BTreeMap<i64, User>,
-    /// `user_preferences`: (userid, name) → value.
-    pub preferences: BTreeMap<(i64, String), String>,
+    /// `user_preferences`: (userid, name) → value, in the order rows were added.
+    pub preferences: IndexMap<(i64, String), String>,
     /// `role`.
     pub roles: BTreeMap<i64, Role>,
     /// `role_assignments`.
@@ -224,6 +226,16 @@ impl State {
     /// The default user picture URL of a size (`f1`, `f2`).
     pub fn user_picture_url(&self, size: &str) -> String {
         self.image_url("core", &format!("u/{size}"))
+    }
+
+    /// `enrol_check_plugins($user)` as web-service logins run it: records when the user's
+    /// enrolments were last synchronised, at most once an hour unless forced.
+    pub fn sync_enrolments(&mut self, userid: i64, now: i64, ignore_interval: bool) {
+        let key = (userid, "last_time_enrolments_synced".to_owned());
+        let last: i64 = self.preferences.get(&key).and_then(|v| v.parse().ok()).unwrap_or(0);
+        if ignore_interval || now - last >= 3600 {
+            self.preferences.insert(key, now.to_string());
+        }
     }
 
     /// A user by id that is not deleted.

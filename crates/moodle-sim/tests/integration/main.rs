@@ -2,3 +2,7 @@
 
 mod conformance;
 mod transcript;
+mod faults;
+mod robustness;
+mod rules;
+mod support;
