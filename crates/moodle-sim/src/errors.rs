@@ -16,11 +16,11 @@ pub struct WsError {
     /// The translated message.
     pub message: String,
     /// Developer detail, only shown when debugging is on.
-    pub debuginfo: Option<String>,
+    pub debuginfo: Option<Box<str>>,
     /// HTTP status for the AJAX-style scripts (404 for `send_file_not_found`).
     pub http_status: u16,
     /// The PHP stack trace the AJAX-style scripts print in developer debugging mode.
-    pub stacktrace: Option<String>,
+    pub stacktrace: Option<Box<str>>,
 }
 
 const MOODLE_EXCEPTION: &str = "core\\exception\\moodle_exception";
@@ -51,7 +51,7 @@ impl WsError {
 
     /// Adds developer debug information.
     pub fn with_debuginfo(mut self, debuginfo: impl Into<String>) -> Self {
-        self.debuginfo = Some(debuginfo.into());
+        self.debuginfo = Some(debuginfo.into().into_boxed_str());
         self
     }
 
@@ -166,7 +166,7 @@ impl WsError {
 
     /// Records where in Moodle's PHP the exception was thrown, for debugging-mode bodies.
     pub fn thrown_at(mut self, stacktrace: impl Into<String>) -> Self {
-        self.stacktrace = Some(stacktrace.into());
+        self.stacktrace = Some(stacktrace.into().into_boxed_str());
         self
     }
 

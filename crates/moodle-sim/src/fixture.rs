@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use crate::functions::FunctionCatalog;
 use crate::state::{
-    Assign, ContextLevel, Course, FormatOptions, ModInstance, NewCourse, NewFile, NewModule,
-    NewUser, Notification, Role, SYSTEM_CONTEXT, Sequences, Service, Site, State, Submission,
-    SubmissionGrade, Token, User,
+    Assign, ContextLevel, Course, Enrolment, FormatOptions, ModInstance, NewCourse, NewFile,
+    NewModule, NewUser, Notification, Role, SYSTEM_CONTEXT, Sequences, Service, Site, State,
+    Submission, SubmissionGrade, Token, User,
 };
 
 /// When the recorded site was seeded (2026-11-21 23:19:15 UTC).
@@ -346,10 +346,22 @@ fn seed_people(s: &mut State) {
         let Some(manual) = s.manual_instance(course) else {
             continue;
         };
-        s.enrol_user(manual, 3, Some(3), 0, 0, false, SEED_TIME + 1);
+        s.enrol_user(enrolment(manual, 3, 3), SEED_TIME + 1);
         for student in students {
-            s.enrol_user(manual, student, Some(5), 0, 0, false, SEED_TIME + 1);
+            s.enrol_user(enrolment(manual, student, 5), SEED_TIME + 1);
         }
+    }
+}
+
+/// An open-ended, active enrolment with a role.
+fn enrolment(enrolid: i64, userid: i64, roleid: i64) -> Enrolment {
+    Enrolment {
+        enrolid,
+        userid,
+        roleid: Some(roleid),
+        timestart: 0,
+        timeend: 0,
+        suspended: false,
     }
 }
 

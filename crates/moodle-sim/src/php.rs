@@ -25,7 +25,7 @@ pub enum PhpKey {
 
 impl PhpKey {
     /// Normalises a key the way PHP's `ZEND_HANDLE_NUMERIC_STR` does.
-    pub fn from_str(s: &str) -> Self {
+    pub fn normalise(s: &str) -> Self {
         match parse_php_int(s) {
             Some(i) => PhpKey::Int(i),
             None => PhpKey::Str(s.to_owned()),
@@ -197,7 +197,7 @@ fn insert_path(array: &mut PhpArray, key: PhpKey, rest: &[Option<String>], value
         return;
     };
     let next_key = match next {
-        Some(k) => PhpKey::from_str(k),
+        Some(k) => PhpKey::normalise(k),
         None => PhpKey::Int(next_index(inner)),
     };
     insert_path(inner, next_key, tail, value);
@@ -267,7 +267,7 @@ mod tests {
                 PhpKey::Str("99999999999999999999".into()),
             ),
         ] {
-            assert_eq!(PhpKey::from_str(raw), key, "{raw}");
+            assert_eq!(PhpKey::normalise(raw), key, "{raw}");
         }
     }
 

@@ -141,13 +141,14 @@ async fn apply_faults(State(shared): State<Arc<Shared>>, req: Request, next: Nex
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
             // The pause lets the headers and the first half reach the client before the
             // connection drops, as when a proxy or PHP worker dies mid-transfer.
-            let chunks = stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(stream::once(async {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "moodle-sim: injected connection reset",
-                ))
-            }));
+            let chunks =
+                stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(stream::once(async {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "moodle-sim: injected connection reset",
+                    ))
+                }));
             Response::from_parts(parts, Body::from_stream(chunks))
         }
     }

@@ -61,7 +61,7 @@ fn find(db: &mut Db, uri: &Uri, vars: &crate::php::PhpArray) -> Result<Served, W
         .path()
         .strip_prefix("/webservice/pluginfile.php")
         .filter(|p| !p.is_empty())
-        .map(|p| percent_decode(p))
+        .map(percent_decode)
         .or_else(|| var(vars, "file").map(str::to_owned))
         .unwrap_or_default();
     resolve(db, &user, &path)

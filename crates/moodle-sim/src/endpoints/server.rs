@@ -252,10 +252,8 @@ fn error_body(format: Format, err: &WsError, debug: bool) -> Vec<u8> {
             obj.insert("exception".into(), Value::from(err.exception.clone()));
             obj.insert("errorcode".into(), Value::from(err.errorcode.clone()));
             obj.insert("message".into(), Value::from(err.message.clone()));
-            if debug {
-                if let Some(d) = &err.debuginfo {
-                    obj.insert("debuginfo".into(), Value::from(d.clone()));
-                }
+            if debug && let Some(d) = &err.debuginfo {
+                obj.insert("debuginfo".into(), Value::from(d.as_ref()));
             }
             php_json::encode(&Value::Object(obj))
         }
@@ -266,10 +264,8 @@ fn error_body(format: Format, err: &WsError, debug: bool) -> Vec<u8> {
                 html_escape(&err.errorcode),
                 html_escape(&err.message)
             );
-            if debug {
-                if let Some(d) = &err.debuginfo {
-                    xml.push_str(&format!("<DEBUGINFO>{}</DEBUGINFO>\n", html_escape(d)));
-                }
+            if debug && let Some(d) = &err.debuginfo {
+                xml.push_str(&format!("<DEBUGINFO>{}</DEBUGINFO>\n", html_escape(d)));
             }
             xml.push_str("</EXCEPTION>\n");
             xml.into_bytes()

@@ -3,22 +3,38 @@
 
 use super::{ContextLevel, Notification, RoleAssignment, State, UserEnrolment};
 
+/// One user enrolment to make or update.
+#[derive(Debug, Clone, Copy)]
+pub struct Enrolment {
+    /// The enrolment instance.
+    pub enrolid: i64,
+    /// The user.
+    pub userid: i64,
+    /// The role to assign in the course, if any.
+    pub roleid: Option<i64>,
+    /// Start (0 = none).
+    pub timestart: i64,
+    /// End (0 = none).
+    pub timeend: i64,
+    /// Suspended enrolment.
+    pub suspended: bool,
+}
+
 /// `$CFG->coursecontact`: editing teachers are course contacts.
 pub const COURSE_CONTACT_ROLE: i64 = 3;
 
 impl State {
     /// `enrol_plugin::enrol_user()` for a manual instance: adds or updates the user
     /// enrolment, assigns the role in the course context and sends the welcome message.
-    pub fn enrol_user(
-        &mut self,
-        enrolid: i64,
-        userid: i64,
-        roleid: Option<i64>,
-        timestart: i64,
-        timeend: i64,
-        suspended: bool,
-        now: i64,
-    ) {
+    pub fn enrol_user(&mut self, e: Enrolment, now: i64) {
+        let Enrolment {
+            enrolid,
+            userid,
+            roleid,
+            timestart,
+            timeend,
+            suspended,
+        } = e;
         let Some(instance) = self.enrol_instances.get(&enrolid).cloned() else {
             return;
         };

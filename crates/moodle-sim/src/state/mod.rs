@@ -17,7 +17,7 @@ pub use course::{
     SubmissionGrade,
 };
 pub use course_lib::{MAX_SECTIONS, NewCourse, NewModule, module_type_id};
-pub use enrol_lib::COURSE_CONTACT_ROLE;
+pub use enrol_lib::{COURSE_CONTACT_ROLE, Enrolment};
 pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, sha1_hex};
 pub use people::{
     EnrolInstance, Notification, Role, RoleAssignment, Service, Token, User, UserEnrolment,
@@ -232,7 +232,11 @@ impl State {
     /// enrolments were last synchronised, at most once an hour unless forced.
     pub fn sync_enrolments(&mut self, userid: i64, now: i64, ignore_interval: bool) {
         let key = (userid, "last_time_enrolments_synced".to_owned());
-        let last: i64 = self.preferences.get(&key).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let last: i64 = self
+            .preferences
+            .get(&key)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         if ignore_interval || now - last >= 3600 {
             self.preferences.insert(key, now.to_string());
         }

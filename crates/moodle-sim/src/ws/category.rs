@@ -87,12 +87,15 @@ fn criteria_error(detail: &str) -> WsError {
     .with_debuginfo(detail)
 }
 
+/// One search criterion as a predicate.
+type CategoryFilter = Box<dyn Fn(&Category) -> bool>;
+
 fn get_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: GetParams = params(p)?;
     let may_manage = call.has_capability("moodle/category:manage", SYSTEM_CONTEXT);
     let may_see_hidden =
         call.has_capability("moodle/category:viewhiddencategories", SYSTEM_CONTEXT);
-    let mut filters: Vec<Box<dyn Fn(&Category) -> bool>> = Vec::new();
+    let mut filters: Vec<CategoryFilter> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for c in &p.criteria {
         let key = c.key.trim().to_owned();
@@ -242,18 +245,17 @@ fn create_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 "Category name is required",
             ));
         }
-        if let Some(idnumber) = cat.idnumber.as_deref().filter(|i| !i.is_empty()) {
-            if call
+        if let Some(idnumber) = cat.idnumber.as_deref().filter(|i| !i.is_empty())
+            && call
                 .state
                 .categories
                 .values()
                 .any(|c| c.idnumber.as_deref() == Some(idnumber))
-            {
-                return Err(WsError::moodle(
-                    "categoryidnumbertaken",
-                    "ID number is already used for another category",
-                ));
-            }
+        {
+            return Err(WsError::moodle(
+                "categoryidnumbertaken",
+                "ID number is already used for another category",
+            ));
         }
         let id = call.state.create_category(
             &cat.name,

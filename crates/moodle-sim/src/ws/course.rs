@@ -384,13 +384,13 @@ fn create_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 ));
             }
         }
-        if let Some(lang) = &c.lang {
-            if lang != "en" {
-                return Err(WsError::moodle(
-                    "errorinvalidparam",
-                    "The param \"lang\" is invalid.",
-                ));
-            }
+        if let Some(lang) = &c.lang
+            && lang != "en"
+        {
+            return Err(WsError::moodle(
+                "errorinvalidparam",
+                "The param \"lang\" is invalid.",
+            ));
         }
         check_unique(call, None, Some(&shortname), c.idnumber.as_deref())?;
         let mut new = NewCourse::new(&fullname, &shortname, categoryid, call.now);
@@ -442,21 +442,21 @@ fn check_unique(
     idnumber: Option<&str>,
 ) -> Result<(), WsError> {
     let others = || call.state.courses.values().filter(|c| Some(c.id) != except);
-    if let Some(s) = shortname {
-        if others().any(|c| c.shortname == s) {
-            return Err(WsError::moodle(
-                "shortnametaken",
-                format!("Short name is already used for another course ({s})"),
-            ));
-        }
+    if let Some(s) = shortname
+        && others().any(|c| c.shortname == s)
+    {
+        return Err(WsError::moodle(
+            "shortnametaken",
+            format!("Short name is already used for another course ({s})"),
+        ));
     }
-    if let Some(i) = idnumber.filter(|i| !i.is_empty()) {
-        if others().any(|c| c.idnumber == i) {
-            return Err(WsError::moodle(
-                "courseidnumbertaken",
-                format!("ID number is already used for another course ({i})"),
-            ));
-        }
+    if let Some(i) = idnumber.filter(|i| !i.is_empty())
+        && others().any(|c| c.idnumber == i)
+    {
+        return Err(WsError::moodle(
+            "courseidnumbertaken",
+            format!("ID number is already used for another course ({i})"),
+        ));
     }
     Ok(())
 }
@@ -556,10 +556,10 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
     if c.visible.is_some_and(|v| (v != 0) != old.visible) {
         call.require_capability("moodle/course:visibility", ctx)?;
     }
-    if let Some(cat) = c.categoryid {
-        if !call.state.categories.contains_key(&cat) {
-            return Err(WsError::missing_record_by_id("course_categories", cat));
-        }
+    if let Some(cat) = c.categoryid
+        && !call.state.categories.contains_key(&cat)
+    {
+        return Err(WsError::missing_record_by_id("course_categories", cat));
     }
     check_unique(
         call,

@@ -9,7 +9,7 @@ use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::external::param::php_string;
-use crate::state::{ContextLevel, SITE_ID, SYSTEM_CONTEXT};
+use crate::state::{ContextLevel, Enrolment, SITE_ID, SYSTEM_CONTEXT};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
@@ -53,11 +53,11 @@ pub(super) fn functions() -> Vec<FunctionDef> {
 
 #[derive(Deserialize)]
 struct EnrolParams {
-    enrolments: Vec<Enrolment>,
+    enrolments: Vec<EnrolRequest>,
 }
 
 #[derive(Deserialize)]
-struct Enrolment {
+struct EnrolRequest {
     roleid: i64,
     userid: i64,
     courseid: i64,
@@ -141,12 +141,14 @@ fn enrol_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             ));
         };
         call.state.enrol_user(
-            instance,
-            user.id,
-            Some(e.roleid),
-            e.timestart.unwrap_or(0),
-            e.timeend.unwrap_or(0),
-            e.suspend.unwrap_or(0) != 0,
+            Enrolment {
+                enrolid: instance,
+                userid: user.id,
+                roleid: Some(e.roleid),
+                timestart: e.timestart.unwrap_or(0),
+                timeend: e.timeend.unwrap_or(0),
+                suspended: e.suspend.unwrap_or(0) != 0,
+            },
             call.now,
         );
     }

@@ -220,20 +220,20 @@ pub fn user_details(s: &State, req: &DetailsRequest<'_>, now: i64) -> Option<Val
     if has("department") && (current || alldetails) {
         d.insert("department".into(), json!(user.department));
     }
-    if has("roles") {
-        if let Some(course) = req.course {
-            let course_ctx = s
-                .context_id(ContextLevel::Course, course)
-                .unwrap_or(SYSTEM_CONTEXT);
-            let roles: Vec<Value> = s
+    if has("roles")
+        && let Some(course) = req.course
+    {
+        let course_ctx = s
+            .context_id(ContextLevel::Course, course)
+            .unwrap_or(SYSTEM_CONTEXT);
+        let roles: Vec<Value> = s
                 .role_assignments
                 .iter()
                 .filter(|ra| ra.userid == user.id && ra.contextid == course_ctx)
                 .filter_map(|ra| s.roles.get(&ra.roleid))
                 .map(|r| json!({"roleid": r.id, "name": r.name, "shortname": r.shortname, "sortorder": 0}))
                 .collect();
-            d.insert("roles".into(), json!(roles));
-        }
+        d.insert("roles".into(), json!(roles));
     }
     if has("enrolledcourses") {
         let mut courses: Vec<&crate::state::Course> = s
@@ -511,10 +511,11 @@ fn create_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         } else {
             u.password.clone().unwrap_or_default()
         };
-        if !create_password && internal {
-            if let Some(errors) = password_policy_errors(&password) {
-                return Err(WsError::literal(errors));
-            }
+        if !create_password
+            && internal
+            && let Some(errors) = password_policy_errors(&password)
+        {
+            return Err(WsError::literal(errors));
         }
         let id = call.state.create_user(
             NewUser {

@@ -41,7 +41,12 @@ async fn a_limited_status_fault_fails_once_and_is_counted() {
     .await;
     let first = site_info(&site).await;
     assert_eq!(first.status(), 503);
-    assert!(first.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/html"));
+    assert!(
+        first.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
     let second = site_info(&site).await;
     assert_eq!(second.status(), 200);
     let calls: Value = site
@@ -60,11 +65,19 @@ async fn a_limited_status_fault_fails_once_and_is_counted() {
 #[tokio::test]
 async fn latency_delays_and_rate_limits_carry_retry_after() {
     let site = Site::start().await;
-    inject(&site, json!({"fault": {"kind": "latency", "ms": 150}, "target": "any", "times": 1})).await;
+    inject(
+        &site,
+        json!({"fault": {"kind": "latency", "ms": 150}, "target": "any", "times": 1}),
+    )
+    .await;
     let started = Instant::now();
     assert_eq!(site_info(&site).await.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(150));
-    inject(&site, json!({"fault": {"kind": "rate_limited", "retry_after": 7}, "target": "any", "times": 1})).await;
+    inject(
+        &site,
+        json!({"fault": {"kind": "rate_limited", "retry_after": 7}, "target": "any", "times": 1}),
+    )
+    .await;
     let limited = site_info(&site).await;
     assert_eq!(limited.status(), 429);
     assert_eq!(limited.headers()["retry-after"], "7");
@@ -73,17 +86,38 @@ async fn latency_delays_and_rate_limits_carry_retry_after() {
 #[tokio::test]
 async fn broken_bodies_are_what_a_broken_site_sends() {
     let site = Site::start().await;
-    inject(&site, json!({"fault": {"kind": "truncated_body"}, "target": "any", "times": 1})).await;
+    inject(
+        &site,
+        json!({"fault": {"kind": "truncated_body"}, "target": "any", "times": 1}),
+    )
+    .await;
     let truncated = site_info(&site).await.text().await.expect("body");
-    assert!(serde_json::from_str::<Value>(&truncated).is_err(), "{truncated}");
-    inject(&site, json!({"fault": {"kind": "php_warning"}, "target": "any", "times": 1})).await;
+    assert!(
+        serde_json::from_str::<Value>(&truncated).is_err(),
+        "{truncated}"
+    );
+    inject(
+        &site,
+        json!({"fault": {"kind": "php_warning"}, "target": "any", "times": 1}),
+    )
+    .await;
     let warned = site_info(&site).await.text().await.expect("body");
     assert!(warned.starts_with("<br />\n<b>Warning</b>"), "{warned}");
     assert!(warned.contains("\"sitename\":\"Moodle Real Test Site\""));
-    inject(&site, json!({"fault": {"kind": "maintenance"}, "target": "any", "times": 1})).await;
+    inject(
+        &site,
+        json!({"fault": {"kind": "maintenance"}, "target": "any", "times": 1}),
+    )
+    .await;
     let maintenance = site_info(&site).await;
     assert_eq!(maintenance.status(), 503);
-    assert!(maintenance.text().await.expect("body").contains("maintenance"));
+    assert!(
+        maintenance
+            .text()
+            .await
+            .expect("body")
+            .contains("maintenance")
+    );
 }
 
 #[tokio::test]
@@ -92,7 +126,10 @@ async fn a_reset_mid_body_breaks_the_download() {
     inject(&site, json!({"fault": {"kind": "reset_mid_body"}, "target": {"endpoint": "webservice/pluginfile.php"}})).await;
     let resp = site
         .http
-        .get(format!("{}/webservice/pluginfile.php/17/user/private/study_notes.txt", site.sim.url()))
+        .get(format!(
+            "{}/webservice/pluginfile.php/17/user/private/study_notes.txt",
+            site.sim.url()
+        ))
         .query(&[("token", site.token("student1_bridge"))])
         .send()
         .await
@@ -113,7 +150,11 @@ async fn debugging_can_be_switched_on_from_outside() {
         .expect("config");
     assert_eq!(resp.status(), 204);
     let body = site
-        .call(&site.token("admin_bridge"), "core_course_get_contents", &[("courseid", "abc")])
+        .call(
+            &site.token("admin_bridge"),
+            "core_course_get_contents",
+            &[("courseid", "abc")],
+        )
         .await;
     assert_eq!(
         body["debuginfo"],

@@ -19,7 +19,14 @@ struct Made {
 async fn make_course(site: &Site) -> Made {
     let admin = site.token("admin_bridge");
     let cat = site
-        .call(&admin, "core_course_create_categories", &[("categories[0][name]", "Runtime cat"), ("categories[0][idnumber]", "RT-CAT")])
+        .call(
+            &admin,
+            "core_course_create_categories",
+            &[
+                ("categories[0][name]", "Runtime cat"),
+                ("categories[0][idnumber]", "RT-CAT"),
+            ],
+        )
         .await;
     let catid = cat[0]["id"].to_string();
     let course = site
@@ -56,12 +63,20 @@ async fn make_course(site: &Site) -> Made {
             .call(
                 &admin,
                 "enrol_manual_enrol_users",
-                &[("enrolments[0][roleid]", role), ("enrolments[0][userid]", user), ("enrolments[0][courseid]", &course)],
+                &[
+                    ("enrolments[0][roleid]", role),
+                    ("enrolments[0][userid]", user),
+                    ("enrolments[0][courseid]", &course),
+                ],
             )
             .await;
         assert_eq!(r, Value::Null);
     }
-    let token = |u: &'static str| async move { site.login(u, "Runtime123!x", "bridge").await.expect("token") };
+    let token = |u: &'static str| async move {
+        site.login(u, "Runtime123!x", "bridge")
+            .await
+            .expect("token")
+    };
     Made {
         course,
         teacher: token("rtteacher").await,
@@ -77,12 +92,30 @@ async fn students_of_a_new_course_get_moodles_permission_errors() {
     let site = Site::start().await;
     let m = make_course(&site).await;
     let create = site
-        .call(&m.student, "core_course_create_courses", &[("courses[0][fullname]", "X"), ("courses[0][shortname]", "X9"), ("courses[0][categoryid]", "1")])
+        .call(
+            &m.student,
+            "core_course_create_courses",
+            &[
+                ("courses[0][fullname]", "X"),
+                ("courses[0][shortname]", "X9"),
+                ("courses[0][categoryid]", "1"),
+            ],
+        )
         .await;
     assert_eq!(errorcode(&create), Some("nopermissions"));
-    assert_eq!(create["message"], "Sorry, but you do not currently have permissions to do that (Create courses).");
+    assert_eq!(
+        create["message"],
+        "Sorry, but you do not currently have permissions to do that (Create courses)."
+    );
     let update = site
-        .call(&m.student, "core_course_update_courses", &[("courses[0][id]", &m.course), ("courses[0][fullname]", "Hacked")])
+        .call(
+            &m.student,
+            "core_course_update_courses",
+            &[
+                ("courses[0][id]", &m.course),
+                ("courses[0][fullname]", "Hacked"),
+            ],
+        )
         .await;
     assert_eq!(update["warnings"][0]["warningcode"], "nopermissions");
     assert_eq!(update["warnings"][0]["itemid"].to_string(), m.course);
@@ -90,34 +123,68 @@ async fn students_of_a_new_course_get_moodles_permission_errors() {
         .call(
             &m.student,
             "enrol_manual_enrol_users",
-            &[("enrolments[0][roleid]", "5"), ("enrolments[0][userid]", &m.outsider_id), ("enrolments[0][courseid]", &m.course)],
+            &[
+                ("enrolments[0][roleid]", "5"),
+                ("enrolments[0][userid]", &m.outsider_id),
+                ("enrolments[0][courseid]", &m.course),
+            ],
         )
         .await;
     assert_eq!(errorcode(&enrol), Some("nopermissions"));
-    assert_eq!(enrol["message"], "Sorry, but you do not currently have permissions to do that (Enrol users).");
+    assert_eq!(
+        enrol["message"],
+        "Sorry, but you do not currently have permissions to do that (Enrol users)."
+    );
 }
 
 #[tokio::test]
 async fn an_outsider_cannot_reach_a_course_they_are_not_enrolled_in() {
     let site = Site::start().await;
     let m = make_course(&site).await;
-    let contents = site.call(&m.outsider, "core_course_get_contents", &[("courseid", &m.course)]).await;
+    let contents = site
+        .call(
+            &m.outsider,
+            "core_course_get_contents",
+            &[("courseid", &m.course)],
+        )
+        .await;
     assert_eq!(errorcode(&contents), Some("errorcoursecontextnotvalid"));
     assert_eq!(
         contents["message"],
-        format!("You cannot execute functions in the course context (course id:{}). The context error message was: Course or activity not accessible.", m.course)
+        format!(
+            "You cannot execute functions in the course context (course id:{}). The context error message was: Course or activity not accessible.",
+            m.course
+        )
     );
     let enrol = site
         .call(
             &m.outsider,
             "enrol_manual_enrol_users",
-            &[("enrolments[0][roleid]", "5"), ("enrolments[0][userid]", &m.outsider_id), ("enrolments[0][courseid]", &m.course)],
+            &[
+                ("enrolments[0][roleid]", "5"),
+                ("enrolments[0][userid]", &m.outsider_id),
+                ("enrolments[0][courseid]", &m.course),
+            ],
         )
         .await;
     assert_eq!(errorcode(&enrol), Some("requireloginerror"));
-    let students = site.call(&m.student, "core_enrol_get_enrolled_users", &[("courseid", &m.course)]).await;
-    let ids: Vec<String> = students.as_array().expect("list").iter().map(|u| u["id"].to_string()).collect();
-    assert!(ids.contains(&m.student_id) && !ids.contains(&m.outsider_id), "{ids:?}");
+    let students = site
+        .call(
+            &m.student,
+            "core_enrol_get_enrolled_users",
+            &[("courseid", &m.course)],
+        )
+        .await;
+    let ids: Vec<String> = students
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|u| u["id"].to_string())
+        .collect();
+    assert!(
+        ids.contains(&m.student_id) && !ids.contains(&m.outsider_id),
+        "{ids:?}"
+    );
 }
 
 #[tokio::test]
@@ -128,7 +195,11 @@ async fn a_teacher_may_enrol_students_but_not_assign_editing_teachers() {
         .call(
             &m.teacher,
             "enrol_manual_enrol_users",
-            &[("enrolments[0][roleid]", "3"), ("enrolments[0][userid]", &m.outsider_id), ("enrolments[0][courseid]", &m.course)],
+            &[
+                ("enrolments[0][roleid]", "3"),
+                ("enrolments[0][userid]", &m.outsider_id),
+                ("enrolments[0][courseid]", &m.course),
+            ],
         )
         .await;
     assert_eq!(errorcode(&as_teacher), Some("wsusercannotassign"));
@@ -136,15 +207,29 @@ async fn a_teacher_may_enrol_students_but_not_assign_editing_teachers() {
         .call(
             &m.teacher,
             "enrol_manual_enrol_users",
-            &[("enrolments[0][roleid]", "5"), ("enrolments[0][userid]", &m.outsider_id), ("enrolments[0][courseid]", &m.course)],
+            &[
+                ("enrolments[0][roleid]", "5"),
+                ("enrolments[0][userid]", &m.outsider_id),
+                ("enrolments[0][courseid]", &m.course),
+            ],
         )
         .await;
     assert_eq!(as_student, Value::Null);
-    let contents = site.call(&m.outsider, "core_course_get_contents", &[("courseid", &m.course)]).await;
+    let contents = site
+        .call(
+            &m.outsider,
+            "core_course_get_contents",
+            &[("courseid", &m.course)],
+        )
+        .await;
     assert!(contents.is_array(), "{contents}");
     // The course contact (the teacher) sent the new student a welcome notification.
     let count = site
-        .call(&m.outsider, "message_popup_get_unread_popup_notification_count", &[("useridto", "0")])
+        .call(
+            &m.outsider,
+            "message_popup_get_unread_popup_notification_count",
+            &[("useridto", "0")],
+        )
         .await;
     assert_eq!(count, 1);
 }
@@ -155,23 +240,66 @@ async fn course_writes_follow_moodles_uniqueness_and_deletion_rules() {
     let m = make_course(&site).await;
     let admin = site.token("admin_bridge");
     let dup = site
-        .call(&admin, "core_course_create_courses", &[("courses[0][fullname]", "Dup"), ("courses[0][shortname]", "RT101"), ("courses[0][categoryid]", "1")])
+        .call(
+            &admin,
+            "core_course_create_courses",
+            &[
+                ("courses[0][fullname]", "Dup"),
+                ("courses[0][shortname]", "RT101"),
+                ("courses[0][categoryid]", "1"),
+            ],
+        )
         .await;
     assert_eq!(errorcode(&dup), Some("shortnametaken"));
-    assert_eq!(dup["message"], "Short name is already used for another course (RT101)");
-    let teacher_delete = site.call(&m.teacher, "core_course_delete_courses", &[("courseids[0]", &m.course)]).await;
-    assert_eq!(teacher_delete["warnings"][0]["warningcode"], "cannotdeletecourse");
+    assert_eq!(
+        dup["message"],
+        "Short name is already used for another course (RT101)"
+    );
+    let teacher_delete = site
+        .call(
+            &m.teacher,
+            "core_course_delete_courses",
+            &[("courseids[0]", &m.course)],
+        )
+        .await;
+    assert_eq!(
+        teacher_delete["warnings"][0]["warningcode"],
+        "cannotdeletecourse"
+    );
     let renamed = site
-        .call(&m.teacher, "core_course_update_courses", &[("courses[0][id]", &m.course), ("courses[0][fullname]", "Renamed")])
+        .call(
+            &m.teacher,
+            "core_course_update_courses",
+            &[
+                ("courses[0][id]", &m.course),
+                ("courses[0][fullname]", "Renamed"),
+            ],
+        )
         .await;
     assert_eq!(renamed["warnings"], serde_json::json!([]));
-    let deleted = site.call(&admin, "core_course_delete_courses", &[("courseids[0]", &m.course)]).await;
+    let deleted = site
+        .call(
+            &admin,
+            "core_course_delete_courses",
+            &[("courseids[0]", &m.course)],
+        )
+        .await;
     assert_eq!(deleted["warnings"], serde_json::json!([]));
     let found = site
-        .call(&admin, "core_course_get_courses_by_field", &[("field", "id"), ("value", &m.course)])
+        .call(
+            &admin,
+            "core_course_get_courses_by_field",
+            &[("field", "id"), ("value", &m.course)],
+        )
         .await;
     assert_eq!(found["courses"], serde_json::json!([]));
-    let again = site.call(&admin, "core_course_delete_courses", &[("courseids[0]", &m.course)]).await;
+    let again = site
+        .call(
+            &admin,
+            "core_course_delete_courses",
+            &[("courseids[0]", &m.course)],
+        )
+        .await;
     assert_eq!(again["warnings"][0]["warningcode"], "unknowncourseidnumber");
 }
 
@@ -196,7 +324,11 @@ async fn a_failed_write_leaves_nothing_behind() {
         .await;
     assert_eq!(errorcode(&r), Some("shortnametaken"));
     let found = site
-        .call(&admin, "core_course_get_courses_by_field", &[("field", "shortname"), ("value", "FIRST1")])
+        .call(
+            &admin,
+            "core_course_get_courses_by_field",
+            &[("field", "shortname"), ("value", "FIRST1")],
+        )
         .await;
     assert_eq!(found["courses"], serde_json::json!([]));
 }
@@ -206,7 +338,9 @@ async fn private_files_of_a_new_user_are_served_to_their_owner_only() {
     let site = Site::start().await;
     let m = make_course(&site).await;
     let part = reqwest::multipart::Part::bytes(b"runtime file".to_vec()).file_name("mine.txt");
-    let form = reqwest::multipart::Form::new().text("token", m.student.clone()).part("file_1", part);
+    let form = reqwest::multipart::Form::new()
+        .text("token", m.student.clone())
+        .part("file_1", part);
     let uploaded: Value = site
         .http
         .post(format!("{}/webservice/upload.php", site.sim.url()))
@@ -219,19 +353,47 @@ async fn private_files_of_a_new_user_are_served_to_their_owner_only() {
         .expect("json");
     let draft = uploaded[0]["itemid"].to_string();
     let contextid = uploaded[0]["contextid"].to_string();
-    let merged = site.call(&m.student, "core_user_add_user_private_files", &[("draftid", &draft)]).await;
+    let merged = site
+        .call(
+            &m.student,
+            "core_user_add_user_private_files",
+            &[("draftid", &draft)],
+        )
+        .await;
     assert_eq!(merged, Value::Null);
-    let url = format!("{}/webservice/pluginfile.php/{contextid}/user/private/mine.txt", site.sim.url());
-    let own = site.http.get(&url).query(&[("token", &m.student)]).send().await.expect("download");
+    let url = format!(
+        "{}/webservice/pluginfile.php/{contextid}/user/private/mine.txt",
+        site.sim.url()
+    );
+    let own = site
+        .http
+        .get(&url)
+        .query(&[("token", &m.student)])
+        .send()
+        .await
+        .expect("download");
     assert_eq!(own.status(), 200);
     assert_eq!(own.bytes().await.expect("body").as_ref(), b"runtime file");
-    let other = site.http.get(&url).query(&[("token", &m.teacher)]).send().await.expect("download");
+    let other = site
+        .http
+        .get(&url)
+        .query(&[("token", &m.teacher)])
+        .send()
+        .await
+        .expect("download");
     assert_eq!(other.status(), 404);
     let listed = site
         .call(
             &m.teacher,
             "core_files_get_files",
-            &[("contextid", &contextid), ("component", "user"), ("filearea", "private"), ("itemid", "0"), ("filepath", "/"), ("filename", "")],
+            &[
+                ("contextid", &contextid),
+                ("component", "user"),
+                ("filearea", "private"),
+                ("itemid", "0"),
+                ("filepath", "/"),
+                ("filename", ""),
+            ],
         )
         .await;
     assert_eq!(listed, serde_json::json!({"parents": [], "files": []}));
@@ -256,8 +418,21 @@ async fn validation_errors_name_the_broken_rule_in_debuginfo() {
         )
         .await;
     assert_eq!(errorcode(&r), Some("invalidparameter"));
-    assert_eq!(r["debuginfo"], "Email address already exists: student1@example.com");
-    let r = site.call(&admin, "core_course_get_contents", &[("courseid", "2"), ("options[0][name]", "nosuchoption"), ("options[0][value]", "1")]).await;
+    assert_eq!(
+        r["debuginfo"],
+        "Email address already exists: student1@example.com"
+    );
+    let r = site
+        .call(
+            &admin,
+            "core_course_get_contents",
+            &[
+                ("courseid", "2"),
+                ("options[0][name]", "nosuchoption"),
+                ("options[0][value]", "1"),
+            ],
+        )
+        .await;
     assert_eq!(errorcode(&r), Some("errorinvalidparam"));
     assert_eq!(r["message"], "The param \"nosuchoption\" is invalid.");
 }

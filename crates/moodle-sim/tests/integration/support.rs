@@ -44,16 +44,30 @@ impl Site {
             .send()
             .await
             .expect("request");
-        assert_eq!(resp.status(), 200, "{function} answered HTTP {}", resp.status());
+        assert_eq!(
+            resp.status(),
+            200,
+            "{function} answered HTTP {}",
+            resp.status()
+        );
         resp.json().await.expect("JSON body")
     }
 
     /// `login/token.php` for a user and service; the token, or the error body.
-    pub async fn login(&self, username: &str, password: &str, service: &str) -> Result<String, Value> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        service: &str,
+    ) -> Result<String, Value> {
         let body: Value = self
             .http
             .post(format!("{}/login/token.php", self.sim.url()))
-            .form(&[("username", username), ("password", password), ("service", service)])
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("service", service),
+            ])
             .send()
             .await
             .expect("request")
@@ -66,5 +80,7 @@ impl Site {
 
 /// The `errorcode` of a REST error body, if it is one.
 pub fn errorcode(body: &Value) -> Option<&str> {
-    body.get("exception").and(body.get("errorcode")).and_then(Value::as_str)
+    body.get("exception")
+        .and(body.get("errorcode"))
+        .and_then(Value::as_str)
 }

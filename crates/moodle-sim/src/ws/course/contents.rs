@@ -275,10 +275,10 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 if f.cmid.is_some_and(|id| id != 0 && id != cm.id) {
                     continue;
                 }
-                if let Some(name) = &f.modname {
-                    if &cm.modname != name || f.modid.is_some_and(|id| id != cm.instance) {
-                        continue;
-                    }
+                if let Some(name) = &f.modname
+                    && (&cm.modname != name || f.modid.is_some_and(|id| id != cm.instance))
+                {
+                    continue;
                 }
                 let cm_ctx = state
                     .context_id(ContextLevel::Module, cm.id)
@@ -286,7 +286,7 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 let can_view_hidden =
                     state.has_capability(call.userid, "moodle/course:viewhiddenactivities", cm_ctx);
                 let cm_uservisible = (cm.visible && section.visible) || can_view_hidden;
-                if !cm_uservisible && !(cm.visible && cm.visibleoncoursepage) {
+                if !(cm_uservisible || (cm.visible && cm.visibleoncoursepage)) {
                     continue;
                 }
                 let (_, plural) = module_names(&cm.modname);
@@ -327,36 +327,33 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 if can_view_hidden || can_update {
                     m["availability"] = Value::Null;
                 }
-                if cm_uservisible {
-                    if let Some(contents) = export_contents(state, cm) {
-                        let mut info = Map::new();
-                        info.insert("filescount".into(), json!(contents.len()));
-                        let size: i64 =
-                            contents.iter().filter_map(|c| c["filesize"].as_i64()).sum();
-                        info.insert("filessize".into(), json!(size));
-                        let last_modified = contents
-                            .iter()
-                            .filter_map(|c| c["timemodified"].as_i64())
-                            .max()
-                            .unwrap_or(0);
-                        info.insert("lastmodified".into(), json!(last_modified));
-                        let mut mimetypes: Vec<String> = Vec::new();
-                        for c in &contents {
-                            if let Some(mt) = c.get("mimetype").and_then(Value::as_str) {
-                                if !mimetypes.iter().any(|m| m == mt) {
-                                    mimetypes.push(mt.to_owned());
-                                }
-                            }
+                if cm_uservisible && let Some(contents) = export_contents(state, cm) {
+                    let mut info = Map::new();
+                    info.insert("filescount".into(), json!(contents.len()));
+                    let size: i64 = contents.iter().filter_map(|c| c["filesize"].as_i64()).sum();
+                    info.insert("filessize".into(), json!(size));
+                    let last_modified = contents
+                        .iter()
+                        .filter_map(|c| c["timemodified"].as_i64())
+                        .max()
+                        .unwrap_or(0);
+                    info.insert("lastmodified".into(), json!(last_modified));
+                    let mut mimetypes: Vec<String> = Vec::new();
+                    for c in &contents {
+                        if let Some(mt) = c.get("mimetype").and_then(Value::as_str)
+                            && !mimetypes.iter().any(|m| m == mt)
+                        {
+                            mimetypes.push(mt.to_owned());
                         }
-                        info.insert("mimetypes".into(), json!(mimetypes));
-                        info.insert("repositorytype".into(), json!(""));
-                        m["contentsinfo"] = Value::Object(info);
-                        m["contents"] = if f.excludecontents {
-                            json!([])
-                        } else {
-                            Value::Array(contents)
-                        };
                     }
+                    info.insert("mimetypes".into(), json!(mimetypes));
+                    info.insert("repositorytype".into(), json!(""));
+                    m["contentsinfo"] = Value::Object(info);
+                    m["contents"] = if f.excludecontents {
+                        json!([])
+                    } else {
+                        Value::Array(contents)
+                    };
                 }
                 let found = f.cmid.is_some_and(|id| id == cm.id)
                     || (f.modname.is_some() && f.modid.is_some_and(|id| id == cm.instance));
