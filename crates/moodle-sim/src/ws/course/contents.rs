@@ -1,83 +1,35 @@
-//! Course contents and modules: `core_course_get_contents`, `core_course_get_course_module`,
-//! `core_course_delete_modules`, `core_course_edit_module`, `core_course_edit_section`.
+//! `core_course_get_contents`: a course's sections and the modules a user sees in them.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::super::{Call, FunctionDef, params};
 use super::modinfo::{
-    self, activity_dates, customdata, export_contents, icon_url, in_modinfo, module_names, purpose,
-    section_cms, section_name, view_url,
+    activity_dates, customdata, export_contents, icon_url, module_names, purpose, section_cms,
+    section_name, view_url,
 };
 use super::output::last_section_number;
 use crate::errors::WsError;
 use crate::external::desc::*;
-use crate::state::{ContextLevel, ModInstance, SYSTEM_CONTEXT, module_type_id};
+use crate::state::{ContextLevel, SYSTEM_CONTEXT};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
-    vec![
-        FunctionDef {
-            name: "core_course_get_contents",
-            params: || {
-                single(vec![
-                    ("courseid", int()),
-                    (
-                        "options",
-                        multiple(single(vec![("name", alphanum()), ("value", raw())]))
-                            .default(json!([])),
-                    ),
-                ])
-            },
-            returns: || Some(multiple(section_structure())),
-            run: get_contents,
-            write: false,
+    vec![FunctionDef {
+        name: "core_course_get_contents",
+        params: || {
+            single(vec![
+                ("courseid", int()),
+                (
+                    "options",
+                    multiple(single(vec![("name", alphanum()), ("value", raw())]))
+                        .default(json!([])),
+                ),
+            ])
         },
-        FunctionDef {
-            name: "core_course_get_course_module",
-            params: || single(vec![("cmid", int())]),
-            returns: || {
-                Some(single(vec![
-                    ("cm", cm_structure()),
-                    ("warnings", warnings()),
-                ]))
-            },
-            run: get_course_module,
-            write: false,
-        },
-        FunctionDef {
-            name: "core_course_delete_modules",
-            params: || single(vec![("cmids", multiple(int().not_null()))]),
-            returns: || None,
-            run: delete_modules,
-            write: true,
-        },
-        FunctionDef {
-            name: "core_course_edit_module",
-            params: || {
-                single(vec![
-                    ("action", alpha()),
-                    ("id", int()),
-                    ("sectionreturn", int().default(Value::Null)),
-                ])
-            },
-            returns: || Some(raw()),
-            run: edit_module,
-            write: true,
-        },
-        FunctionDef {
-            name: "core_course_edit_section",
-            params: || {
-                single(vec![
-                    ("action", alpha()),
-                    ("id", int()),
-                    ("sectionreturn", int().default(Value::Null)),
-                ])
-            },
-            returns: || Some(raw()),
-            run: edit_section,
-            write: true,
-        },
-    ]
+        returns: || Some(multiple(section_structure())),
+        run: get_contents,
+        write: false,
+    }]
 }
 
 fn section_structure() -> Desc {
@@ -381,280 +333,4 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         }
     }
     Ok(Value::Array(out))
-}
-
-fn cm_structure() -> Desc {
-    single(vec![
-        ("id", int()),
-        ("course", int()),
-        ("module", int()),
-        ("name", raw()),
-        ("modname", component()),
-        ("instance", int()),
-        ("section", int()),
-        ("sectionnum", int()),
-        ("groupmode", int()),
-        ("groupingid", int()),
-        ("completion", int()),
-        ("idnumber", raw().optional()),
-        ("added", int().optional()),
-        ("score", int().optional()),
-        ("indent", int().optional()),
-        ("visible", int().optional()),
-        ("visibleoncoursepage", int().optional()),
-        ("visibleold", int().optional()),
-        ("completiongradeitemnumber", int().optional()),
-        ("completionpassgrade", int().optional()),
-        ("completionview", int().optional()),
-        ("completionexpected", int().optional()),
-        ("showdescription", int().optional()),
-        ("downloadcontent", int().optional()),
-        ("availability", raw().optional()),
-        ("grade", float().optional()),
-        ("scale", text().optional()),
-        ("gradepass", raw().optional()),
-        ("gradecat", int().optional()),
-        (
-            "advancedgrading",
-            multiple(single(vec![("area", area()), ("method", component())])).optional(),
-        ),
-        (
-            "outcomes",
-            multiple(single(vec![
-                ("id", alphanumext()),
-                ("name", raw()),
-                ("scale", text()),
-            ]))
-            .optional(),
-        ),
-    ])
-}
-
-#[derive(Deserialize)]
-struct CmidParam {
-    cmid: i64,
-}
-
-fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: CmidParam = params(p)?;
-    let state = &*call.state;
-    let cm = state
-        .cms
-        .get(&p.cmid)
-        .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course_modules", p.cmid))?;
-    state.validate_module_context(call.userid, cm.id, call.now)?;
-    let ctx = state
-        .context_id(ContextLevel::Module, cm.id)
-        .unwrap_or(SYSTEM_CONTEXT);
-    let sectionnum = state.sections.get(&cm.section).map_or(0, |s| s.section);
-    let mut info = json!({
-        "id": cm.id,
-        "course": cm.course,
-        "module": module_type_id(&cm.modname),
-        "name": cm.name,
-        "modname": cm.modname,
-        "instance": cm.instance,
-        "section": cm.section,
-        "sectionnum": sectionnum,
-        "groupmode": cm.groupmode,
-        "groupingid": 0,
-        "completion": cm.completion,
-        "downloadcontent": 1,
-    });
-    if state.has_capability(call.userid, "moodle/course:manageactivities", ctx) {
-        let extra = json!({
-            "idnumber": cm.idnumber,
-            "added": cm.added,
-            "score": 0,
-            "indent": cm.indent,
-            "visible": i64::from(cm.visible),
-            "visibleoncoursepage": i64::from(cm.visibleoncoursepage),
-            "visibleold": i64::from(cm.visibleold),
-            "completiongradeitemnumber": null,
-            "completionpassgrade": 0,
-            "completionview": 0,
-            "completionexpected": 0,
-            "showdescription": i64::from(cm.showdescription),
-            "availability": null,
-        });
-        if let (Value::Object(i), Value::Object(e)) = (&mut info, extra) {
-            i.extend(e);
-        }
-        match &cm.kind {
-            ModInstance::Assign(a) => {
-                info["grade"] = json!(a.grade);
-                info["gradepass"] = json!("0.00");
-                info["gradecat"] = json!(1);
-                info["advancedgrading"] = json!([{"area": "submissions", "method": null}]);
-            }
-            ModInstance::Forum { .. } => {
-                info["advancedgrading"] = json!([{"area": "forum", "method": null}]);
-            }
-            _ => {}
-        }
-    }
-    Ok(json!({"cm": info, "warnings": []}))
-}
-
-#[derive(Deserialize)]
-struct CmidsParam {
-    cmids: Vec<i64>,
-}
-
-fn delete_modules(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: CmidsParam = params(p)?;
-    let mut checked = Vec::new();
-    for cmid in p.cmids {
-        let cm = call
-            .state
-            .cms
-            .get(&cmid)
-            .cloned()
-            .ok_or_else(|| WsError::missing_record_by_id("course_modules", cmid))?;
-        if !checked.contains(&cm.course) {
-            call.state
-                .validate_course_context(call.userid, cm.course, call.now)?;
-            checked.push(cm.course);
-        }
-        let ctx = call
-            .state
-            .context_id(ContextLevel::Module, cmid)
-            .unwrap_or(SYSTEM_CONTEXT);
-        call.require_capability("moodle/course:manageactivities", ctx)?;
-        call.state.delete_module(cmid);
-    }
-    Ok(Value::Null)
-}
-
-#[derive(Deserialize)]
-struct EditParams {
-    action: String,
-    id: i64,
-}
-
-fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: EditParams = params(p)?;
-    let cm = call
-        .state
-        .cms
-        .get(&p.id)
-        .cloned()
-        .filter(in_modinfo)
-        .ok_or_else(|| WsError::missing_record_by_id("course_modules", p.id))?;
-    call.state
-        .validate_module_context(call.userid, cm.id, call.now)?;
-    let ctx = call
-        .state
-        .context_id(ContextLevel::Module, cm.id)
-        .unwrap_or(SYSTEM_CONTEXT);
-    let capability = match p.action.as_str() {
-        "hide" | "show" | "stealth" => "moodle/course:activityvisibility",
-        "groupsseparate" | "groupsvisible" | "groupsnone" | "moveleft" | "moveright" | "delete" => {
-            "moodle/course:manageactivities"
-        }
-        _ => return Err(WsError::coding("Unrecognised action")),
-    };
-    call.require_capability(capability, ctx)?;
-    if p.action == "delete" {
-        call.state.delete_module(cm.id);
-        return Ok(json!(""));
-    }
-    let Some(stored) = call.state.cms.get_mut(&cm.id) else {
-        return Err(WsError::missing_record_by_id("course_modules", cm.id));
-    };
-    match p.action.as_str() {
-        "hide" | "show" | "stealth" => {
-            stored.visible = p.action != "hide";
-            stored.visibleold = stored.visible;
-            stored.visibleoncoursepage = p.action != "stealth";
-        }
-        "groupsseparate" => stored.groupmode = 1,
-        "groupsvisible" => stored.groupmode = 2,
-        "groupsnone" => stored.groupmode = 0,
-        "moveright" => stored.indent += 1,
-        _ => stored.indent = (stored.indent - 1).max(0),
-    }
-    let cm = call.state.cms.get(&cm.id).cloned().unwrap_or(cm);
-    Ok(Value::from(modinfo::cm_html(call.state, &cm)))
-}
-
-fn edit_section(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: EditParams = params(p)?;
-    let section = call
-        .state
-        .sections
-        .get(&p.id)
-        .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course_sections", p.id))?;
-    call.state
-        .validate_course_context(call.userid, section.course, call.now)?;
-    let ctx = call
-        .state
-        .context_id(ContextLevel::Course, section.course)
-        .unwrap_or(SYSTEM_CONTEXT);
-    if section.section == 0 {
-        return Err(WsError::moodle(
-            "sectionactionnotsupported",
-            format!("Section action \"{}\" not supported", p.action),
-        ));
-    }
-    match p.action.as_str() {
-        "hide" | "show" => {
-            call.require_capability("moodle/course:sectionvisibility", ctx)?;
-            let visible = p.action == "show";
-            if let Some(s) = call.state.sections.get_mut(&section.id) {
-                s.visible = visible;
-            }
-            // set_section_visible(): modules follow, remembering their own visibility.
-            for cmid in &section.sequence {
-                if let Some(cm) = call.state.cms.get_mut(cmid) {
-                    if visible {
-                        cm.visible = cm.visibleold;
-                    } else {
-                        cm.visibleold = cm.visible;
-                        cm.visible = false;
-                    }
-                }
-            }
-            let mut modules = Map::new();
-            let refreshed = call
-                .state
-                .sections
-                .get(&section.id)
-                .cloned()
-                .unwrap_or(section);
-            for cm in section_cms(call.state, &refreshed) {
-                modules.insert(
-                    cm.id.to_string(),
-                    Value::from(modinfo::cm_html(call.state, cm)),
-                );
-            }
-            let modules = if modules.is_empty() {
-                json!([])
-            } else {
-                Value::Object(modules)
-            };
-            let rv = json!({"modules": modules, "section_availability": "<div class=\"section_availability\">\n</div>"});
-            Ok(Value::from(
-                String::from_utf8_lossy(&crate::php_json::encode(&rv)).into_owned(),
-            ))
-        }
-        "setmarker" | "removemarker" => {
-            call.require_capability("moodle/course:setcurrentsection", ctx)?;
-            let marker = if p.action == "setmarker" {
-                section.section
-            } else {
-                0
-            };
-            if let Some(c) = call.state.courses.get_mut(&section.course) {
-                c.marker = marker;
-            }
-            Ok(Value::Null)
-        }
-        other => Err(WsError::moodle(
-            "sectionactionnotsupported",
-            format!("Section action \"{other}\" not supported"),
-        )),
-    }
 }
