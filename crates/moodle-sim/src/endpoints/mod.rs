@@ -223,6 +223,7 @@ pub fn request_info(headers: &HeaderMap) -> RequestInfo {
             .get("x-forwarded-proto")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
         remote_addr: "127.0.0.1".to_owned(),
+        query_names: Vec::new(),
     }
 }
 

@@ -52,7 +52,11 @@ pub(super) async fn handle(
         Some("json") => Format::Json,
         _ => Format::Xml,
     };
-    let info = request_info(&headers);
+    let mut info = request_info(&headers);
+    info.query_names = crate::php::parse(uri.query().unwrap_or_default().as_bytes())
+        .keys()
+        .map(PhpKey::as_string)
+        .collect();
     let mut db = shared.db();
     let debug = db.site.debug;
     let result = run(&shared, &mut db, &mut vars, &info);

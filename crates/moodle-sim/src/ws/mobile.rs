@@ -79,7 +79,7 @@ fn get_autologin_key(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             "Invalid private token. Token should not be empty or passed via GET parameter.",
         )
     };
-    if p.privatetoken.is_empty() {
+    if call.request.in_query("privatetoken") || p.privatetoken.is_empty() {
         return Err(invalid());
     }
     let pref = (call.userid, "tool_mobile_autologin_request_last".to_owned());

@@ -34,6 +34,15 @@ pub struct RequestInfo {
     pub https: bool,
     /// The client's address.
     pub remote_addr: String,
+    /// Names of the variables sent in the query string (`$_GET`).
+    pub query_names: Vec<String>,
+}
+
+impl RequestInfo {
+    /// Whether a variable came in the query string (`isset($_GET[$name])`).
+    pub fn in_query(&self, name: &str) -> bool {
+        self.query_names.iter().any(|n| n == name)
+    }
 }
 
 /// A function call in progress: the state (one transaction), the token's user and token.
