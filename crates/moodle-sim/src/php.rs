@@ -172,7 +172,9 @@ fn split_name(name: &str) -> (String, Option<Vec<Option<String>>>) {
             break;
         };
         let inner: String = bytes[i + 1..i + 1 + close].iter().collect();
-        indices.push(if inner.is_empty() { None } else { Some(inner) });
+        // PHP skips one blank after `[` before looking for `]`: `[ ]` appends too.
+        let append = inner.is_empty() || matches!(inner.as_str(), " " | "\t" | "\r" | "\n");
+        indices.push(if append { None } else { Some(inner) });
         i = i + 1 + close + 1;
         // PHP ignores anything between `]` and the next `[`.
         if i < bytes.len() && bytes[i] != '[' {
@@ -253,6 +255,20 @@ mod tests {
                 PhpKey::Int(7)
             ]
         );
+    }
+
+    #[test]
+    fn a_single_blank_index_appends_but_longer_blank_keys_stay() {
+        let vars = parse(b"x[%20]=a&x[%20%20]=b&y[%20k]=c");
+        let PhpValue::Array(x) = &vars[&PhpKey::Str("x".into())] else {
+            panic!()
+        };
+        let keys: Vec<_> = x.keys().cloned().collect();
+        assert_eq!(keys, vec![PhpKey::Int(0), PhpKey::Str("  ".into())]);
+        let PhpValue::Array(y) = &vars[&PhpKey::Str("y".into())] else {
+            panic!()
+        };
+        assert!(y.contains_key(&PhpKey::Str(" k".into())));
     }
 
     #[test]

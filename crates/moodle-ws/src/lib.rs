@@ -1,1 +1,29 @@
-//! Moodle web-services client (in progress).
+#![doc = include_str!("../README.md")]
+//!
+//! Module map: `client` (Client, ClientBuilder, the REST call), `encode` (bracket
+//! notation), `decode` (answers to values or errors), `error`, `retry`, `breaker`,
+//! `transport` (attempts and the retry loop), `secret`, `tls`, `login`, `upload`,
+//! `download`, and `functions/` (typed functions, one file per Moodle area).
+
+mod breaker;
+mod client;
+mod decode;
+pub mod download;
+pub mod encode;
+mod error;
+pub mod functions;
+pub mod login;
+pub mod retry;
+mod secret;
+#[cfg(test)]
+mod testdata;
+mod tls;
+mod transport;
+pub mod upload;
+
+pub use breaker::{BreakerConfig, BreakerState};
+pub use client::{Client, ClientBuilder};
+pub use encode::{Params, encode};
+pub use error::{DebugInfo, DecodeReason, Endpoint, Error, StatusHint, Warning, warnings_to_error};
+pub use functions::{ItemWarnings, Warnings};
+pub use secret::Secret;

@@ -2,6 +2,7 @@
 
 mod conformance;
 mod faults;
+mod php_parity;
 mod robustness;
 mod rules;
 mod support;

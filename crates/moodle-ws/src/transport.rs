@@ -1,0 +1,143 @@
+//! One request's way through the network: the circuit breaker, the attempt with its
+//! timeout, the retry loop for read-only calls, and the mapping of transport failures to
+//! [`Error`] without URLs (reqwest's errors carry the request URL; a pluginfile URL can
+//! carry a token, so only the cause chain is kept).
+
+use std::error::Error as _;
+use std::future::Future;
+
+use bytes::Bytes;
+
+use crate::client::Client;
+use crate::decode;
+use crate::error::{Endpoint, Error};
+use crate::secret::{SNIPPET_CHARS, scrub};
+
+/// A complete 2xx answer: the whole body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) body: Bytes,
+}
+
+impl Client {
+    /// Runs `attempt` through the breaker, repeating it (when `retry`) after retryable
+    /// errors. Returns the outcome and the number of repeats made.
+    pub(crate) async fn with_retries<T, F, Fut>(
+        &self,
+        retry: bool,
+        mut attempt: F,
+    ) -> (Result<T, Error>, u32)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let mut retries = 0;
+        loop {
+            let permit = match self.inner.breaker.acquire() {
+                Ok(p) => p,
+                Err(e) => return (Err(e), retries),
+            };
+            let outcome = attempt().await;
+            self.inner.breaker.record(permit, &outcome);
+            let err = match outcome {
+                Ok(v) => return (Ok(v), retries),
+                Err(e) if retry && e.is_retryable() => e,
+                Err(e) => return (Err(e), retries),
+            };
+            match self.inner.retry.delay(retries, err.retry_after()) {
+                Some(wait) => {
+                    tracing::debug!(retry = retries + 1, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %err, "retrying moodle call");
+                    tokio::time::sleep(wait).await;
+                    retries += 1;
+                }
+                None => return (Err(err), retries),
+            }
+        }
+    }
+
+    /// Sends a request and reads the whole answer; statuses other than 2xx become errors.
+    pub(crate) async fn fetch(
+        &self,
+        request: reqwest::RequestBuilder,
+        endpoint: Endpoint,
+    ) -> Result<Answer, Error> {
+        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let status = response.status().as_u16();
+        let retry_after = decode::retry_after(response.headers());
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        if (200..300).contains(&status) {
+            return Ok(Answer { body });
+        }
+        // Moodle's own scripts answer 404 only with their JSON error (a missing file).
+        if status == 404
+            && let Some(err) = decode::endpoint_error(endpoint, status, &body, self.secret())
+        {
+            return Err(err);
+        }
+        Err(decode::status_error(
+            status,
+            retry_after,
+            &body,
+            self.secret(),
+        ))
+    }
+
+    /// A reqwest failure as a URL-free [`Error`].
+    pub(crate) fn transport_error(&self, e: reqwest::Error) -> Error {
+        map_reqwest_error(e, self.inner.timeout)
+    }
+}
+
+/// A reqwest failure as a URL-free [`Error`]; `timeout` is the limit that applied.
+pub(crate) fn map_reqwest_error(e: reqwest::Error, timeout: std::time::Duration) -> Error {
+    let e = e.without_url();
+    if e.is_timeout() {
+        return Error::Timeout(timeout);
+    }
+    if e.is_builder() {
+        return Error::InvalidRequest {
+            reason: "request could not be built".to_owned(),
+        };
+    }
+    let reason = cause(&e);
+    if e.is_connect() {
+        Error::Connect { reason }
+    } else {
+        Error::Interrupted { reason }
+    }
+}
+
+/// The innermost cause of an error: an I/O error kind when there is one, else its text.
+fn cause(e: &reqwest::Error) -> String {
+    let mut source = e.source();
+    let mut last = None;
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return io_reason(io);
+        }
+        last = Some(s);
+        source = s.source();
+    }
+    match last {
+        Some(s) => scrub(&s.to_string(), None, SNIPPET_CHARS),
+        None if e.is_body() || e.is_decode() => "the answer broke off".to_owned(),
+        None => "transport error".to_owned(),
+    }
+}
+
+fn io_reason(io: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match io.kind() {
+        ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        ErrorKind::ConnectionReset => "connection reset".to_owned(),
+        ErrorKind::ConnectionAborted => "connection aborted".to_owned(),
+        ErrorKind::UnexpectedEof => "connection closed early".to_owned(),
+        ErrorKind::TimedOut => "timed out".to_owned(),
+        ErrorKind::BrokenPipe => "broken pipe".to_owned(),
+        ErrorKind::NotFound => "host not found".to_owned(),
+        _ => scrub(&io.to_string(), None, SNIPPET_CHARS),
+    }
+}
