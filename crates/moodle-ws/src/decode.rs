@@ -98,7 +98,9 @@ fn debug_info(text: Option<String>, token: Option<&Secret>) -> Option<DebugInfo>
 /// [`Error::Exception`] for Moodle's error object, [`Error::Decode`] for anything else
 /// that is not a `T`.
 pub(crate) fn rest<T: DeserializeOwned>(body: &[u8], token: Option<&Secret>) -> Result<T, Error> {
-    if first_byte(body) == Some(b'{') {
+    // Only an object that has an "exception" key can be Moodle's error object; skipping the
+    // probe for every other answer saves a second pass over large successful answers.
+    if first_byte(body) == Some(b'{') && memchr::memmem::find(body, b"\"exception\"").is_some() {
         let probe: ErrorProbe =
             serde_json::from_slice(body).map_err(|e| json_error(&e, body, token))?;
         if let (Some(exception), Some(message)) = (probe.exception.0, probe.message.0) {
