@@ -20,6 +20,7 @@ use crate::breaker::{Breaker, BreakerConfig, BreakerState};
 use crate::decode;
 use crate::encode::{self, Params};
 use crate::error::{Endpoint, Error};
+use crate::observe::{CallObserver, CallRecord};
 use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
 use crate::tls;
@@ -44,6 +45,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) breaker: Breaker,
     pub(crate) max_input_vars: usize,
+    pub(crate) observer: Option<Arc<dyn CallObserver>>,
 }
 
 /// The site's URLs.
@@ -71,7 +73,7 @@ impl fmt::Debug for Client {
 }
 
 /// Builds a [`Client`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     base_url: String,
     aliases: Vec<String>,
@@ -83,6 +85,20 @@ pub struct ClientBuilder {
     user_agent: String,
     extra_roots: Vec<Vec<u8>>,
     max_input_vars: usize,
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("breaker", &self.breaker)
+            .field("observer", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {
@@ -102,6 +118,7 @@ impl ClientBuilder {
             // Moodle requires at least this `max_input_vars` on PHP 8 (admin/environment.xml);
             // PHP silently drops fields beyond it.
             max_input_vars: 5000,
+            observer: None,
         }
     }
 
@@ -170,6 +187,12 @@ impl ClientBuilder {
         self
     }
 
+    /// Reports every finished call to `observer` (for metrics).
+    pub fn observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -218,6 +241,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 breaker: Breaker::new(self.breaker),
                 max_input_vars: self.max_input_vars,
+                observer: self.observer,
             }),
             token: self.token,
         })
@@ -322,6 +346,7 @@ impl Client {
             })
             .await;
         let decoded = outcome.and_then(|answer| decode::rest::<R>(&answer.body, self.secret()));
+        self.observe(function, started, retries, decoded.as_ref().err());
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &decoded {
             Ok(_) => {
@@ -333,6 +358,24 @@ impl Client {
             ),
         }
         decoded
+    }
+
+    /// Tells the observer, if any, that a call finished.
+    pub(crate) fn observe(
+        &self,
+        function: &str,
+        started: Instant,
+        retries: u32,
+        error: Option<&Error>,
+    ) {
+        if let Some(observer) = &self.inner.observer {
+            observer.call_finished(&CallRecord {
+                function,
+                elapsed: started.elapsed(),
+                retries,
+                error,
+            });
+        }
     }
 
     /// The form body of a REST call: the reserved fields, then the parameters.

@@ -148,6 +148,12 @@ impl Client {
                 }
             })
             .await;
+        self.observe(
+            Endpoint::Pluginfile.path(),
+            started,
+            retries,
+            outcome.as_ref().err(),
+        );
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &outcome {
             Ok(d) => {

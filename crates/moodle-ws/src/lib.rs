@@ -2,7 +2,7 @@
 //!
 //! Module map: `client` (Client, ClientBuilder, the REST call), `encode` (bracket
 //! notation), `decode` (answers to values or errors), `error`, `retry`, `breaker`,
-//! `transport` (attempts and the retry loop), `secret`, `tls`, `login`, `upload`,
+//! `transport` (attempts and the retry loop), `observe` (a metrics hook), `secret`, `tls`, `login`, `upload`,
 //! `download`, and `functions/` (typed functions, one file per Moodle area).
 
 mod breaker;
@@ -13,6 +13,7 @@ pub mod encode;
 mod error;
 pub mod functions;
 pub mod login;
+mod observe;
 pub mod retry;
 mod secret;
 #[cfg(test)]
@@ -26,4 +27,5 @@ pub use client::{Client, ClientBuilder};
 pub use encode::{Params, encode};
 pub use error::{DebugInfo, DecodeReason, Endpoint, Error, StatusHint, Warning, warnings_to_error};
 pub use functions::{ItemWarnings, Warnings};
+pub use observe::{CallObserver, CallRecord};
 pub use secret::Secret;

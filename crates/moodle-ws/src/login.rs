@@ -68,7 +68,7 @@ impl Client {
             .append_pair("service", service)
             .finish();
         let body = bytes::Bytes::from(body);
-        let (outcome, _) = self
+        let (outcome, retries) = self
             .with_retries(false, || {
                 let request = self
                     .inner
@@ -84,6 +84,12 @@ impl Client {
             })
             .await;
         let result = outcome.and_then(|answer| parse_grant(&answer.body, password));
+        self.observe(
+            Endpoint::Token.path(),
+            started,
+            retries,
+            result.as_ref().err(),
+        );
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &result {
             Ok(_) => {

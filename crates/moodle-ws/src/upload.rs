@@ -227,7 +227,7 @@ impl Client {
             .multipart(form);
         // A streamed body can be sent once: the attempt closure runs once (no retries).
         let mut request = Some(request);
-        let (outcome, _) = self
+        let (outcome, retries) = self
             .with_retries(false, || {
                 let request = request.take();
                 async move {
@@ -242,6 +242,12 @@ impl Client {
             .await;
         let result =
             outcome.and_then(|answer| parse_answer(&answer.body, options.itemid, self.secret()));
+        self.observe(
+            Endpoint::Upload.path(),
+            started,
+            retries,
+            result.as_ref().err(),
+        );
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &result {
             Ok(u) => {

@@ -273,3 +273,41 @@ async fn rate_limiting_beyond_the_cap_or_on_writes_is_reported_as_429() {
     assert!(matches!(err, Error::RateLimited { .. }));
     assert_eq!(sim.calls(course::CREATE_COURSES), 1);
 }
+
+/// Records what the client reports to its observer.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<(String, u32, Option<u16>)>>);
+
+impl moodle_ws::CallObserver for Recorder {
+    fn call_finished(&self, record: &moodle_ws::CallRecord<'_>) {
+        self.0.lock().expect("lock").push((
+            record.function.to_owned(),
+            record.retries,
+            record.error.map(|e| e.status_hint().status),
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_observer_sees_each_call_with_its_retries_and_outcome() {
+    let sim = sim().await;
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let moodle = builder(&sim, "admin_bridge")
+        .observer(recorder.clone())
+        .build()
+        .expect("client");
+    moodle.get_site_info().await.expect("site info");
+    sim.faults().inject(FaultRule::on_function(
+        site::GET_SITE_INFO,
+        Fault::Status { status: 503 },
+    ));
+    moodle.get_site_info().await.expect_err("503 every time");
+    let seen = recorder.0.lock().expect("lock").clone();
+    assert_eq!(
+        seen,
+        vec![
+            (site::GET_SITE_INFO.to_owned(), 0, None),
+            (site::GET_SITE_INFO.to_owned(), 3, Some(502)),
+        ]
+    );
+}
