@@ -13,6 +13,7 @@ pub mod courseformat;
 pub mod enrol;
 pub mod files;
 pub mod lenient;
+pub mod local_bridge;
 pub mod message;
 pub mod mobile;
 pub mod site;

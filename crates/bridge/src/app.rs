@@ -1,0 +1,158 @@
+//! Assembly: [`App::build`] opens the database (and migrates it), builds the Moodle client,
+//! the services and the router, and binds the listener (port 0 allowed; [`App::port`] says
+//! which). [`App::run_until`] serves until a shutdown signal, finishing requests in flight.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::audit::AuditLog;
+use crate::auth::{Authenticator, OwnKey, RateLimiter};
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::gateway::Gateway;
+use crate::health::Health;
+use crate::http;
+use crate::metrics::Metrics;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The Moodle gateway.
+    pub gateway: Arc<Gateway>,
+    /// Bearer-token checks.
+    pub auth: Arc<Authenticator>,
+    /// The per-caller rate limit.
+    pub limiter: Arc<RateLimiter>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Readiness checks.
+    pub health: Arc<Health>,
+}
+
+/// Why the service cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database cannot be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The Moodle client cannot be built (bad URL, TLS setup).
+    #[error("moodle client: {0}")]
+    Moodle(#[from] moodle_ws::Error),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A setting the service needs is missing.
+    #[error(transparent)]
+    Config(#[from] crate::config::Problems),
+}
+
+/// A built service, bound and ready to serve.
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    db: Db,
+}
+
+impl App {
+    /// Builds the service from a validated configuration.
+    ///
+    /// # Errors
+    /// [`StartError`].
+    pub async fn build(config: &Config) -> Result<App, StartError> {
+        let moodle_config = config.require_moodle()?;
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let metrics = Arc::new(Metrics::default());
+        let moodle = moodle_ws::Client::builder(moodle_config.base_url.as_str())
+            .token(moodle_config.token.clone())
+            .timeout(moodle_config.timeout)
+            .max_retries(moodle_config.max_retries)
+            .observer(metrics.clone())
+            .build()?;
+        let gateway = Arc::new(Gateway::new(
+            moodle.clone(),
+            AuditLog::new(db.clone()),
+            moodle_config.cache_ttl,
+        ));
+        let http_client = reqwest::Client::builder()
+            .user_agent(concat!("moodle-bridge/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| moodle_ws::Error::InvalidRequest {
+                reason: format!("http client setup failed: {}", e.without_url()),
+            })?;
+        let auth = Arc::new(Authenticator::new(
+            &config.auth,
+            config.secret_key.as_ref().map(OwnKey::derive),
+            http_client,
+        ));
+        let limiter = Arc::new(RateLimiter::new(
+            config.auth.rate_per_minute,
+            config.auth.rate_burst,
+        ));
+        spawn_forget_idle(Arc::downgrade(&limiter));
+        let state = AppState {
+            gateway,
+            auth,
+            limiter,
+            metrics,
+            health: Arc::new(Health::new(db.clone(), moodle)),
+        };
+        let (router, _) = http::router(state, config);
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        Ok(App {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    /// The port the service listens on.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map_or(0, |a| a.port())
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish and closes
+    /// the database.
+    ///
+    /// # Errors
+    /// The server's I/O error.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.db.close().await;
+        served
+    }
+}
+
+/// Forgets idle rate-limit buckets every minute while the limiter lives.
+fn spawn_forget_idle(limiter: std::sync::Weak<RateLimiter>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match limiter.upgrade() {
+                Some(l) => l.forget_idle(),
+                None => return,
+            }
+        }
+    });
+}

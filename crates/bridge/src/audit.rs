@@ -1,0 +1,140 @@
+//! The audit log: every write through the bridge (who, route, Moodle function, object ids,
+//! outcome, time) as a row of `audit_log`, and the listing `moodle-bridge audit` prints.
+//!
+//! Recording never fails the request it describes: the write has already happened in
+//! Moodle, so a failed insert is logged as an error instead.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use sqlx::Row as _;
+
+use crate::db::Db;
+
+/// Who is acting, and through which route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The token's subject (or the operator's name for commands).
+    pub subject: String,
+    /// The token source (`bridge`, `shared-secret`, `identity-provider`, `cli`).
+    pub source: &'static str,
+    /// `METHOD /route/pattern`, or the command.
+    pub route: String,
+    /// The request's `X-Request-Id`.
+    pub request_id: Option<String>,
+}
+
+/// One write to record.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// The Moodle function called, if any.
+    pub function: Option<&'a str>,
+    /// The ids involved, as a JSON object.
+    pub object_ids: Value,
+    /// `ok` or the error code given to the caller.
+    pub outcome: &'a str,
+    /// The HTTP status given to the caller (0 for commands).
+    pub status: u16,
+}
+
+/// A recorded write.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    /// Row id.
+    pub id: i64,
+    /// When (Unix milliseconds).
+    pub at_ms: i64,
+    /// Who.
+    pub subject: String,
+    /// Vouched for by.
+    pub source: String,
+    /// Route or command.
+    pub route: String,
+    /// Moodle function.
+    pub moodle_function: Option<String>,
+    /// Ids involved (JSON object text).
+    pub object_ids: String,
+    /// `ok` or an error code.
+    pub outcome: String,
+    /// HTTP status.
+    pub status: i64,
+    /// Request id.
+    pub request_id: Option<String>,
+}
+
+/// The audit log store.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    db: Db,
+}
+
+impl AuditLog {
+    /// The log in `db`.
+    pub fn new(db: Db) -> AuditLog {
+        AuditLog { db }
+    }
+
+    /// Records a write; a failure is logged, not returned.
+    pub async fn record(&self, actor: &Actor, event: Event<'_>) {
+        if let Err(e) = self.insert(actor, &event).await {
+            tracing::error!(error = %e, route = %actor.route, subject = %actor.subject, "audit record not written");
+        }
+    }
+
+    async fn insert(&self, actor: &Actor, event: &Event<'_>) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO audit_log (at_ms, subject, source, route, moodle_function, object_ids, outcome, status, request_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(now_ms())
+        .bind(&actor.subject)
+        .bind(actor.source)
+        .bind(&actor.route)
+        .bind(event.function)
+        .bind(event.object_ids.to_string())
+        .bind(event.outcome)
+        .bind(i64::from(event.status))
+        .bind(actor.request_id.as_deref())
+        .execute(self.db.pool())
+        .await
+        .map(drop)
+    }
+
+    /// Entries at or after `since_ms`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn since(&self, since_ms: i64, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, at_ms, subject, source, route, moodle_function, object_ids, outcome, status, request_id \
+             FROM audit_log WHERE at_ms >= $1 ORDER BY at_ms, id LIMIT $2",
+        )
+        .bind(since_ms)
+        .bind(limit)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Entry {
+                    id: r.try_get("id")?,
+                    at_ms: r.try_get("at_ms")?,
+                    subject: r.try_get("subject")?,
+                    source: r.try_get("source")?,
+                    route: r.try_get("route")?,
+                    moodle_function: r.try_get("moodle_function")?,
+                    object_ids: r.try_get("object_ids")?,
+                    outcome: r.try_get("outcome")?,
+                    status: r.try_get("status")?,
+                    request_id: r.try_get("request_id")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

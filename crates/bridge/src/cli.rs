@@ -1,0 +1,347 @@
+//! The command line: `serve`, `demo`, `token create`, `check`, `migrate`, `audit`. Each
+//! command reads the configuration it needs (a problem stops it with exit code 2 and one
+//! message naming every variable at fault) and calls the same services the HTTP side uses.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::app::{App, StartError};
+use crate::audit::{Actor, AuditLog, Event};
+use crate::auth::{OwnKey, Scopes};
+use crate::config::{Config, Env, Needs, Problems};
+use crate::db::Db;
+use crate::{check, demo, telemetry};
+
+/// Moodle Bridge: the integration layer between Moodle and other applications.
+#[derive(Debug, Parser)]
+#[command(name = "moodle-bridge", version)]
+pub struct Cli {
+    /// A `.env` file to read under the environment (default: `./.env` when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the service configured by the environment (MOODLE_BASE_URL, MOODLE_TOKEN, SECRET_KEY, …).
+    Serve {
+        /// Where to listen (overrides BIND).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Starts the built-in Moodle stand-in with demo data and the bridge against it.
+    Demo {
+        /// The bridge's port.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The stand-in's port.
+        #[arg(long, default_value_t = 8081)]
+        moodle_port: u16,
+        /// Where the demo keeps its database, files and key.
+        #[arg(long, default_value = "data/demo")]
+        data_dir: PathBuf,
+    },
+    /// API tokens signed with the bridge's own key (SECRET_KEY).
+    Token {
+        /// What to do with tokens.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Connects to the configured Moodle and reports what the bridge can and cannot do there.
+    Check,
+    /// Applies the database migrations (also done at start).
+    Migrate,
+    /// Prints the audit log: who changed what through the bridge.
+    Audit {
+        /// How far back: a duration (`24h`, `7d`) or a time (`2026-11-01T00:00:00Z`).
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Prints a new API token.
+    Create {
+        /// Who the token is for (its `sub`).
+        #[arg(long)]
+        sub: String,
+        /// A scope to grant (moodle:read, moodle:write); repeat for several. Default: both.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// How long it is valid (`30d`, `12h`; at most 365d).
+        #[arg(long, default_value = "30d")]
+        ttl: String,
+    },
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// What stopped the command, for `main` to print.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let env = match Env::from_process(cli.env_file.as_deref()) {
+        Ok(env) => env,
+        Err(problems) => return Ok(config_problems(&problems)),
+    };
+    match cli.command {
+        Command::Demo {
+            port,
+            moodle_port,
+            data_dir,
+        } => demo::run(env, port, moodle_port, &data_dir).await,
+        Command::Serve { bind } => {
+            let mut env = env;
+            if let Some(bind) = bind {
+                env.set("BIND", bind.to_string());
+            }
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: true,
+                    secret_key: true,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            serve(&config).await
+        }
+        Command::Token {
+            command: TokenCommand::Create { sub, scopes, ttl },
+        } => {
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: false,
+                    secret_key: true,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            create_token(&config, &sub, &scopes, &ttl).await
+        }
+        Command::Check => {
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: true,
+                    secret_key: false,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            check::run(&config).await
+        }
+        Command::Migrate => {
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: false,
+                    secret_key: false,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            let db = Db::connect(&config.database_url).await?;
+            db.migrate().await?;
+            println!("migrations applied ({:?})", db.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { since, limit, json } => {
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: false,
+                    secret_key: false,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            print_audit(&config, &since, limit, json).await
+        }
+    }
+}
+
+/// The configuration, or `None` after printing every problem.
+fn load(env: &Env, needs: Needs) -> Option<Config> {
+    match Config::from_env(env, needs) {
+        Ok(c) => {
+            let debug = c.moodle.as_ref().is_some_and(|m| m.debug);
+            telemetry::init(&c.log_level, c.log_json, debug);
+            Some(c)
+        }
+        Err(problems) => {
+            config_problems(&problems);
+            None
+        }
+    }
+}
+
+fn config_problems(problems: &Problems) -> ExitCode {
+    eprint!("{problems}");
+    ExitCode::from(2)
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
+    let app = match App::build(config).await {
+        Ok(app) => app,
+        Err(StartError::Config(problems)) => return Ok(config_problems(&problems)),
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(port = app.port(), "moodle-bridge listening");
+    app.run_until(shutdown_signal()).await?;
+    tracing::info!("moodle-bridge stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn create_token(
+    config: &Config,
+    sub: &str,
+    scopes: &[String],
+    ttl: &str,
+) -> anyhow::Result<ExitCode> {
+    let sub = sub.trim();
+    anyhow::ensure!(
+        !sub.is_empty() && sub.len() <= 255,
+        "--sub must be 1 to 255 characters"
+    );
+    let scopes = if scopes.is_empty() {
+        Scopes::READ_WRITE
+    } else {
+        Scopes::parse_list(&scopes.join(" "))
+            .map_err(|s| anyhow::anyhow!("unknown scope {s:?}; known: moodle:read, moodle:write"))?
+    };
+    let ttl = humantime::parse_duration(ttl)
+        .with_context(|| format!("--ttl {ttl:?} is not a duration like 30d or 12h"))?;
+    anyhow::ensure!(
+        ttl >= Duration::from_secs(60) && ttl <= Duration::from_secs(365 * 86_400),
+        "--ttl must be from 1m to 365d"
+    );
+    let secret = config
+        .secret_key
+        .as_ref()
+        .context("SECRET_KEY is required")?;
+    let issued = OwnKey::derive(secret).issue(sub, scopes, ttl)?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    AuditLog::new(db.clone())
+        .record(
+            &Actor {
+                subject: operator(),
+                source: "cli",
+                route: "token create".to_owned(),
+                request_id: None,
+            },
+            Event {
+                function: None,
+                object_ids: serde_json::json!({"sub": sub, "jti": issued.id, "scope": scopes.to_string(), "exp": issued.expires_at}),
+                outcome: "ok",
+                status: 0,
+            },
+        )
+        .await;
+    db.close().await;
+    println!("{}", issued.token.expose());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Who runs a command, for the audit log.
+fn operator() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "operator".to_owned())
+}
+
+async fn print_audit(
+    config: &Config,
+    since: &str,
+    limit: i64,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let since_ms = parse_since(since)?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let entries = AuditLog::new(db.clone())
+        .since(since_ms, limit.clamp(1, 100_000))
+        .await?;
+    db.close().await;
+    if json {
+        for e in &entries {
+            println!("{}", serde_json::to_string(e)?);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<24} {:<20} {:<34} {:<36} {:<16} ids",
+        "time", "who", "route", "moodle function", "outcome"
+    );
+    for e in &entries {
+        let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(e.at_ms).unwrap_or(0));
+        println!(
+            "{:<24} {:<20} {:<34} {:<36} {:<16} {}",
+            humantime::format_rfc3339_millis(at).to_string(),
+            format!("{} ({})", e.subject, e.source),
+            e.route,
+            e.moodle_function.as_deref().unwrap_or("-"),
+            if e.outcome == "ok" {
+                "ok".to_owned()
+            } else {
+                format!("{} {}", e.status, e.outcome)
+            },
+            e.object_ids
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--since`: a duration back from now or an RFC 3339 time, as Unix milliseconds.
+fn parse_since(since: &str) -> anyhow::Result<i64> {
+    let at = match humantime::parse_duration(since) {
+        Ok(back) => SystemTime::now().checked_sub(back).unwrap_or(UNIX_EPOCH),
+        Err(_) => humantime::parse_rfc3339_weak(since).with_context(|| {
+            format!(
+                "--since {since:?} is neither a duration (24h) nor a time (2026-11-01T00:00:00Z)"
+            )
+        })?,
+    };
+    Ok(at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
+}

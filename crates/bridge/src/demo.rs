@@ -1,0 +1,106 @@
+//! `moodle-bridge demo`: the built-in Moodle stand-in seeded with the demo data, and the
+//! bridge against it on the embedded defaults (SQLite and local files under the demo's
+//! data directory). Prints where both are, an API token and the docs; Ctrl-C stops both.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use moodle_sim::{Sim, SimConfig};
+
+use crate::app::App;
+use crate::auth::{OwnKey, Scopes};
+use crate::cli::shutdown_signal;
+use crate::config::{Config, Env, Needs};
+use crate::telemetry;
+
+/// The stand-in's user the bridge calls Moodle as: the site administrator's token for the
+/// `bridge` service.
+const DEMO_ROLE: &str = "admin_bridge";
+
+/// Runs the demo until Ctrl-C.
+///
+/// # Errors
+/// When a port is taken, the data directory cannot be written, or the bridge cannot start.
+pub async fn run(
+    mut env: Env,
+    port: u16,
+    moodle_port: u16,
+    data_dir: &Path,
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let sim = Sim::start(SimConfig {
+        bind: ([127, 0, 0, 1], moodle_port).into(),
+        ..SimConfig::default()
+    })
+    .await
+    .with_context(|| format!("the Moodle stand-in cannot listen on port {moodle_port}"))?;
+    let token = sim
+        .token(DEMO_ROLE)
+        .context("the stand-in has no bridge token")?;
+    let secret = secret_key(data_dir)?;
+    env.set("MOODLE_BASE_URL", sim.url());
+    env.set("MOODLE_TOKEN", token);
+    env.set("SECRET_KEY", secret.as_str());
+    env.set("DATA_DIR", data_dir.display().to_string());
+    env.set("BIND", format!("127.0.0.1:{port}"));
+    if env.get("LOG_FORMAT").is_none() {
+        env.set("LOG_FORMAT", "text");
+    }
+    if env.get("LOG_LEVEL").is_none() {
+        env.set("LOG_LEVEL", "warn");
+    }
+    let config = match Config::from_env(
+        &env,
+        Needs {
+            moodle: true,
+            secret_key: true,
+        },
+    ) {
+        Ok(c) => c,
+        Err(problems) => {
+            eprint!("{problems}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    telemetry::init(&config.log_level, config.log_json, false);
+    let app = App::build(&config).await?;
+    let bridge = format!("http://127.0.0.1:{}", app.port());
+    let key = config.secret_key.as_ref().context("SECRET_KEY")?;
+    let api_token =
+        OwnKey::derive(key).issue("demo", Scopes::READ_WRITE, Duration::from_secs(7 * 86_400))?;
+    println!("Moodle (stand-in): {}", sim.url());
+    println!("Bridge: {bridge}");
+    println!("API token: {}", api_token.token.expose());
+    println!("Docs: {bridge}/docs");
+    app.run_until(shutdown_signal()).await?;
+    sim.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's `SECRET_KEY`: read from `secret.key` in the data directory, made on first run
+/// (readable by the owner only), so tokens printed by one run keep working in the next.
+fn secret_key(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("secret.key");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(existing.trim().to_owned());
+    }
+    let key: String = {
+        use rand::Rng as _;
+        let bytes: [u8; 32] = rand::rng().random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, key.as_bytes())?;
+    Ok(key)
+}

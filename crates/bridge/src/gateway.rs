@@ -1,0 +1,150 @@
+//! The Moodle REST gateway of seed 001 as plain Rust: each operation validates its input,
+//! calls Moodle through `moodle_ws`, shapes the answer, audits writes and keeps the read
+//! cache honest. Reads pass Moodle's objects through as Moodle sent them (minus secrets);
+//! the HTTP layer (`http/gateway.rs`) only extracts and wraps.
+
+mod cache;
+mod courses;
+mod error;
+mod files;
+mod people;
+pub mod replies;
+pub mod requests;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use moodle_ws::functions::site;
+use moodle_ws::{Client, DecodeReason, Warning};
+use serde::Serialize;
+use serde_json::Value;
+
+pub use error::{GatewayError, split_warnings};
+pub use files::{AttachFile, DraftUploadInput, UploadTarget};
+
+use crate::audit::{Actor, AuditLog, Event};
+use cache::ReplyCache;
+
+/// A successful answer: the `data` JSON, serialized once (cached answers are sent as
+/// stored), and warnings Moodle gave about items the request did not name.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The JSON of `data`.
+    pub data: Bytes,
+    /// Warnings about other items, for `details.warnings`.
+    pub warnings: Vec<Warning>,
+}
+
+impl Reply {
+    /// A reply of `value` without warnings.
+    pub fn of(value: &impl Serialize) -> Reply {
+        Reply {
+            // Plain data (strings, numbers, JSON values) always serializes.
+            data: Bytes::from(serde_json::to_vec(value).expect("plain data serializes")),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Keys of the site info that are credentials of the bridge's Moodle user and never leave
+/// the bridge: `userprivateaccesskey` opens that user's files through
+/// `tokenpluginfile.php`.
+const SECRET_SITE_INFO_KEYS: [&str; 1] = ["userprivateaccesskey"];
+
+/// The gateway service.
+pub struct Gateway {
+    moodle: Client,
+    cache: ReplyCache,
+    audit: AuditLog,
+}
+
+/// A function without parameters.
+#[derive(Serialize)]
+struct NoParams {}
+
+impl Gateway {
+    /// A gateway calling `moodle`, auditing into `audit`, caching reads for `cache_ttl`.
+    pub fn new(moodle: Client, audit: AuditLog, cache_ttl: Duration) -> Gateway {
+        Gateway {
+            moodle,
+            cache: ReplyCache::new(cache_ttl),
+            audit,
+        }
+    }
+
+    /// `core_webservice_get_site_info`, without the user's private access key.
+    ///
+    /// # Errors
+    /// [`GatewayError::Moodle`].
+    pub async fn site_info(&self) -> Result<Reply, GatewayError> {
+        let ticket = match self.cache.lookup("siteinfo".to_owned()) {
+            Ok(hit) => return Ok(hit),
+            Err(ticket) => ticket,
+        };
+        let mut info = self
+            .moodle
+            .call_raw(site::GET_SITE_INFO, &NoParams {})
+            .await?;
+        let object = info
+            .as_object_mut()
+            .ok_or_else(|| unexpected("site info is not an object"))?;
+        for key in SECRET_SITE_INFO_KEYS {
+            object.remove(key);
+        }
+        let reply = Reply::of(&info);
+        self.cache.store(ticket, &reply);
+        Ok(reply)
+    }
+
+    /// The Moodle client (health checks, `check`).
+    pub fn moodle(&self) -> &Client {
+        &self.moodle
+    }
+
+    /// Records a write's outcome in the audit log and passes the result on.
+    async fn audited<T>(
+        &self,
+        actor: &Actor,
+        function: &str,
+        object_ids: Value,
+        result: Result<T, GatewayError>,
+    ) -> Result<T, GatewayError> {
+        let (status, outcome) = match &result {
+            Ok(_) => (200, "ok".to_owned()),
+            Err(e) => {
+                let (status, code, _) = e.status_code_reason();
+                (status, code)
+            }
+        };
+        self.audit
+            .record(
+                actor,
+                Event {
+                    function: Some(function),
+                    object_ids,
+                    outcome: &outcome,
+                    status,
+                },
+            )
+            .await;
+        result
+    }
+}
+
+/// A Moodle answer of the wrong shape, as the client reports one.
+fn unexpected(what: &str) -> GatewayError {
+    moodle_ws::Error::Decode {
+        reason: DecodeReason::UnexpectedShape,
+        snippet: what.to_owned(),
+    }
+    .into()
+}
+
+/// The `warnings` array of an answer object (missing: none).
+fn warnings_of(answer: &Value) -> Result<Vec<Warning>, GatewayError> {
+    match answer.get("warnings") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(w) => serde_json::from_value(w.clone())
+            .map_err(|_| unexpected("warnings is not a list of warnings")),
+    }
+}

@@ -1,0 +1,73 @@
+//! `GatewayError`: what can go wrong in a gateway operation, in the gateway's words. The
+//! HTTP status and body are chosen in `http/error.rs`; the Moodle side of that mapping is
+//! [`moodle_ws::Error::status_hint`], the one table of seed 001.
+
+use moodle_ws::Warning;
+
+/// A failed gateway operation.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Moodle refused the call or could not be reached.
+    #[error(transparent)]
+    Moodle(#[from] moodle_ws::Error),
+    /// The request is invalid; Moodle was not called.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field at fault (`shortname`, `enrolments[1].userid`, `file`, …).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The operation needs a companion plugin that the site does not offer.
+    #[error(
+        "{what} needs the Moodle plugin {plugin}: install it and add {function} to the token's service"
+    )]
+    PluginRequired {
+        /// What was asked for.
+        what: &'static str,
+        /// The plugin's component name.
+        plugin: &'static str,
+        /// The web-service function that is missing.
+        function: &'static str,
+    },
+}
+
+impl GatewayError {
+    /// The HTTP status, `error.code` and `details.reason` the caller gets: seed 001's table,
+    /// whose Moodle rows are [`moodle_ws::Error::status_hint`].
+    pub fn status_code_reason(&self) -> (u16, String, Option<&'static str>) {
+        match self {
+            GatewayError::Moodle(e) => {
+                let hint = e.status_hint();
+                (hint.status, hint.code, hint.reason)
+            }
+            GatewayError::Invalid { .. } => (400, "invalidparameter".to_owned(), None),
+            GatewayError::PluginRequired { .. } => (501, "pluginrequired".to_owned(), None),
+        }
+    }
+
+    /// An invalid field.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> GatewayError {
+        GatewayError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Splits `warnings` by whether they concern an item the request named: those fail the
+/// request (the first one decides the status), the others are returned beside the data.
+///
+/// # Errors
+/// [`moodle_ws::Error::Warnings`] with the warnings about `named` items.
+pub fn split_warnings(
+    warnings: Vec<Warning>,
+    named: impl Fn(&Warning) -> bool,
+) -> Result<Vec<Warning>, GatewayError> {
+    let (about_named, others): (Vec<_>, Vec<_>) = warnings.into_iter().partition(|w| named(w));
+    if about_named.is_empty() {
+        Ok(others)
+    } else {
+        Err(moodle_ws::Error::Warnings(about_named).into())
+    }
+}

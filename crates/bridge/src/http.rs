@@ -1,0 +1,170 @@
+//! The HTTP side: every route in one function, grouped by who calls it and how it
+//! authenticates, and the layers around them. Handlers live in the submodules and only
+//! extract, call one service and answer.
+//!
+//! | group | routes | auth |
+//! |---|---|---|
+//! | gateway (seed 001) | `/api/moodle/*` | bearer JWT; reads `moodle:read`, writes `moodle:write` |
+//! | operations | `/health`, `/ready`, `/metrics` | none (no data) |
+//! | documentation | `/openapi.json`, `/docs` | none |
+
+mod auth;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod gateway;
+pub mod observe;
+pub mod ops;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::config::Config;
+use error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Moodle Bridge",
+        description = "The integration layer between Moodle and other applications. Every `/api/` route takes `Authorization: Bearer <JWT>` and answers `{\"ok\": true, \"data\": …}` or `{\"ok\": false, \"error\": {\"code\", \"message\", \"details\"}}`."
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "gateway", description = "Moodle web services as JSON (seed 001)."),
+        (name = "operations", description = "Health, readiness and metrics.")
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole router, and the OpenAPI document it serves.
+pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
+    let json_api = OpenApiRouter::new()
+        .routes(routes!(gateway::site_info))
+        .routes(routes!(gateway::list_courses, gateway::create_course))
+        .routes(routes!(gateway::update_course))
+        .routes(routes!(gateway::users_by_field))
+        .routes(routes!(gateway::enrol))
+        .routes(routes!(gateway::notifications))
+        .routes(routes!(gateway::unread_count))
+        .routes(routes!(gateway::attach_file))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            config.http.request_timeout,
+            time_limit,
+        ));
+    // Uploads stream for as long as they take, up to their own size limit.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(gateway::upload_file))
+        .layer(DefaultBodyLimit::max(config.http.max_upload_bytes));
+    let api = json_api
+        .merge(uploads)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_bearer,
+        ));
+    let operations = OpenApiRouter::new()
+        .routes(routes!(ops::health))
+        .routes(routes!(ops::ready))
+        .routes(routes!(ops::metrics));
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api)
+        .merge(operations)
+        .split_for_parts();
+    let spec = serde_json::to_value(&openapi).unwrap_or_default();
+    let page = docs::render(&spec);
+    let spec_for_route = spec.clone();
+    let router = router
+        .route(
+            "/openapi.json",
+            get(move || async move { axum::Json(spec_for_route) }),
+        )
+        .route("/docs", get(move || async move { Html(page) }))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ));
+    let router = match cors(&config.cors_origins) {
+        Some(layer) => router.layer(layer),
+        None => router,
+    };
+    (router.with_state(state), spec)
+}
+
+/// CORS for the configured browser origins; `None` (no CORS headers at all) without any.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PATCH,
+                Method::PUT,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-lms-token"),
+                observe::X_REQUEST_ID.clone(),
+            ])
+            .expose_headers([observe::X_REQUEST_ID.clone(), header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// Ends a request that takes longer than the limit with 504.
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "unknown",
+            "the request took too long",
+        )
+        .with_details(json!({ "reason": "request_timeout" }))
+        .into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "notfound", "no such route")
+}

@@ -1,0 +1,53 @@
+//! The bearer layer on the `/api/` routes: reads `Authorization: Bearer …`, has the token
+//! verified, checks the scope the method needs (reads `moodle:read`, writes
+//! `moodle:write`), applies the caller's rate limit and hands the principal to the handler.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::auth::{AuthError, Scope};
+
+/// The middleware.
+///
+/// # Errors
+/// 401 without a valid token, 403 without the scope, 429 over the rate limit.
+pub async fn require_bearer(
+    State(app): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = bearer_token(req.headers())?;
+    let principal = app.auth.verify(token).await?;
+    let needed = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        Scope::Read
+    } else {
+        Scope::Write
+    };
+    if !principal.scopes.contains(needed) {
+        return Err(ApiError::missing_scope(needed));
+    }
+    app.limiter
+        .check(&principal.key())
+        .map_err(|wait| ApiError::rate_limited(wait.as_secs()))?;
+    tracing::Span::current().record("subject", principal.subject.as_str());
+    req.extensions_mut().insert(principal);
+    Ok(next.run(req).await)
+}
+
+/// The token of an `Authorization: Bearer …` header (the scheme is case-insensitive).
+fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(AuthError::Missing)?;
+    let value = value.to_str().map_err(|_| AuthError::Malformed)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Malformed)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(AuthError::Malformed);
+    }
+    Ok(token)
+}

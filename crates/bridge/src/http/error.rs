@@ -1,0 +1,263 @@
+//! The API's answers: the seed-001 envelope `{"ok": true, "data": …}` and
+//! `{"ok": false, "error": {"code", "message", "details"}}`, and [`ApiError`], the only
+//! place errors become HTTP. The full cause of an error goes into the response's
+//! extensions ([`ErrorCause`]) for the access log, never into the body.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{BufMut as _, Bytes, BytesMut};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::auth::{AuthError, Scope};
+use crate::gateway::{GatewayError, Reply};
+
+/// The internal cause of an error answer, logged once by the access-log middleware.
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub String);
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: String,
+    message: String,
+    details: Value,
+    retry_after: Option<u64>,
+    www_authenticate: Option<String>,
+    cause: Option<String>,
+}
+
+/// The error envelope, for the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    /// Always `false`.
+    pub ok: bool,
+    /// What went wrong.
+    pub error: ErrorBody,
+}
+
+/// `error` of the envelope.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Moodle's error code (`invalidtoken`, `nopermissions`, …) or the bridge's
+    /// (`invalidparameter`, `unauthorized`, `insufficientscope`, `ratelimited`,
+    /// `pluginrequired`, `unknown`).
+    pub code: String,
+    /// A message for people, without debug information, tokens or server paths.
+    pub message: String,
+    /// More facts: `reason` for `unknown`, `field` for `invalidparameter`, `warnings`.
+    #[schema(value_type = Option<Object>)]
+    pub details: Value,
+}
+
+impl ApiError {
+    /// An error with a status, code and message, without details.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            details: Value::Null,
+            retry_after: None,
+            www_authenticate: None,
+            cause: None,
+        }
+    }
+
+    /// Adds details.
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.details = details;
+        self
+    }
+
+    /// Adds the internal cause for the log.
+    pub fn with_cause(mut self, cause: impl Into<String>) -> ApiError {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    /// 400 `invalidparameter` naming a field.
+    pub fn invalid(field: &str, reason: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalidparameter",
+            format!("{field}: {reason}"),
+        )
+        .with_details(json!({ "field": field }))
+    }
+
+    /// 403: the token lacks `scope`.
+    pub fn missing_scope(scope: Scope) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficientscope",
+            format!("this token lacks the {} scope", scope.name()),
+        )
+        .with_details(json!({ "required_scope": scope.name() }));
+        e.www_authenticate = Some(format!(
+            "Bearer error=\"insufficient_scope\", scope=\"{}\"",
+            scope.name()
+        ));
+        e
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn rate_limited(wait_secs: u64) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ratelimited",
+            format!("too many requests; retry in {wait_secs} s"),
+        )
+        .with_details(json!({ "retry_after": wait_secs }));
+        e.retry_after = Some(wait_secs);
+        e
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        if e == AuthError::IdentityProviderUnreachable {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unknown",
+                "tokens cannot be checked now; try again shortly",
+            )
+            .with_details(json!({ "reason": e.reason() }));
+        }
+        let mut err = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+            .with_details(json!({ "reason": e.reason() }));
+        err.www_authenticate = Some(match e {
+            AuthError::Missing => "Bearer".to_owned(),
+            _ => "Bearer error=\"invalid_token\"".to_owned(),
+        });
+        err
+    }
+}
+
+impl From<GatewayError> for ApiError {
+    fn from(e: GatewayError) -> Self {
+        let (status, code, reason) = e.status_code_reason();
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (message, details) = match &e {
+            GatewayError::Invalid { field, reason } => {
+                (format!("{field}: {reason}"), json!({ "field": field }))
+            }
+            GatewayError::PluginRequired {
+                plugin, function, ..
+            } => (
+                e.to_string(),
+                json!({ "plugin": plugin, "function": function }),
+            ),
+            GatewayError::Moodle(m) => (moodle_message(m), moodle_details(m, reason)),
+        };
+        let mut api = ApiError::new(status, &code, message).with_details(details);
+        api.retry_after = match &e {
+            GatewayError::Moodle(moodle_ws::Error::CircuitOpen { retry_in }) => {
+                Some(retry_in.as_secs().max(1))
+            }
+            GatewayError::Moodle(moodle_ws::Error::RateLimited {
+                retry_after: Some(w),
+            }) => Some(w.as_secs().max(1)),
+            _ => None,
+        };
+        let cause = match &e {
+            GatewayError::Moodle(m) => match m.debuginfo() {
+                Some(d) => format!("{m} (debuginfo: {})", d.as_str()),
+                None => m.to_string(),
+            },
+            other => other.to_string(),
+        };
+        api.with_cause(cause)
+    }
+}
+
+/// The message a caller sees: Moodle's own for Moodle's refusals, a curated one when there
+/// was no usable answer.
+fn moodle_message(e: &moodle_ws::Error) -> String {
+    use moodle_ws::Error as E;
+    match e {
+        E::Exception { message, .. }
+        | E::Endpoint { message, .. }
+        | E::FileRejected { message, .. } => message.clone(),
+        E::Warnings(w) => w.first().map(|w| w.message.clone()).unwrap_or_default(),
+        E::Timeout(d) => format!("Request timeout after {}s", d.as_secs_f64()),
+        E::Connect { .. } | E::Interrupted { .. } => "Moodle cannot be reached".to_owned(),
+        E::CircuitOpen { retry_in } => format!(
+            "Moodle is treated as unreachable after repeated failures; next attempt in {} s",
+            retry_in.as_secs().max(1)
+        ),
+        E::RateLimited { .. } | E::Status { status: 429, .. } => {
+            "Moodle is rate limiting requests".to_owned()
+        }
+        E::Status { .. } | E::Decode { .. } => {
+            "Moodle sent an answer the bridge cannot read".to_owned()
+        }
+        E::InvalidRequest { reason } => reason.clone(),
+        _ => "Moodle call failed".to_owned(),
+    }
+}
+
+fn moodle_details(e: &moodle_ws::Error, reason: Option<&'static str>) -> Value {
+    match e {
+        moodle_ws::Error::Warnings(w) => json!({ "warnings": warnings_json(w) }),
+        _ => match reason {
+            Some(r) => json!({ "reason": r }),
+            None => Value::Null,
+        },
+    }
+}
+
+fn warnings_json(warnings: &[moodle_ws::Warning]) -> Value {
+    warnings
+        .iter()
+        .map(|w| json!({"item": w.item, "itemid": w.itemid, "warningcode": w.warningcode, "message": w.message}))
+        .collect()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "ok": false,
+            "error": { "code": self.code, "message": self.message, "details": self.details },
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(value) = self
+            .www_authenticate
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(ErrorCause(cause));
+        }
+        response
+    }
+}
+
+/// A success answer: `{"ok": true, "data": …}`, plus `details.warnings` when Moodle
+/// warned about items the request did not name.
+pub fn ok(reply: Reply) -> Response {
+    let mut body = BytesMut::with_capacity(reply.data.len() + 24);
+    body.put_slice(br#"{"ok":true,"data":"#);
+    body.put_slice(&reply.data);
+    if !reply.warnings.is_empty() {
+        body.put_slice(br#","details":{"warnings":"#);
+        body.put_slice(warnings_json(&reply.warnings).to_string().as_bytes());
+        body.put_slice(b"}");
+    }
+    body.put_slice(b"}");
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Bytes::from(body),
+    )
+        .into_response()
+}

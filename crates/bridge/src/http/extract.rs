@@ -1,0 +1,167 @@
+//! Extractors that fail in the API's own error shape: `Caller` (the authenticated
+//! principal), `Actor` (who, through which route, for the audit log), `AppJson` and
+//! `AppQuery` (input whose errors name the field at fault), and `RequestId`.
+
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::audit::Actor;
+use crate::auth::Principal;
+
+/// The request's id (`X-Request-Id`, taken from the caller or made).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The authenticated caller, put in place by the bearer middleware.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| ApiError::from(crate::auth::AuthError::Missing))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
+        Ok(Actor {
+            subject: principal.subject,
+            source: principal.source.name(),
+            route: format!("{} {route}", parts.method),
+            request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()),
+        })
+    }
+}
+
+/// A JSON body; malformed JSON, wrong types, unknown or missing fields give 400
+/// `invalidparameter` naming the field, a body over the limit 413, another content type 415.
+#[derive(Debug, Clone)]
+pub struct AppJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
+            });
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "invalidparameter",
+                "the body must be JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "invalidparameter",
+                    "the body is larger than the limit",
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalidparameter",
+                    "the body could not be read",
+                )
+            }
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| field_error(e.path().to_string(), &e.into_inner().to_string()))?;
+        de.end()
+            .map_err(|e| field_error(String::new(), &e.to_string()))?;
+        Ok(AppJson(value))
+    }
+}
+
+/// A query string; bad values give 400 `invalidparameter` naming the parameter.
+#[derive(Debug, Clone)]
+pub struct AppQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(AppQuery)
+            .map_err(|e| field_error(e.path().to_string(), &e.into_inner().to_string()))
+    }
+}
+
+/// A 400 naming the field: serde says `missing field `x``/`unknown field `x`` at the top
+/// level, where the path is `.`.
+fn field_error(path: String, message: &str) -> ApiError {
+    let named = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
+    let field = match (path.as_str(), named) {
+        ("." | "", Some(name)) => name.to_owned(),
+        (".", None) | ("", None) => "body".to_owned(),
+        (p, Some(name))
+            if message.starts_with("missing field") || message.starts_with("unknown field") =>
+        {
+            format!("{p}.{name}")
+        }
+        (p, _) => p.to_owned(),
+    };
+    // serde's text ends with " at line 1 column 20" for JSON; keep only what is about the value.
+    let reason = message.split(" at line ").next().unwrap_or(message);
+    ApiError::invalid(&field, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_name_the_field_wherever_serde_puts_it() {
+        let body = |e: ApiError| format!("{e:?}");
+        assert!(
+            body(field_error(".".to_owned(), "missing field `shortname`"))
+                .contains("\"field\": String(\"shortname\")")
+        );
+        assert!(
+            body(field_error(
+                "categoryid".to_owned(),
+                "invalid type: string \"x\", expected i64 at line 1 column 9"
+            ))
+            .contains("categoryid: invalid type")
+        );
+        assert!(
+            body(field_error(
+                "enrolments[0]".to_owned(),
+                "unknown field `colour`, expected one of `roleid`"
+            ))
+            .contains("enrolments[0].colour")
+        );
+    }
+}

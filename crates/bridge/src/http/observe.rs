@@ -1,0 +1,87 @@
+//! The outermost middleware of every request: takes the caller's `X-Request-Id` (when it is
+//! a sane token) or makes one, returns it, opens the request's span, counts the request in
+//! the metrics and writes one access-log line with the error's internal cause, if any.
+//!
+//! Only the path is logged, never the query string or headers: tokens travel in headers,
+//! and some seed routes take them in the query.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument as _;
+
+use super::error::ErrorCause;
+use super::extract::RequestId;
+use crate::app::AppState;
+
+/// `X-Request-Id`.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The middleware.
+pub async fn observe(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_sane_id(v))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = req.method().clone();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        route = %route,
+        subject = tracing::field::Empty,
+    );
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    app.metrics
+        .request_served(&route, method.as_str(), status, elapsed);
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+    span.in_scope(|| match response.extensions().get::<ErrorCause>() {
+        Some(ErrorCause(cause)) if status >= 500 => {
+            tracing::warn!(status, elapsed_ms, cause = %cause, "request failed")
+        }
+        Some(ErrorCause(cause)) => {
+            tracing::info!(status, elapsed_ms, cause = %cause, "request refused")
+        }
+        None => tracing::info!(status, elapsed_ms, "request served"),
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(X_REQUEST_ID.clone(), value);
+    }
+    response
+}
+
+/// 1 to 128 visible ASCII characters without spaces or quotes: safe to log and echo.
+fn is_sane_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'=')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sane_request_ids_are_taken() {
+        assert!(is_sane_id("3f2a-11ee:web.1"));
+        assert!(!is_sane_id(""));
+        assert!(!is_sane_id("a b"));
+        assert!(!is_sane_id("x\"y"));
+        assert!(!is_sane_id(&"a".repeat(129)));
+    }
+}

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+//!
+//! Module map: `config` (settings from the environment), `app` (assembly, serving),
+//! `http` (routes, layers, handlers), `gateway` (seed 001's operations), `auth` (bearer
+//! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations),
+//! `health` (readiness), `metrics`, `telemetry` (logging), `cli` (commands), `demo`,
+//! `check`.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod gateway;
+pub mod health;
+pub mod http;
+pub mod metrics;
+pub mod telemetry;
