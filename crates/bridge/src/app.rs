@@ -84,6 +84,7 @@ impl App {
             moodle_config.cache_ttl,
         ));
         let http_client = reqwest::Client::builder()
+            .tls_backend_preconfigured(moodle_ws::tls::config(&[], false)?)
             .user_agent(concat!("moodle-bridge/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .build()

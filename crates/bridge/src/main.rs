@@ -6,8 +6,6 @@ use clap::Parser as _;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // One TLS provider for every client made without an explicit one (JWKS fetches).
-    let _ = rustls::crypto::ring::default_provider().install_default();
     match bridge::cli::run(bridge::cli::Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {

@@ -246,6 +246,9 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         | "notloggedin"
         | "requireloginerror"
         | "errorcoursecontextnotvalid"
+        // The category twin: create_courses/create_categories validate the category's
+        // context first, so an unknown category id answers this as well.
+        | "errorcatcontextnotvalid"
         | "accessdenied"
         | "wsusercannotassign" => 403,
         "invalidparameter" | "missingparam" => 400,
@@ -254,7 +257,13 @@ fn moodle_status(errorcode: &str) -> StatusHint {
             return StatusHint::new(400, "invalidrecord", None);
         }
         "invaliduser" | "invalidcourse" | "coursenotexist" | "filenotfound" => 404,
-        "shortnametaken" | "categoryidnumbertaken" | "idnumbertaken" | "filenameexist" => 409,
+        // Moodle's course code is `courseidnumbertaken` (course/lib.php); seed 001 calls it
+        // `idnumbertaken`.
+        "shortnametaken"
+        | "categoryidnumbertaken"
+        | "idnumbertaken"
+        | "courseidnumbertaken"
+        | "filenameexist" => 409,
         "fileoversized" => 413,
         _ => 500,
     };

@@ -18,7 +18,7 @@ pub mod retry;
 mod secret;
 #[cfg(test)]
 mod testdata;
-mod tls;
+pub mod tls;
 mod transport;
 pub mod upload;
 

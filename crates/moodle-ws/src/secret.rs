@@ -116,11 +116,12 @@ fn strip_tags(text: &str) -> String {
 }
 
 /// A server file path: starts with `/` (not a URL's `//`) and has another `/` in it, or
-/// names a `.php` file, or is a Windows drive path.
+/// is an absolute `.php` file or a Windows path. A script named relative to the site
+/// (`webservice/upload.php`) tells nothing about the server and is kept.
 fn looks_like_server_path(word: &str) -> bool {
     let w = word.trim_matches(|c: char| matches!(c, '(' | ')' | '"' | '\'' | ',' | ':' | ';'));
     let unix = w.starts_with('/') && !w.starts_with("//") && w[1..].contains('/');
-    let php = w.contains(".php") && !w.contains("://");
+    let php = w.contains(".php") && !w.contains("://") && (w.starts_with('/') || w.contains('\\'));
     let windows = w.len() > 2 && w.as_bytes()[1] == b':' && matches!(w.as_bytes()[2], b'\\' | b'/');
     unix || php || windows
 }
@@ -174,6 +175,17 @@ mod tests {
             s.starts_with("Warning : Undefined array key \"lang\" in [path] on line 8163"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn scrub_keeps_scripts_named_relative_to_the_site() {
+        let s = scrub(
+            "Upload the files with webservice/upload.php first.",
+            None,
+            500,
+        );
+        assert_eq!(s, "Upload the files with webservice/upload.php first.");
+        assert_eq!(scrub("in /index.php now", None, 500), "in [path] now");
     }
 
     #[test]

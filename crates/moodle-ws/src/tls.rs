@@ -14,14 +14,16 @@ use rustls::pki_types::CertificateDer;
 
 use crate::error::Error;
 
-/// A rustls client configuration for reqwest's `tls_backend_preconfigured`.
+/// A rustls client configuration for reqwest's `tls_backend_preconfigured`, for other HTTP
+/// clients of an application that should trust what this crate trusts.
 ///
-/// When the OS store cannot be read (a minimal container) and the site is plain `http`,
-/// an empty trust store is used, so such a client still works and refuses every https peer.
-pub(crate) fn config(
-    extra_roots: &[Vec<u8>],
-    https_site: bool,
-) -> Result<rustls::ClientConfig, Error> {
+/// When the OS store cannot be read (a minimal container) and `https_site` is false, an
+/// empty trust store is used, so such a client still works and refuses every https peer.
+///
+/// # Errors
+/// [`Error::InvalidRequest`] when rustls cannot be set up, or the OS store cannot be read
+/// and `https_site` is true.
+pub fn config(extra_roots: &[Vec<u8>], https_site: bool) -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots: Vec<CertificateDer<'static>> = extra_roots
         .iter()

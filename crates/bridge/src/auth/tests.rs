@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use jsonwebtoken::{EncodingKey, Header, encode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 
@@ -15,14 +15,21 @@ fn authenticator(default_scopes: Scopes) -> Authenticator {
         rate_per_minute: 0,
         rate_burst: 1,
     };
-    Authenticator::new(&config, Some(own_key()), reqwest::Client::new())
+    Authenticator::new(&config, Some(own_key()), http_client())
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(moodle_ws::tls::config(&[], false).expect("tls"))
+        .build()
+        .expect("client")
 }
 
 fn own_key() -> OwnKey {
     OwnKey::derive(&moodle_ws::Secret::new("0123456789abcdef0123456789abcdef"))
 }
 
-fn shared_token(claims: serde_json::Value) -> String {
+fn shared_token(claims: Value) -> String {
     encode(
         &Header::new(Algorithm::HS256),
         &claims,

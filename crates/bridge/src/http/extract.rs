@@ -116,22 +116,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
     }
 }
 
-/// A 400 naming the field: serde says `missing field `x``/`unknown field `x`` at the top
-/// level, where the path is `.`.
+/// A 400 naming the field. serde_path_to_error's path already ends with an unknown field's
+/// name, but stops at the parent of a missing one (`.` at the top level).
 fn field_error(path: String, message: &str) -> ApiError {
-    let named = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
-    let field = match (path.as_str(), named) {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    let field = match (path.as_str(), missing) {
         ("." | "", Some(name)) => name.to_owned(),
-        (".", None) | ("", None) => "body".to_owned(),
-        (p, Some(name))
-            if message.starts_with("missing field") || message.starts_with("unknown field") =>
-        {
-            format!("{p}.{name}")
-        }
-        (p, _) => p.to_owned(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        ("." | "", None) => "body".to_owned(),
+        (p, None) => p.to_owned(),
     };
     // serde's text ends with " at line 1 column 20" for JSON; keep only what is about the value.
     let reason = message.split(" at line ").next().unwrap_or(message);
@@ -158,10 +153,17 @@ mod tests {
         );
         assert!(
             body(field_error(
-                "enrolments[0]".to_owned(),
+                "enrolments[0].colour".to_owned(),
                 "unknown field `colour`, expected one of `roleid`"
             ))
-            .contains("enrolments[0].colour")
+            .contains("\"field\": String(\"enrolments[0].colour\")")
+        );
+        assert!(
+            body(field_error(
+                "enrolments[0]".to_owned(),
+                "missing field `userid`"
+            ))
+            .contains("\"field\": String(\"enrolments[0].userid\")")
         );
     }
 }

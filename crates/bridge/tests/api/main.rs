@@ -1,1 +1,10 @@
-//! placeholder
+//! The bridge over HTTP against the Moodle stand-in (`moodle_sim::Sim`): every route, every
+//! Moodle error a route can meet, injected faults, authentication and scopes, CORS, bodies,
+//! operations routes, the audit log, logs, and the binary's configuration errors.
+
+mod auth;
+mod errors;
+mod faults;
+mod helpers;
+mod http;
+mod routes;

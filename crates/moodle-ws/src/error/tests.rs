@@ -324,3 +324,23 @@ fn transport_errors_map_to_503_and_504() {
         assert_eq!((h.status, h.reason), (status, reason), "{err}");
     }
 }
+
+#[test]
+fn moodles_own_names_for_the_seed_codes_map_like_them() {
+    let exception = |code: &str| Error::Exception {
+        exception: "moodle_exception".to_owned(),
+        errorcode: code.to_owned(),
+        message: "m".to_owned(),
+        debuginfo: None,
+    };
+    assert_eq!(exception("courseidnumbertaken").status_hint().status, 409);
+    assert_eq!(exception("idnumbertaken").status_hint().status, 409);
+    assert_eq!(
+        exception("errorcatcontextnotvalid").status_hint().status,
+        403
+    );
+    assert_eq!(
+        exception("errorcoursecontextnotvalid").status_hint().status,
+        403
+    );
+}
