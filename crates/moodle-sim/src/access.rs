@@ -237,13 +237,17 @@ pub fn capability_name(capability: &str) -> &str {
     CAPABILITIES
         .iter()
         .find(|(c, _, _)| *c == capability)
-        .map_or(capability, |(_, name, _)| name)
+        .map(|(_, name, _)| *name)
+        .or_else(|| crate::plugins::capability(capability).map(|(name, _)| name))
+        .unwrap_or(capability)
 }
 
 fn archetype_allows(archetype: &str, capability: &str) -> bool {
     CAPABILITIES
         .iter()
         .any(|(c, _, archetypes)| *c == capability && archetypes.contains(&archetype))
+        || crate::plugins::capability(capability)
+            .is_some_and(|(_, archetypes)| archetypes.contains(&archetype))
 }
 
 impl State {

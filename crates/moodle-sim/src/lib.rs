@@ -10,6 +10,7 @@ pub mod fixture;
 pub mod functions;
 pub mod php;
 pub mod php_json;
+pub mod plugins;
 pub mod state;
 pub mod ws;
 
@@ -22,6 +23,7 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultRule, Target};
 pub use fixture::TokenMode;
+pub use plugins::Plugins;
 
 use endpoints::Shared;
 use functions::FunctionCatalog;
@@ -35,6 +37,8 @@ pub struct SimConfig {
     pub tokens: TokenMode,
     /// Start with Moodle's developer debugging on.
     pub debug: bool,
+    /// Which of the project's Moodle plugins are installed (both by default).
+    pub plugins: Plugins,
 }
 
 impl Default for SimConfig {
@@ -43,6 +47,7 @@ impl Default for SimConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             tokens: TokenMode::Random,
             debug: false,
+            plugins: Plugins::default(),
         }
     }
 }
@@ -65,14 +70,17 @@ impl Sim {
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
-        let catalog = FunctionCatalog::moodle_4_5();
+        let mut catalog = FunctionCatalog::moodle_4_5();
         let mut state = fixture::seeded_state(&url, &catalog, config.tokens);
         state.site.debug = config.debug;
+        let mut registry = ws::registry();
+        plugins::install(config.plugins, &mut catalog, &mut registry, &mut state);
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             catalog,
-            registry: ws::registry(),
+            registry,
             faults: faults::Faults::default(),
+            plugins: config.plugins,
         });
         let app = endpoints::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();

@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use clap::Parser;
-use moodle_sim::{Sim, SimConfig, TokenMode};
+use moodle_sim::{Plugins, Sim, SimConfig, TokenMode};
 
 /// A stand-in for a Moodle 4.5 site (web services, file upload and download, token login).
 #[derive(Debug, Parser)]
@@ -21,6 +21,9 @@ struct Args {
     /// Start with Moodle's developer debugging on.
     #[arg(long)]
     debug: bool,
+    /// Run without one of the project's Moodle plugins installed (repeatable).
+    #[arg(long, value_name = "PLUGIN", value_parser = ["logintoken", "bridge"])]
+    without_plugin: Vec<String>,
 }
 
 #[tokio::main]
@@ -37,6 +40,10 @@ async fn main() -> std::io::Result<()> {
             TokenMode::Random
         },
         debug: args.debug,
+        plugins: Plugins {
+            logintoken: !args.without_plugin.iter().any(|p| p == "logintoken"),
+            bridge: !args.without_plugin.iter().any(|p| p == "bridge"),
+        },
     })
     .await?;
     println!("Moodle (stand-in): {}", sim.url());

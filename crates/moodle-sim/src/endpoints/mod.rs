@@ -1,7 +1,7 @@
 //! The stand-in's HTTP surface: Moodle's endpoints, the fault layer in front of them, and
 //! the control endpoint for black-box tests.
 
-mod ajax;
+pub(crate) mod ajax;
 mod pluginfile;
 mod server;
 mod token;
@@ -42,6 +42,8 @@ pub struct Shared {
     pub registry: HashMap<&'static str, FunctionDef>,
     /// Fault rules and call counts.
     pub faults: Faults,
+    /// The project's Moodle plugins the site has installed.
+    pub plugins: crate::plugins::Plugins,
 }
 
 impl Shared {
@@ -62,8 +64,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/webservice/pluginfile.php/{*path}",
             any(pluginfile::handle),
         )
+        .merge(crate::plugins::routes(shared.plugins))
         .layer(middleware::from_fn_with_state(shared.clone(), apply_faults));
-    moodle.merge(control::router()).with_state(shared)
+    moodle
+        .merge(control::router())
+        .merge(crate::plugins::control_routes())
+        .with_state(shared)
 }
 
 /// The endpoint a path belongs to, as fault targets and call counts name it.

@@ -154,6 +154,8 @@ pub struct State {
     pub private_access_keys: BTreeMap<i64, String>,
     /// One-time login keys (`user_private_key` rows of `tool_mobile`), by key.
     pub login_keys: BTreeMap<String, LoginKey>,
+    /// The project's Moodle plugins: settings, sessions, rate-limit counters, events.
+    pub plugins: crate::plugins::PluginData,
 }
 
 /// A one-time login key (`create_user_key()`), redeemed by an autologin script.

@@ -3,6 +3,7 @@
 mod conformance;
 mod faults;
 mod php_parity;
+mod plugins;
 mod robustness;
 mod rules;
 mod support;

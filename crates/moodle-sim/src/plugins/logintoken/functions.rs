@@ -1,0 +1,164 @@
+//! `local_logintoken_login_with_token` and `local_logintoken_validate_token`
+//! (`classes/external/`).
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{KEY_SCRIPT, KEY_TTL, PLUGIN, rawurlencode, token_info, user_summary};
+use crate::errors::WsError;
+use crate::external::desc::*;
+use crate::external::param::ParamType;
+use crate::fixture::random_token;
+use crate::state::{LoginKey, SYSTEM_CONTEXT};
+use crate::ws::{Call, FunctionDef, params};
+
+/// The functions of `db/services.php`.
+pub(in crate::plugins) fn functions() -> Vec<FunctionDef> {
+    vec![
+        FunctionDef {
+            name: "local_logintoken_login_with_token",
+            params: || {
+                single(vec![
+                    ("wantsurl", localurl().default("")),
+                    ("ipaddress", value(ParamType::RawTrimmed).default("")),
+                ])
+            },
+            returns: || {
+                Some(single(vec![
+                    ("key", alphanumext()),
+                    ("loginurl", url()),
+                    ("validuntil", int()),
+                    ("user", user_structure()),
+                    ("warnings", warnings()),
+                ]))
+            },
+            run: login_with_token,
+            write: true,
+        },
+        FunctionDef {
+            name: "local_logintoken_validate_token",
+            params: || single(vec![]),
+            returns: || {
+                Some(single(vec![
+                    ("valid", boolean()),
+                    ("message", text()),
+                    ("user", user_structure()),
+                    (
+                        "token_info",
+                        single(vec![
+                            ("created", int()),
+                            ("last_access", int()),
+                            ("valid_until", int()),
+                        ]),
+                    ),
+                ]))
+            },
+            run: validate_token,
+            write: false,
+        },
+    ]
+}
+
+/// `validate_token::user_structure()`.
+fn user_structure() -> Desc {
+    single(vec![
+        ("id", int()),
+        ("username", raw()),
+        ("firstname", notags()),
+        ("lastname", notags()),
+        ("email", raw()),
+        ("fullname", notags()),
+    ])
+}
+
+#[derive(Deserialize)]
+struct LoginParams {
+    wantsurl: String,
+    ipaddress: String,
+}
+
+/// Refuses the call when token login is off (`logindisabled`).
+fn require_enabled(call: &Call<'_>) -> Result<(), WsError> {
+    if call.state.plugins.get_config_int(PLUGIN, "enabled") == 0 {
+        return Err(WsError::moodle(
+            "logindisabled",
+            "Token login is disabled on this site.",
+        ));
+    }
+    Ok(())
+}
+
+fn login_with_token(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: LoginParams = params(p)?;
+    if !p.ipaddress.is_empty() && p.ipaddress.parse::<std::net::IpAddr>().is_err() {
+        return Err(WsError::invalid_parameter("ipaddress: not an IP address"));
+    }
+    call.require_capability("local/logintoken:usetoken", SYSTEM_CONTEXT)?;
+    require_enabled(call)?;
+    if call.state.plugins.get_config_int(PLUGIN, "requirehttps") != 0 && !call.request.https {
+        return Err(WsError::moodle(
+            "httpsrequired",
+            "Token login is only accepted over HTTPS on this site.",
+        ));
+    }
+    let user = call
+        .state
+        .live_user(call.userid)
+        .cloned()
+        .ok_or_else(|| WsError::missing_record_by_id("user", call.userid))?;
+    // login_manager::create_login_key(): earlier keys of the user go.
+    let userid = call.userid;
+    call.state
+        .login_keys
+        .retain(|_, k| !(k.script == KEY_SCRIPT && k.userid == userid));
+    let key = random_token();
+    let validuntil = call.now + KEY_TTL;
+    call.state.login_keys.insert(
+        key.clone(),
+        LoginKey {
+            userid,
+            script: KEY_SCRIPT.to_owned(),
+            iprestriction: p.ipaddress.clone(),
+            validuntil,
+        },
+    );
+    let mut loginurl = format!(
+        "{}{}?userid={userid}&key={key}",
+        call.state.site.wwwroot,
+        super::ENTRY_PATH
+    );
+    if !p.wantsurl.is_empty() {
+        loginurl.push_str("&wantsurl=");
+        loginurl.push_str(&rawurlencode(&p.wantsurl));
+    }
+    Ok(json!({
+        "key": key,
+        "loginurl": loginurl,
+        "validuntil": validuntil,
+        "user": user_summary(&user),
+        "warnings": [],
+    }))
+}
+
+fn validate_token(call: &mut Call<'_>, _p: Value) -> Result<Value, WsError> {
+    call.require_capability("local/logintoken:usetoken", SYSTEM_CONTEXT)?;
+    require_enabled(call)?;
+    // The token of this call as the site has it now (its last access updated by the server).
+    let token = call
+        .state
+        .tokens
+        .get(&call.token.token)
+        .cloned()
+        .unwrap_or_else(|| call.token.clone());
+    let user = call
+        .state
+        .live_user(call.userid)
+        .cloned()
+        .ok_or_else(|| WsError::missing_record_by_id("user", call.userid))?;
+    Ok(json!({
+        "valid": true,
+        "message": "Token is valid",
+        "user": user_summary(&user),
+        "token_info": token_info(&token),
+    }))
+}

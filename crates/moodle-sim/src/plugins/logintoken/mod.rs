@@ -1,0 +1,120 @@
+//! `local_logintoken`: `auth/logintoken.php` (token login, validation, login key redemption)
+//! and the functions `local_logintoken_login_with_token` and `local_logintoken_validate_token`,
+//! as `moodle-plugin/local_logintoken/` implements them.
+
+mod checker;
+mod endpoint;
+mod functions;
+
+use serde_json::{Value, json};
+
+pub(super) use endpoint::handle as handle_entry;
+pub(super) use functions::functions;
+
+use super::PluginData;
+use crate::state::{State, Token, User};
+
+/// The entry script.
+pub(super) const ENTRY_PATH: &str = "/local/logintoken/auth/logintoken.php";
+/// The plugin's component name (its settings' plugin name).
+const PLUGIN: &str = "local_logintoken";
+/// `login_manager::KEY_SCRIPT`: the `user_private_key.script` of login keys.
+const KEY_SCRIPT: &str = "local_logintoken";
+/// `login_manager::KEY_TTL`: seconds a login key stays valid.
+const KEY_TTL: i64 = 60;
+/// `webservice::TOKEN_LASTACCESS_UPDATE_SECS`.
+const LASTACCESS_UPDATE_SECS: i64 = 60;
+
+/// The settings' defaults (`settings.php`).
+pub(super) fn default_settings(data: &mut PluginData) {
+    for (name, value) in [
+        ("enabled", "1"),
+        ("requirehttps", "0"),
+        ("allowedservices", "local_logintoken,moodle_mobile_app"),
+        ("redirecturl", ""),
+        ("maxfailedattempts", "20"),
+        ("lockoutwindow", "900"),
+    ] {
+        data.set_config(PLUGIN, name, value);
+    }
+}
+
+/// `login_manager::user_summary()`: the user as the seed's answers describe it.
+fn user_summary(user: &User) -> Value {
+    json!({
+        "id": user.id,
+        "username": user.username,
+        "firstname": user.firstname,
+        "lastname": user.lastname,
+        "email": user.email,
+        "fullname": user.fullname(),
+    })
+}
+
+/// `login_manager::token_info()`: the token's times (0 = never).
+fn token_info(token: &Token) -> Value {
+    json!({
+        "created": token.timecreated,
+        "last_access": token.lastaccess,
+        "valid_until": token.validuntil,
+    })
+}
+
+/// `login_manager::redirect_url()`: the requested local URL, else the configured one, else
+/// the site.
+fn redirect_url(state: &State, wantsurl: &str) -> String {
+    if !wantsurl.is_empty() {
+        return absolute_local_url(&state.site.wwwroot, wantsurl);
+    }
+    let configured = state.plugins.get_config(PLUGIN, "redirecturl");
+    if configured.is_empty() {
+        format!("{}/", state.site.wwwroot)
+    } else {
+        configured.to_owned()
+    }
+}
+
+/// `(new moodle_url($localurl))->out(false)` for a cleaned PARAM_LOCALURL value.
+fn absolute_local_url(wwwroot: &str, url: &str) -> String {
+    if url.starts_with('/') {
+        format!("{wwwroot}{url}")
+    } else {
+        url.to_owned()
+    }
+}
+
+/// PHP's `rawurlencode()`, as `moodle_url` encodes parameter values.
+fn rawurlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_encoded_like_moodle_url() {
+        assert_eq!(
+            rawurlencode("/course/view.php?id=2"),
+            "%2Fcourse%2Fview.php%3Fid%3D2"
+        );
+        assert_eq!(rawurlencode("a b~"), "a%20b~");
+    }
+
+    #[test]
+    fn local_urls_become_absolute() {
+        assert_eq!(
+            absolute_local_url("http://m", "/my/"),
+            "http://m/my/".to_owned()
+        );
+        assert_eq!(absolute_local_url("http://m", "http://m/x"), "http://m/x");
+    }
+}

@@ -1,0 +1,153 @@
+//! The project's two Moodle plugins as the stand-in runs them: `local_logintoken` (token
+//! login, `moodle-plugin/local_logintoken/`) and `local_bridge` (content and file functions,
+//! `moodle-plugin/local_bridge/`). Each answers with the same parameters, results, errors and
+//! statuses as the PHP plugin on a real Moodle (checked by `scripts/real-moodle-plugins`).
+//!
+//! Either plugin can be "not installed" ([`Plugins`]): its functions are then unknown to the
+//! site (`invalidrecord`, as for any function Moodle does not have) and its scripts answer 404.
+//! This module owns the install step, the plugins' settings and run-time data
+//! ([`PluginData`]) and their routes; Moodle's core behaviour stays in the rest of the crate.
+
+mod bridge;
+mod control;
+mod data;
+mod logintoken;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::any;
+
+pub use data::{FailedAttempts, LoginFailedEvent, PluginData, Session};
+
+use crate::endpoints::Shared;
+use crate::functions::FunctionCatalog;
+use crate::state::{Service, State};
+use crate::ws::FunctionDef;
+
+/// Which of the project's plugins the site has installed (both by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plugins {
+    /// `local_logintoken`: `auth/logintoken.php` and the `local_logintoken_*` functions.
+    pub logintoken: bool,
+    /// `local_bridge`: the `local_bridge_*` functions and `download.php`.
+    pub bridge: bool,
+}
+
+impl Default for Plugins {
+    fn default() -> Self {
+        Plugins::all()
+    }
+}
+
+impl Plugins {
+    /// Both plugins installed.
+    pub fn all() -> Self {
+        Plugins {
+            logintoken: true,
+            bridge: true,
+        }
+    }
+
+    /// Neither plugin installed: the site as the recordings were made.
+    pub fn none() -> Self {
+        Plugins {
+            logintoken: false,
+            bridge: false,
+        }
+    }
+}
+
+/// The plugins' version (`$plugin->version`), as `core_webservice_get_site_info` reports it.
+pub const VERSION: &str = "2026112200";
+
+/// Capabilities the plugins define in `db/access.php`: (capability, display name, archetypes).
+pub const CAPABILITIES: &[(&str, &str, &[&str])] = &[
+    (
+        "local/logintoken:usetoken",
+        "Log in with a web service token",
+        &["user"],
+    ),
+    (
+        "local/bridge:viewuserfiles",
+        "List and download course participants' private and submission files",
+        &["editingteacher", "manager"],
+    ),
+];
+
+/// Installs the plugins into a seeded site, as Moodle's upgrade does (functions registered,
+/// the "Login Token" service made, settings given their defaults), then adds their functions
+/// to the `bridge` service, as `scripts/real-moodle-plugins` does on a real site.
+pub fn install(
+    plugins: Plugins,
+    catalog: &mut FunctionCatalog,
+    registry: &mut HashMap<&'static str, FunctionDef>,
+    state: &mut State,
+) {
+    state.plugins.installed = plugins;
+    let mut added = Vec::new();
+    if plugins.logintoken {
+        for def in logintoken::functions() {
+            catalog.add(def.name, "local_logintoken", VERSION);
+            registry.insert(def.name, def);
+            added.push(def.name.to_owned());
+        }
+        let id = state.seq.next("external_services");
+        state.services.insert(
+            id,
+            Service {
+                id,
+                name: "Login Token".to_owned(),
+                shortname: "local_logintoken".to_owned(),
+                enabled: true,
+                restrictedusers: false,
+                downloadfiles: false,
+                uploadfiles: false,
+                functions: added.clone(),
+            },
+        );
+        logintoken::default_settings(&mut state.plugins);
+    }
+    if plugins.bridge {
+        for def in bridge::functions() {
+            catalog.add(def.name, "local_bridge", VERSION);
+            registry.insert(def.name, def);
+            added.push(def.name.to_owned());
+        }
+        bridge::default_settings(&mut state.plugins);
+    }
+    if let Some(service) = state
+        .services
+        .values_mut()
+        .find(|s| s.shortname == "bridge")
+    {
+        service.functions.extend(added);
+    }
+}
+
+/// The plugins' scripts (only those of installed plugins; the others are 404 like any
+/// missing file).
+pub fn routes(plugins: Plugins) -> Router<Arc<Shared>> {
+    let mut router = Router::new();
+    if plugins.logintoken {
+        router = router.route(logintoken::ENTRY_PATH, any(logintoken::handle_entry));
+    }
+    if plugins.bridge {
+        router = router.route(bridge::DOWNLOAD_PATH, any(bridge::handle_download));
+    }
+    router
+}
+
+/// The control endpoints for the plugins' fixtures (`/__sim/plugins/*`).
+pub fn control_routes() -> Router<Arc<Shared>> {
+    control::router()
+}
+
+/// The display name and archetypes of a plugin capability.
+pub fn capability(capability: &str) -> Option<(&'static str, &'static [&'static str])> {
+    CAPABILITIES
+        .iter()
+        .find(|(c, _, _)| *c == capability)
+        .map(|(_, name, archetypes)| (*name, *archetypes))
+}

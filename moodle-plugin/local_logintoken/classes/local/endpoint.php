@@ -1,0 +1,170 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+namespace local_logintoken\local;
+
+use local_logintoken\event\login_failed;
+
+/**
+ * The work behind `auth/logintoken.php`: token login, token validation and login key redemption,
+ * each behind the same guards (enabled, rate limit, HTTPS), answering in the seed's JSON shapes.
+ *
+ * @package    local_logintoken
+ * @copyright  2026 Moodle Bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+class endpoint {
+    /** @var token_checker Token and user checks. */
+    private $checker;
+
+    /** @var rate_limiter Failed attempts of the client's address. */
+    private $limiter;
+
+    /**
+     * Creates the endpoint for a client address.
+     *
+     * @param string $remoteaddr the client's address (`getremoteaddr()`)
+     */
+    public function __construct(string $remoteaddr) {
+        $this->checker = new token_checker($remoteaddr);
+        $this->limiter = new rate_limiter($remoteaddr);
+    }
+
+    /**
+     * Logs the token's user in and answers the seed's success JSON, or redirects a browser.
+     *
+     * @param string $token the web service token
+     * @param bool $redirect redirect to the landing page instead of answering JSON
+     * @param string $wantsurl local URL to land on, or ''
+     */
+    public function login(string $token, bool $redirect, string $wantsurl): void {
+        global $CFG;
+        $this->guarded('token', false, function () use ($token, $redirect, $wantsurl, $CFG) {
+            [$record, $user] = $this->checker->check_token($token);
+            $sessionid = login_manager::log_in($user);
+            require_once($CFG->dirroot . '/webservice/lib.php');
+            \webservice::update_token_lastaccess($record);
+            $url = login_manager::redirect_url($wantsurl);
+            if ($redirect) {
+                redirect($url);
+            }
+            $this->send_json(200, [
+                'success' => true,
+                'message' => get_string('loginsuccess', 'local_logintoken'),
+                'user' => login_manager::user_summary($user),
+                'redirect_url' => $url,
+                'session_id' => $sessionid,
+            ]);
+        });
+    }
+
+    /**
+     * Answers the seed's validation JSON for a token, without making a session.
+     *
+     * @param string $token the web service token
+     */
+    public function validate(string $token): void {
+        $this->guarded('validate', true, function () use ($token) {
+            [$record, $user] = $this->checker->check_token($token);
+            $this->send_json(200, [
+                'valid' => true,
+                'message' => get_string('tokenvalid', 'local_logintoken'),
+                'user' => login_manager::user_summary($user),
+                'token_info' => login_manager::token_info($record),
+            ]);
+        });
+    }
+
+    /**
+     * Redeems a login key from `local_logintoken_login_with_token` and redirects the browser.
+     *
+     * @param int $userid the user the key must belong to
+     * @param string $key the login key
+     * @param string $wantsurl local URL to land on, or ''
+     */
+    public function redeem(int $userid, string $key, string $wantsurl): void {
+        $this->guarded('key', false, function () use ($userid, $key, $wantsurl) {
+            $user = login_manager::redeem_login_key($key, $userid);
+            $this->checker->check_user($user);
+            login_manager::log_in($user);
+            redirect(login_manager::redirect_url($wantsurl));
+        });
+    }
+
+    /**
+     * Answers a request for a function this endpoint does not offer.
+     */
+    public function unknown_function(): void {
+        $this->guarded('token', false, function () {
+            throw new login_exception('unknownfunction', 400);
+        });
+    }
+
+    /**
+     * Runs one flow behind the guards and turns a refusal into the seed's error JSON.
+     *
+     * @param string $method what was attempted (`token`, `validate`, `key`), for the log
+     * @param bool $validation whether the answer is a validation answer (adds `valid: false`)
+     * @param callable $work the flow
+     */
+    private function guarded(string $method, bool $validation, callable $work): void {
+        $retryafter = 0;
+        try {
+            $this->checker->require_enabled();
+            $retryafter = $this->limiter->retry_after();
+            if ($retryafter > 0) {
+                throw new login_exception('ratelimited', 429);
+            }
+            $this->checker->require_https();
+            $work();
+        } catch (login_exception $e) {
+            if ($e->counts_as_attempt()) {
+                $this->limiter->record_failure();
+                login_failed::create([
+                    'relateduserid' => $e->get_related_userid(),
+                    'other' => ['reason' => $e->get_reason(), 'method' => $method],
+                ])->trigger();
+            }
+            $body = [
+                'success' => false,
+                'error' => $e->get_title(),
+                'message' => $e->get_description(),
+                'errorcode' => $e->get_reason(),
+            ];
+            if ($validation) {
+                $body = ['valid' => false] + $body;
+            }
+            $this->send_json($e->get_http_status(), $body, $retryafter);
+        }
+    }
+
+    /**
+     * Sends a JSON answer with a status; answers carrying session ids or keys are never cached.
+     *
+     * @param int $status HTTP status
+     * @param array $body the answer
+     * @param int $retryafter seconds for a `Retry-After` header, 0 for none
+     */
+    private function send_json(int $status, array $body, int $retryafter = 0): void {
+        http_response_code($status);
+        header('Content-Type: application/json; charset=utf-8');
+        header('Cache-Control: no-store');
+        if ($retryafter > 0) {
+            header('Retry-After: ' . $retryafter);
+        }
+        echo json_encode($body);
+    }
+}
