@@ -60,6 +60,11 @@ const GATEWAY: &[Needed] = &[
     },
 ];
 
+/// The functions the gateway calls.
+pub fn gateway_functions() -> impl Iterator<Item = &'static str> {
+    GATEWAY.iter().map(|n| n.function)
+}
+
 /// Companion plugins, each detected by one of its functions.
 const PLUGINS: &[(&str, &str, &str)] = &[
     (

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::auth::{OwnKey, Scopes};
 use crate::cli::shutdown_signal;
 use crate::config::{Config, Env, Needs};
-use crate::telemetry;
+use crate::{check, telemetry};
 
 /// The stand-in's user the bridge calls Moodle as: the site administrator's token for the
 /// `bridge` service.
@@ -40,6 +40,7 @@ pub async fn run(
     let token = sim
         .token(DEMO_ROLE)
         .context("the stand-in has no bridge token")?;
+    add_gateway_functions(&sim);
     let secret = secret_key(data_dir)?;
     env.set("MOODLE_BASE_URL", sim.url());
     env.set("MOODLE_TOKEN", token);
@@ -78,6 +79,25 @@ pub async fn run(
     app.run_until(shutdown_signal()).await?;
     sim.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Adds the functions the gateway calls to the stand-in's `bridge` service, as a Moodle
+/// administrator does after `moodle-bridge check` lists what is missing (the recorded
+/// site's service lacks `core_course_search_courses`).
+fn add_gateway_functions(sim: &Sim) {
+    sim.with_state(|state| {
+        if let Some(service) = state
+            .services
+            .values_mut()
+            .find(|s| s.shortname == "bridge")
+        {
+            for function in check::gateway_functions() {
+                if !service.functions.iter().any(|f| f == function) {
+                    service.functions.push(function.to_owned());
+                }
+            }
+        }
+    });
 }
 
 /// The demo's `SECRET_KEY`: read from `secret.key` in the data directory, made on first run

@@ -250,19 +250,28 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         // context first, so an unknown category id answers this as well.
         | "errorcatcontextnotvalid"
         | "accessdenied"
-        | "wsusercannotassign" => 403,
+        | "wsusercannotassign"
+        // local_bridge: the site turned its file downloads off.
+        | "downloaddisabled" => 403,
         "invalidparameter" | "missingparam" => 400,
+        // local_bridge's refusals of the caller's input: a draft area without the caller's
+        // files, a section the course does not have, a module type it does not make.
+        "invaliddraftitemid" | "sectionnotfound" | "unsupportedmodule" => 400,
         // Moodle 5.0 names the same failure `invalidrecordunknown`.
         "invalidrecord" | "invalidrecordunknown" => {
             return StatusHint::new(400, "invalidrecord", None);
         }
-        "invaliduser" | "invalidcourse" | "coursenotexist" | "filenotfound" => 404,
+        "invaliduser" | "invalidcourse" | "coursenotexist" | "filenotfound"
+        // local_bridge: the user asked about is not a participant of the course.
+        | "usernotenrolled" => 404,
         // Moodle's course code is `courseidnumbertaken` (course/lib.php); seed 001 calls it
         // `idnumbertaken`.
         "shortnametaken"
         | "categoryidnumbertaken"
         | "idnumbertaken"
         | "courseidnumbertaken"
+        // local_bridge: an activity ID number already used in the course.
+        | "duplicateidnumber"
         | "filenameexist" => 409,
         "fileoversized" => 413,
         _ => 500,

@@ -8,7 +8,7 @@ use bridge::app::App;
 use bridge::auth::{OwnKey, Scope, Scopes};
 use bridge::config::{Config, Env, Needs};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use moodle_sim::{Sim, SimConfig};
+use moodle_sim::{Plugins, Sim, SimConfig};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
@@ -27,6 +27,8 @@ pub struct Options {
     pub moodle_url: Option<String>,
     /// The stand-in token role the bridge calls Moodle with.
     pub role: &'static str,
+    /// The companion plugins the stand-in has.
+    pub plugins: Plugins,
 }
 
 impl Default for Options {
@@ -37,6 +39,7 @@ impl Default for Options {
             extra_functions: vec!["core_course_search_courses"],
             moodle_url: None,
             role: "admin_bridge",
+            plugins: Plugins::all(),
         }
     }
 }
@@ -73,9 +76,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a stand-in and the bridge.
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let sim = Sim::start(SimConfig::default())
-        .await
-        .expect("the stand-in starts");
+    let sim = Sim::start(SimConfig {
+        plugins: options.plugins,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the stand-in starts");
     add_service_functions(&sim, &options.extra_functions);
     let dir = tempfile::tempdir().expect("temp dir");
     let token = sim.token(options.role).expect("seeded token");
@@ -264,7 +270,7 @@ impl TestApp {
             .await
     }
 
-    /// Stops the bridge and waits for it.
+    /// Stops the bridge (requests in flight finish) and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

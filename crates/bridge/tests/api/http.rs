@@ -322,3 +322,27 @@ async fn unknown_routes_are_404_in_the_envelope() {
     let app = spawn_app().await;
     expect_error(app.get("/api/moodle/nothing-here").await, 404, "notfound").await;
 }
+
+#[tokio::test]
+async fn stopping_lets_requests_in_flight_finish() {
+    let app = spawn_app().await;
+    app.sim
+        .faults()
+        .inject(moodle_sim::FaultRule::always(moodle_sim::Fault::Latency {
+            ms: 400,
+        }));
+    let slow = tokio::spawn(app.request(Method::GET, "/api/moodle/siteinfo").send());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let url = app.url.clone();
+    let http = app.http.clone();
+    app.stop().await;
+    let finished = slow
+        .await
+        .expect("task")
+        .expect("the request in flight is answered");
+    assert_eq!(finished.status(), 200);
+    assert!(
+        http.get(format!("{url}/health")).send().await.is_err(),
+        "stopped: no new connections"
+    );
+}

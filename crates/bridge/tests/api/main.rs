@@ -2,9 +2,12 @@
 //! Moodle error a route can meet, injected faults, authentication and scopes, CORS, bodies,
 //! operations routes, the audit log, logs, and the binary's configuration errors.
 
+mod audit;
 mod auth;
+mod binary;
 mod errors;
 mod faults;
 mod helpers;
 mod http;
+mod real_moodle;
 mod routes;

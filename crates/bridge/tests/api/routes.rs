@@ -268,7 +268,11 @@ async fn upload_refuses_other_areas_and_a_missing_file() {
 
 #[tokio::test]
 async fn attach_without_the_plugin_is_501_pluginrequired() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(Options {
+        plugins: moodle_sim::Plugins::none(),
+        ..Options::default()
+    })
+    .await;
     let body = expect_error(
         app.attach(&json!({"courseid": 2, "draftitemid": 5, "name": "Reading"}))
             .await,
@@ -282,4 +286,67 @@ async fn attach_without_the_plugin_is_501_pluginrequired() {
             .as_str()
             .is_some_and(|m| m.contains("local_bridge"))
     );
+    assert_eq!(app.sim.calls("local_bridge_create_resource"), 0);
+}
+
+#[tokio::test]
+async fn upload_then_attach_makes_a_file_activity() {
+    let app = spawn_app().await;
+    let form = Form::new().part(
+        "file",
+        Part::bytes(b"%PDF-1.4 reading".to_vec()).file_name("reading.pdf"),
+    );
+    let itemid = expect_ok(app.upload(form).await).await["itemid"]
+        .as_i64()
+        .expect("itemid");
+    let attached = expect_ok(
+        app.attach(
+            &json!({"courseid": 2, "draftitemid": itemid, "name": "Course Materials PDF",
+            "intro": "Essential reading materials for the course"}),
+        )
+        .await,
+    )
+    .await;
+    let cmid = attached["cmid"].as_i64().expect("cmid");
+    assert!(
+        attached["instance"].as_i64().is_some_and(|i| i > 0),
+        "{attached}"
+    );
+    insta::assert_json_snapshot!("attach", json!({"ok": true, "data": attached}), {".data.cmid" => "[id]", ".data.instance" => "[id]"});
+    let made = app
+        .sim
+        .with_state(|s| s.cms.get(&cmid).map(|cm| (cm.course, cm.modname.clone())));
+    assert_eq!(made, Some((2, "resource".to_owned())));
+    let again = app
+        .attach(&json!({"courseid": 2, "draftitemid": 999_999, "name": "Nothing"}))
+        .await;
+    let (status, body) = crate::helpers::status_json(again).await;
+    assert!(
+        (400..500).contains(&status),
+        "a bad draft area is the caller's mistake: {status} {body}"
+    );
+}
+
+#[tokio::test]
+async fn reads_are_cached_until_a_write_and_the_cache_can_be_turned_off() {
+    let app = spawn_app().await;
+    expect_ok(app.site_info().await).await;
+    expect_ok(app.site_info().await).await;
+    expect_ok(app.courses("").await).await;
+    expect_ok(app.courses("").await).await;
+    assert_eq!(app.sim.calls("core_webservice_get_site_info"), 1);
+    assert_eq!(app.sim.calls("core_course_get_courses"), 1);
+    expect_ok(app.update_course("3", &json!({"summary": "changed"})).await).await;
+    let after = expect_ok(app.courses("").await).await;
+    assert!(
+        after
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|c| c["id"] == json!(3) && c["summary"] == "changed")
+    );
+    let uncached = spawn_app_with(Options::default().env("MOODLE_CACHE_TTL_SECONDS", "0")).await;
+    expect_ok(uncached.site_info().await).await;
+    expect_ok(uncached.site_info().await).await;
+    assert_eq!(uncached.sim.calls("core_webservice_get_site_info"), 2);
 }
