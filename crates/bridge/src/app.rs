@@ -17,6 +17,7 @@ use crate::gateway::Gateway;
 use crate::health::Health;
 use crate::http;
 use crate::metrics::Metrics;
+use crate::token_login::TokenLogin;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -31,6 +32,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Readiness checks.
     pub health: Arc<Health>,
+    /// Token login.
+    pub token_login: Arc<TokenLogin>,
 }
 
 /// Why the service cannot start.
@@ -91,10 +94,19 @@ impl App {
             .map_err(|e| moodle_ws::Error::InvalidRequest {
                 reason: format!("http client setup failed: {}", e.without_url()),
             })?;
+        let own_key = config.secret_key.as_ref().map(OwnKey::derive);
         let auth = Arc::new(Authenticator::new(
             &config.auth,
-            config.secret_key.as_ref().map(OwnKey::derive),
+            own_key.clone(),
             http_client,
+        ));
+        let login = &config.auth.token_login;
+        let token_login = Arc::new(TokenLogin::new(
+            moodle.clone(),
+            own_key,
+            login.scopes,
+            login.ttl,
+            login.per_minute,
         ));
         let limiter = Arc::new(RateLimiter::new(
             config.auth.rate_per_minute,
@@ -107,6 +119,7 @@ impl App {
             limiter,
             metrics,
             health: Arc::new(Health::new(db.clone(), moodle)),
+            token_login,
         };
         let (router, _) = http::router(state, config);
         let listener = TcpListener::bind(config.bind)
@@ -136,9 +149,13 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         self.db.close().await;
         served
     }

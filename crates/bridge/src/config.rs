@@ -99,6 +99,20 @@ pub struct AuthConfig {
     pub rate_per_minute: u32,
     /// `RATE_LIMIT_BURST`: requests allowed at once above the steady rate (default 60).
     pub rate_burst: u32,
+    /// Token login (`/api/auth/*`).
+    pub token_login: TokenLoginConfig,
+}
+
+/// What token login grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenLoginConfig {
+    /// `AUTH_TOKEN_LOGIN_SCOPES`: scopes of the API tokens it issues (default none: they name
+    /// the user, and the gateway acts with the bridge's own Moodle token).
+    pub scopes: Scopes,
+    /// `AUTH_TOKEN_LOGIN_TTL`: how long they are valid (default `8h`).
+    pub ttl: Duration,
+    /// `AUTH_TOKEN_LOGIN_PER_MINUTE`: attempts per client address and minute (default 30).
+    pub per_minute: u32,
 }
 
 /// An external identity provider whose RS/ES/EdDSA tokens are accepted.
@@ -357,6 +371,26 @@ fn auth_config(env: &Env, p: &mut Problems) -> AuthConfig {
         default_scopes,
         rate_per_minute: p.number(env, "RATE_LIMIT_PER_MINUTE", 600u32, 0..=1_000_000),
         rate_burst: p.number(env, "RATE_LIMIT_BURST", 60u32, 1..=1_000_000),
+        token_login: TokenLoginConfig {
+            scopes: p.parse(env, "AUTH_TOKEN_LOGIN_SCOPES", Scopes::NONE, |raw| {
+                Scopes::parse_list(raw)
+                    .map_err(|s| format!("unknown scope {s:?}; known: moodle:read, moodle:write"))
+            }),
+            ttl: p.parse(
+                env,
+                "AUTH_TOKEN_LOGIN_TTL",
+                Duration::from_secs(8 * 3600),
+                |raw| {
+                    humantime::parse_duration(raw)
+                        .ok()
+                        .filter(|d| {
+                            *d >= Duration::from_secs(60) && *d <= Duration::from_secs(30 * 86_400)
+                        })
+                        .ok_or_else(|| "must be a duration from 1m to 30d, e.g. 8h".to_owned())
+                },
+            ),
+            per_minute: p.number(env, "AUTH_TOKEN_LOGIN_PER_MINUTE", 30u32, 0..=100_000),
+        },
     }
 }
 

@@ -5,6 +5,7 @@
 //! | group | routes | auth |
 //! |---|---|---|
 //! | gateway (seed 001) | `/api/moodle/*` | bearer JWT; reads `moodle:read`, writes `moodle:write` |
+//! | token login (seed 004) | `/api/auth/token-login`, `/api/auth/token-validate` | the Moodle token in the request; rate-limited per address |
 //! | operations | `/health`, `/ready`, `/metrics` | none (no data) |
 //! | documentation | `/openapi.json`, `/docs` | none |
 
@@ -15,6 +16,7 @@ pub mod extract;
 pub mod gateway;
 pub mod observe;
 pub mod ops;
+pub mod token_login;
 
 use std::time::Duration;
 
@@ -44,6 +46,7 @@ use error::ApiError;
     modifiers(&BearerScheme),
     tags(
         (name = "gateway", description = "Moodle web services as JSON (seed 001)."),
+        (name = "token login", description = "A Moodle web-service token to a bridge API token (seed 004)."),
         (name = "operations", description = "Health, readiness and metrics.")
     )
 )]
@@ -92,12 +95,22 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
             state.clone(),
             auth::require_bearer,
         ));
+    // The Moodle token in the request is the credential: no bearer layer.
+    let token_login = OpenApiRouter::new()
+        .routes(routes!(token_login::token_login))
+        .routes(routes!(token_login::token_validate))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            config.http.request_timeout,
+            time_limit,
+        ));
     let operations = OpenApiRouter::new()
         .routes(routes!(ops::health))
         .routes(routes!(ops::ready))
         .routes(routes!(ops::metrics));
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api)
+        .merge(token_login)
         .merge(operations)
         .split_for_parts();
     let spec = serde_json::to_value(&openapi).unwrap_or_default();

@@ -3,8 +3,8 @@
 //! Module map: `config` (settings from the environment), `app` (assembly, serving),
 //! `http` (routes, layers, handlers), `gateway` (seed 001's operations), `auth` (bearer
 //! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations),
-//! `health` (readiness), `metrics`, `telemetry` (logging), `cli` (commands), `demo`,
-//! `check`.
+//! `health` (readiness), `metrics`, `telemetry` (logging), `token_login` (seed 004's
+//! bridge side), `cli` (commands), `demo`, `check`.
 
 pub mod app;
 pub mod audit;
@@ -19,3 +19,4 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod telemetry;
+pub mod token_login;

@@ -251,6 +251,13 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         | "errorcatcontextnotvalid"
         | "accessdenied"
         | "wsusercannotassign"
+        // webservice/lib.php refusing the token's user (deleted, unconfirmed, suspended,
+        // password expired, nologin authentication).
+        | "wsaccessuserdeleted"
+        | "wsaccessuserunconfirmed"
+        | "wsaccessusersuspended"
+        | "wsaccessuserexpired"
+        | "wsaccessusernologin"
         // local_bridge: the site turned its file downloads off.
         | "downloaddisabled" => 403,
         "invalidparameter" | "missingparam" => 400,

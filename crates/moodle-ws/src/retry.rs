@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use rand::Rng as _;
 
-use crate::functions::{assign, category, course, enrol, files, message, mobile, site, user};
+use crate::functions::{
+    assign, category, course, enrol, files, logintoken, message, mobile, site, user,
+};
 
 /// The functions that only read, so repeating them is safe. Nothing else is retried.
 pub const READ_ONLY_FUNCTIONS: &[&str] = &[
@@ -28,6 +30,7 @@ pub const READ_ONLY_FUNCTIONS: &[&str] = &[
     files::GET_FILES,
     assign::GET_ASSIGNMENTS,
     assign::GET_SUBMISSIONS,
+    logintoken::VALIDATE_TOKEN,
 ];
 
 /// Whether a function is on the read-only allow-list.

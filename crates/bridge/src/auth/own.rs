@@ -21,6 +21,7 @@ const KID_PREFIX: &str = "mb-";
 const KEY_INFO: &[u8] = b"moodle-bridge api-token hs256 v1";
 
 /// The key that signs and checks the bridge's own tokens.
+#[derive(Clone)]
 pub struct OwnKey {
     encoding: EncodingKey,
     decoding: DecodingKey,

@@ -8,13 +8,15 @@ use super::*;
 const SHARED: &str = "the-seed-apps-shared-secret";
 
 fn authenticator(default_scopes: Scopes) -> Authenticator {
-    let config = AuthConfig {
-        hs256_secret: Some(moodle_ws::Secret::new(SHARED)),
-        identity_provider: None,
-        default_scopes,
-        rate_per_minute: 0,
-        rate_burst: 1,
+    let env = crate::config::Env::from_pairs([("AUTH_HS256_SECRET", SHARED)]);
+    let needs = crate::config::Needs {
+        moodle: false,
+        secret_key: false,
     };
+    let mut config = crate::config::Config::from_env(&env, needs)
+        .expect("config")
+        .auth;
+    config.default_scopes = default_scopes;
     Authenticator::new(&config, Some(own_key()), http_client())
 }
 

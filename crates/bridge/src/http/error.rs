@@ -1,6 +1,6 @@
 //! The API's answers: the seed-001 envelope `{"ok": true, "data": …}` and
-//! `{"ok": false, "error": {"code", "message", "details"}}`, and [`ApiError`], the only
-//! place errors become HTTP. The full cause of an error goes into the response's
+//! `{"ok": false, "error": {"code", "message", "details"}}`, [`ApiError`] and, for token
+//! login's seed-004 shape, [`TokenLoginFailure`]: the only places errors become HTTP. The full cause of an error goes into the response's
 //! extensions ([`ErrorCause`]) for the access log, never into the body.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AuthError, Scope};
 use crate::gateway::{GatewayError, Reply};
+use crate::token_login::TokenLoginError;
 
 /// The internal cause of an error answer, logged once by the access-log middleware.
 #[derive(Debug, Clone)]
@@ -260,4 +261,90 @@ pub fn ok(reply: Reply) -> Response {
         Bytes::from(body),
     )
         .into_response()
+}
+
+/// The token-login routes' error answer: seed 004's `{"success": false, "error", "message"}`
+/// plus a stable `errorcode`.
+#[derive(Debug)]
+pub struct TokenLoginFailure(pub TokenLoginError);
+
+impl From<TokenLoginError> for TokenLoginFailure {
+    fn from(e: TokenLoginError) -> Self {
+        TokenLoginFailure(e)
+    }
+}
+
+/// The token-login error body, for the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+pub struct TokenLoginProblem {
+    /// Always `false`.
+    pub success: bool,
+    /// A short title (`Invalid token`).
+    pub error: String,
+    /// What happened.
+    pub message: String,
+    /// A stable code (`missingtoken`, `invalidtoken`, Moodle's code, `ratelimited`, …).
+    pub errorcode: String,
+}
+
+impl IntoResponse for TokenLoginFailure {
+    fn into_response(self) -> Response {
+        let (status, title, message, code, retry_after) = match &self.0 {
+            TokenLoginError::Missing => (
+                400,
+                "Missing token",
+                "A wstoken is required".to_owned(),
+                "missingtoken".to_owned(),
+                None,
+            ),
+            TokenLoginError::Refused {
+                status,
+                code,
+                message,
+            } => {
+                let title = if *status == 401 {
+                    "Invalid token"
+                } else {
+                    "Token not accepted"
+                };
+                (*status, title, message.clone(), code.clone(), None)
+            }
+            TokenLoginError::RateLimited(secs) => (
+                429,
+                "Too many attempts",
+                format!("Too many token logins from this address; retry in {secs} s"),
+                "ratelimited".to_owned(),
+                Some(*secs),
+            ),
+            TokenLoginError::Moodle(e) => {
+                let hint = e.status_hint();
+                (
+                    hint.status,
+                    "Moodle unavailable",
+                    moodle_message(e),
+                    hint.reason.unwrap_or("unknown").to_owned(),
+                    None,
+                )
+            }
+            TokenLoginError::NoSigningKey | TokenLoginError::Signing => (
+                500,
+                "Server error",
+                "The bridge cannot issue API tokens".to_owned(),
+                "servererror".to_owned(),
+                None,
+            ),
+        };
+        let body = json!({"success": false, "error": title, "message": message, "errorcode": code});
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+            .extensions_mut()
+            .insert(ErrorCause(self.0.to_string()));
+        response
+    }
 }

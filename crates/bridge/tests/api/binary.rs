@@ -169,14 +169,15 @@ async fn token_create_prints_a_working_token_and_audit_shows_it() {
         .trim()
         .to_owned();
     let key = bridge::auth::OwnKey::derive(&moodle_ws::Secret::new(SECRET_KEY));
-    let config = bridge::config::AuthConfig {
-        hs256_secret: None,
-        identity_provider: None,
-        default_scopes: bridge::auth::Scopes::NONE,
-        rate_per_minute: 0,
-        rate_burst: 1,
-    };
-    let principal = bridge::auth::Authenticator::new(&config, Some(key), http_client())
+    let config = bridge::config::Config::from_env(
+        &bridge::config::Env::default(),
+        bridge::config::Needs {
+            moodle: false,
+            secret_key: false,
+        },
+    )
+    .expect("defaults");
+    let principal = bridge::auth::Authenticator::new(&config.auth, Some(key), http_client())
         .verify(&token)
         .await
         .expect("the printed token is valid");

@@ -11,3 +11,4 @@ mod helpers;
 mod http;
 mod real_moodle;
 mod routes;
+mod token_login;

@@ -14,6 +14,7 @@ pub mod enrol;
 pub mod files;
 pub mod lenient;
 pub mod local_bridge;
+pub mod logintoken;
 pub mod message;
 pub mod mobile;
 pub mod site;
