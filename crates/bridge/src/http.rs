@@ -41,7 +41,7 @@ use error::ApiError;
 #[openapi(
     info(
         title = "Moodle Bridge",
-        description = "The integration layer between Moodle and other applications. Every `/api/` route takes `Authorization: Bearer <JWT>` and answers `{\"ok\": true, \"data\": …}` or `{\"ok\": false, \"error\": {\"code\", \"message\", \"details\"}}`."
+        description = "The integration layer between Moodle and other applications. Every `/api/moodle/` route takes `Authorization: Bearer <JWT>` and answers `{\"ok\": true, \"data\": …}` or `{\"ok\": false, \"error\": {\"code\", \"message\", \"details\"}}`."
     ),
     modifiers(&BearerScheme),
     tags(

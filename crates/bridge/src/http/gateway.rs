@@ -44,7 +44,7 @@ pub struct MoodleObject(serde_json::Value);
 #[utoipa::path(get, path = "/api/moodle/siteinfo", tag = "gateway",
     description = "core_webservice_get_site_info: the site, its version and the functions the bridge's token may call (without the user's private access key). Cached briefly.",
     security(("bearer" = ["moodle:read"])),
-    responses((status = 200, body = Envelope<MoodleObject>), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<MoodleObject>), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn site_info(State(app): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(app.gateway.site_info().await?))
 }
@@ -53,7 +53,7 @@ pub async fn site_info(State(app): State<AppState>) -> Result<Response, ApiError
 #[utoipa::path(get, path = "/api/moodle/courses", tag = "gateway", params(CourseFilter),
     description = "Courses the token may see: all (core_course_get_courses, or core_course_get_courses_by_field for tokens without the right), by free text (core_course_search_courses) or by category. Always a list of Moodle course objects. Cached briefly.",
     security(("bearer" = ["moodle:read"])),
-    responses((status = 200, body = Envelope<Vec<MoodleObject>>), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<Vec<MoodleObject>>), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn list_courses(
     State(app): State<AppState>,
     AppQuery(filter): AppQuery<CourseFilter>,
@@ -65,7 +65,7 @@ pub async fn list_courses(
 #[utoipa::path(post, path = "/api/moodle/courses", tag = "gateway", request_body = CourseInput,
     description = "core_course_create_courses. Never retried: a failure after sending may still have created the course (its short name is then taken: 409).",
     security(("bearer" = ["moodle:write"])),
-    responses((status = 200, body = Envelope<CreatedCourse>), (status = 409, body = ErrorEnvelope), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<CreatedCourse>), (status = 409, description = "Already taken", body = ErrorEnvelope), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn create_course(
     State(app): State<AppState>,
     actor: Actor,
@@ -79,7 +79,7 @@ pub async fn create_course(
     params(("id" = i64, Path, description = "Moodle course id")),
     description = "core_course_update_courses with only the fields given; answers the updated course. 404 for an unknown course.",
     security(("bearer" = ["moodle:write"])),
-    responses((status = 200, body = Envelope<MoodleObject>), (status = 404, body = ErrorEnvelope), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<MoodleObject>), (status = 404, description = "Not found", body = ErrorEnvelope), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn update_course(
     State(app): State<AppState>,
     actor: Actor,
@@ -96,7 +96,7 @@ pub async fn update_course(
 #[utoipa::path(get, path = "/api/moodle/users/by-field", tag = "gateway", params(UsersByField),
     description = "core_user_get_users_by_field; values not found are left out.",
     security(("bearer" = ["moodle:read"])),
-    responses((status = 200, body = Envelope<Vec<MoodleObject>>), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<Vec<MoodleObject>>), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn users_by_field(
     State(app): State<AppState>,
     AppQuery(query): AppQuery<UsersByField>,
@@ -108,7 +108,7 @@ pub async fn users_by_field(
 #[utoipa::path(post, path = "/api/moodle/enrol", tag = "gateway", request_body = Enrol,
     description = "enrol_manual_enrol_users, all or none. Never retried.",
     security(("bearer" = ["moodle:write"])),
-    responses((status = 200, body = Envelope<Enrolled>), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<Enrolled>), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn enrol(
     State(app): State<AppState>,
     actor: Actor,
@@ -121,7 +121,7 @@ pub async fn enrol(
 #[utoipa::path(get, path = "/api/moodle/notifications", tag = "gateway", params(NotificationsQuery),
     description = "message_popup_get_popup_notifications, newest first.",
     security(("bearer" = ["moodle:read"])),
-    responses((status = 200, body = Envelope<Notifications>), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<Notifications>), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn notifications(
     State(app): State<AppState>,
     AppQuery(query): AppQuery<NotificationsQuery>,
@@ -133,7 +133,7 @@ pub async fn notifications(
 #[utoipa::path(get, path = "/api/moodle/notifications/unread-count", tag = "gateway", params(UnreadCountQuery),
     description = "message_popup_get_unread_popup_notification_count.",
     security(("bearer" = ["moodle:read"])),
-    responses((status = 200, body = Envelope<UnreadCount>), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<UnreadCount>), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn unread_count(
     State(app): State<AppState>,
     AppQuery(query): AppQuery<UnreadCountQuery>,
@@ -146,7 +146,7 @@ pub async fn unread_count(
     request_body(content_type = "multipart/form-data", description = "`file` (one file), and optionally `contextid`, `component` (user), `filearea` (draft), `itemid` (a draft area to add to), `filepath`."),
     description = "Streams one file into the draft area of the bridge's Moodle user (webservice/upload.php). Never retried.",
     security(("bearer" = ["moodle:write"])),
-    responses((status = 200, body = Envelope<DraftUpload>), (status = 413, body = ErrorEnvelope), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<DraftUpload>), (status = 413, description = "Too large", body = ErrorEnvelope), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn upload_file(
     State(app): State<AppState>,
     actor: Actor,
@@ -240,7 +240,7 @@ fn multipart_status(status: StatusCode, text: &str) -> ApiError {
 #[utoipa::path(post, path = "/api/moodle/files/attach", tag = "gateway", request_body = AttachFile,
     description = "Creates a File activity in a course from a draft area (local_bridge_create_resource). Needs the companion plugin local_bridge: without it, 501 pluginrequired.",
     security(("bearer" = ["moodle:write"])),
-    responses((status = 200, body = Envelope<AttachedFile>), (status = 501, body = ErrorEnvelope), (status = "4XX", body = ErrorEnvelope), (status = "5XX", body = ErrorEnvelope)))]
+    responses((status = 200, description = "Success", body = Envelope<AttachedFile>), (status = 501, description = "The companion plugin is not installed", body = ErrorEnvelope), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
 pub async fn attach_file(
     State(app): State<AppState>,
     actor: Actor,

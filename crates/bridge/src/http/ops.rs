@@ -20,7 +20,7 @@ pub struct Alive {
 
 /// Liveness.
 #[utoipa::path(get, path = "/health", tag = "operations", description = "The process is alive.",
-    responses((status = 200, body = Alive)))]
+    responses((status = 200, description = "Success", body = Alive)))]
 pub async fn health() -> Json<Alive> {
     Json(Alive { status: "ok" })
 }
@@ -28,7 +28,7 @@ pub async fn health() -> Json<Alive> {
 /// Readiness.
 #[utoipa::path(get, path = "/ready", tag = "operations",
     description = "Whether the service can work now: the database answers, Moodle is reachable and accepts the token, the circuit breaker is closed.",
-    responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
+    responses((status = 200, description = "Success", body = Readiness), (status = 503, description = "Not ready", body = Readiness)))]
 pub async fn ready(State(app): State<AppState>) -> Response {
     let readiness = app.health.readiness().await;
     let status = if readiness.ready {
@@ -42,7 +42,7 @@ pub async fn ready(State(app): State<AppState>) -> Response {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     description = "Prometheus text exposition: requests by route and status, request and Moodle call latency, retries, circuit breaker state.",
-    responses((status = 200, content_type = "text/plain", body = String)))]
+    responses((status = 200, description = "Success", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(app): State<AppState>) -> Response {
     let text = app.metrics.render(app.gateway.moodle().breaker_state());
     (

@@ -117,7 +117,7 @@ pub struct TokenValidationReply {
 /// Logs in with a Moodle web-service token.
 #[utoipa::path(post, path = "/api/auth/token-login", tag = "token login", request_body = TokenLoginRequest,
     description = "Checks a Moodle web-service token (with local_logintoken_validate_token, or core_webservice_get_site_info without the plugin) and returns its Moodle user and a bridge API token for that user. Rate-limited per client address.",
-    responses((status = 200, body = TokenLoginReply), (status = "4XX", body = TokenLoginProblem), (status = "5XX", body = TokenLoginProblem)))]
+    responses((status = 200, description = "Success", body = TokenLoginReply), (status = "4XX", description = "The request was refused; `error.code` says why", body = TokenLoginProblem), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = TokenLoginProblem)))]
 pub async fn token_login(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -141,7 +141,7 @@ pub async fn token_login(
 #[utoipa::path(get, path = "/api/auth/token-validate", tag = "token login",
     params(("X-LMS-Token" = String, Header, description = "The Moodle web-service token (or the `wstoken` query parameter, which lands in logs: prefer the header)")),
     description = "Checks a Moodle web-service token without logging anyone in.",
-    responses((status = 200, body = TokenValidationReply), (status = "4XX", body = TokenLoginProblem), (status = "5XX", body = TokenLoginProblem)))]
+    responses((status = 200, description = "Success", body = TokenValidationReply), (status = "4XX", description = "The request was refused; `error.code` says why", body = TokenLoginProblem), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = TokenLoginProblem)))]
 pub async fn token_validate(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

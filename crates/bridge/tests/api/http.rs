@@ -350,3 +350,56 @@ async fn stopping_lets_requests_in_flight_finish() {
         "stopped: no new connections"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_pinned() {
+    let app = spawn_app().await;
+    let spec = body_json(
+        app.http
+            .get(format!("{}/openapi.json", app.url))
+            .send()
+            .await
+            .expect("spec"),
+    )
+    .await;
+    insta::assert_json_snapshot!("openapi", spec, {".info.version" => "[version]"});
+}
+
+#[tokio::test]
+async fn error_bodies_share_one_shape() {
+    let app = spawn_app_with(
+        Options::default()
+            .env("RATE_LIMIT_PER_MINUTE", "60")
+            .env("RATE_LIMIT_BURST", "5"),
+    )
+    .await;
+    let unauthenticated = body_json(
+        app.http
+            .get(format!("{}/api/moodle/siteinfo", app.url))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    let invalid = body_json(app.get("/api/moodle/notifications?userid=0").await).await;
+    let missing = body_json(app.update_course("999", &json!({"fullname": "X"})).await).await;
+    let taken = body_json(
+        app.create_course(&json!({"fullname": "P", "shortname": "PHYS101", "categoryid": 1}))
+            .await,
+    )
+    .await;
+    app.sim.faults().inject(moodle_sim::FaultRule::on_function(
+        "core_course_get_courses",
+        moodle_sim::Fault::PhpWarning,
+    ));
+    let bad_response = body_json(app.courses("").await).await;
+    let _ = app.site_info().await;
+    let limited = body_json(app.site_info().await).await;
+    insta::assert_json_snapshot!(
+        "error_bodies",
+        json!({
+            "401": unauthenticated, "400": invalid, "404": missing, "409": taken,
+            "502": bad_response, "429": limited,
+        })
+    );
+}
