@@ -16,6 +16,7 @@ use crate::helpers::{SECRET_KEY, bridge_token, http_client};
 struct RealSite {
     url: String,
     admin_token: String,
+    student_token: String,
 }
 
 fn real_site() -> Option<RealSite> {
@@ -33,6 +34,10 @@ fn real_site() -> Option<RealSite> {
         admin_token: tokens["tokens"]["admin_bridge"]
             .as_str()
             .expect("admin_bridge token")
+            .to_owned(),
+        student_token: tokens["tokens"]["student1_bridge"]
+            .as_str()
+            .expect("student1_bridge token")
             .to_owned(),
     })
 }
@@ -178,6 +183,78 @@ async fn the_gateway_works_against_a_real_moodle() {
     )
     .await;
     assert_eq!(status, 404, "{missing}");
+
+    // Token login, through the plugin when the site has it (scripts/real-moodle-plugins).
+    let has = |f: &str| {
+        info["data"]["functions"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x["name"] == f))
+    };
+    let (status, logged_in) = send(
+        reqwest::Method::POST,
+        "/api/auth/token-login",
+        json!({"wstoken": site.student_token}),
+    )
+    .await;
+    assert_eq!(
+        (status, logged_in["user"]["username"].as_str()),
+        (200, Some("student1")),
+        "{logged_in}"
+    );
+    let expected_validator = if has("local_logintoken_validate_token") {
+        "local_logintoken_validate_token"
+    } else {
+        "core_webservice_get_site_info"
+    };
+    assert_eq!(logged_in["validated_by"], expected_validator);
+    let (status, refused) = send(
+        reqwest::Method::POST,
+        "/api/auth/token-login",
+        json!({"wstoken": "0123456789abcdef0123456789abcdef"}),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["errorcode"].as_str()),
+        (401, Some("invalidtoken")),
+        "{refused}"
+    );
+
+    // Upload, then attach (a File activity) when the site has local_bridge.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"real upload".to_vec()).file_name("real.txt"),
+    );
+    let uploaded = http
+        .post(format!("{base}/api/moodle/files/upload"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let uploaded: Value =
+        serde_json::from_str(&uploaded.text().await.expect("body")).expect("json");
+    let itemid = uploaded["data"]["itemid"].as_i64().expect("itemid");
+    assert_eq!(
+        uploaded["data"]["files"][0]["filesize"],
+        json!(11),
+        "{uploaded}"
+    );
+    let (status, attached) = send(
+        reqwest::Method::POST,
+        "/api/moodle/files/attach",
+        json!({"courseid": id, "draftitemid": itemid, "name": "Real file"}),
+    )
+    .await;
+    if has("local_bridge_create_resource") {
+        assert_eq!(status, 200, "{attached}");
+        assert!(attached["data"]["cmid"].as_i64().is_some_and(|c| c > 0));
+    } else {
+        assert_eq!(
+            (status, attached["error"]["code"].as_str()),
+            (501, Some("pluginrequired")),
+            "{attached}"
+        );
+    }
 
     let moodle = moodle_ws::Client::builder(site.url.as_str())
         .token(site.admin_token.clone())
