@@ -2,7 +2,7 @@
 //!
 //! Module map: `config` (settings from the environment), `app` (assembly, serving),
 //! `http` (routes, layers, handlers), `gateway` (seed 001's operations), `auth` (bearer
-//! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations),
+//! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations), `storage` (files), `crypto` (secrets at rest),
 //! `health` (readiness), `metrics`, `telemetry` (logging), `token_login` (seed 004's
 //! bridge side), `cli` (commands), `demo`, `check`.
 
@@ -12,11 +12,13 @@ pub mod auth;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod gateway;
 pub mod health;
 pub mod http;
 pub mod metrics;
+pub mod storage;
 pub mod telemetry;
 pub mod token_login;

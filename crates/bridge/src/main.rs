@@ -6,6 +6,8 @@ use clap::Parser as _;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // The TLS provider of clients this crate does not build itself (object_store's S3 client).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match bridge::cli::run(bridge::cli::Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rand::Rng as _;
 
 use crate::functions::{
-    assign, category, course, enrol, files, logintoken, message, mobile, site, user,
+    assign, category, course, enrol, files, local_bridge, logintoken, message, mobile, site, user,
 };
 
 /// The functions that only read, so repeating them is safe. Nothing else is retried.
@@ -31,6 +31,8 @@ pub const READ_ONLY_FUNCTIONS: &[&str] = &[
     assign::GET_ASSIGNMENTS,
     assign::GET_SUBMISSIONS,
     logintoken::VALIDATE_TOKEN,
+    local_bridge::FIND_MODULES_BY_IDNUMBER,
+    local_bridge::LIST_USER_FILES,
 ];
 
 /// Whether a function is on the read-only allow-list.

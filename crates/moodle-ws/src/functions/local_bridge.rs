@@ -10,8 +10,127 @@ use crate::client::Client;
 use crate::error::{Error, Warning};
 use crate::functions::ItemWarnings;
 
+/// `local_bridge_create_page`.
+pub const CREATE_PAGE: &str = "local_bridge_create_page";
 /// `local_bridge_create_resource`.
 pub const CREATE_RESOURCE: &str = "local_bridge_create_resource";
+/// `local_bridge_create_url`.
+pub const CREATE_URL: &str = "local_bridge_create_url";
+/// `local_bridge_create_forum`.
+pub const CREATE_FORUM: &str = "local_bridge_create_forum";
+/// `local_bridge_update_module`.
+pub const UPDATE_MODULE: &str = "local_bridge_update_module";
+/// `local_bridge_find_modules_by_idnumber`.
+pub const FIND_MODULES_BY_IDNUMBER: &str = "local_bridge_find_modules_by_idnumber";
+/// `local_bridge_list_user_files`.
+pub const LIST_USER_FILES: &str = "local_bridge_list_user_files";
+
+/// Where a new activity goes and what every activity has (the create functions' shared
+/// parameters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Placement {
+    /// The course.
+    pub courseid: i64,
+    /// The section number (0 = the general section); it must exist.
+    pub section: Option<i64>,
+    /// The activity's name (1–255 characters, no HTML).
+    pub name: String,
+    /// Description (HTML).
+    pub intro: Option<String>,
+    /// Description format (1 = HTML).
+    pub introformat: Option<i64>,
+    /// ID number, unique among the course's activities (at most 100 characters).
+    pub idnumber: Option<String>,
+    /// Shown to students.
+    pub visible: Option<bool>,
+}
+
+impl Placement {
+    /// An activity named `name` in section 0 of `courseid`.
+    pub fn new(courseid: i64, name: impl Into<String>) -> Self {
+        Placement {
+            courseid,
+            section: None,
+            name: name.into(),
+            intro: None,
+            introformat: None,
+            idnumber: None,
+            visible: None,
+        }
+    }
+}
+
+/// A Page activity to make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewPage {
+    /// Where and what.
+    #[serde(flatten)]
+    pub placement: Placement,
+    /// The page's HTML.
+    pub content: String,
+    /// Its format (1 = HTML).
+    pub contentformat: Option<i64>,
+}
+
+/// A URL activity to make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewUrl {
+    /// Where and what.
+    #[serde(flatten)]
+    pub placement: Placement,
+    /// The address (http, https or ftp).
+    pub externalurl: String,
+    /// Display mode (`RESOURCELIB_DISPLAY_*`).
+    pub display: Option<i64>,
+}
+
+/// A Forum activity to make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewForum {
+    /// Where and what.
+    #[serde(flatten)]
+    pub placement: Placement,
+    /// `general`, `eachuser`, `single`, `qanda` or `blog`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// Changes to an activity; fields left `None` stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ModuleFields {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub intro: Option<String>,
+    /// Its format.
+    pub introformat: Option<i64>,
+    /// New ID number (`""` removes it).
+    pub idnumber: Option<String>,
+    /// Shown to students.
+    pub visible: Option<bool>,
+    /// Page only: new HTML.
+    pub content: Option<String>,
+    /// Page only: its format.
+    pub contentformat: Option<i64>,
+    /// URL only: new address.
+    pub externalurl: Option<String>,
+    /// URL and File: display mode.
+    pub display: Option<i64>,
+    /// File only: a draft area whose files replace the activity's.
+    pub draftitemid: Option<i64>,
+}
+
+/// The activities found by ID number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct FoundModules {
+    /// Every activity of the course with one of the ID numbers, by course module id.
+    #[serde(deserialize_with = "lenient::list")]
+    pub modules: Vec<CreatedModule>,
+    /// One `idnumbernotfound` warning per ID number without an activity.
+    #[serde(deserialize_with = "lenient::list")]
+    pub warnings: Vec<Warning>,
+}
 
 /// A File activity to make from the files of one of the token user's draft areas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,7 +214,61 @@ impl ItemWarnings for CreatedModule {
     }
 }
 
+#[derive(Serialize)]
+struct UpdateParams<'a> {
+    cmid: i64,
+    fields: &'a ModuleFields,
+}
+
+#[derive(Serialize)]
+struct FindParams<'a> {
+    courseid: i64,
+    idnumbers: &'a [String],
+}
+
 impl Client {
+    /// Makes a Page activity. Never retried.
+    ///
+    /// # Errors
+    /// As [`Client::create_resource`], without the draft-area errors.
+    pub async fn create_page(&self, page: &NewPage) -> Result<CreatedModule, Error> {
+        self.call(CREATE_PAGE, page).await
+    }
+
+    /// Makes a URL activity. Never retried.
+    ///
+    /// # Errors
+    /// As [`Client::create_page`]; `invalidparameter` for an address that is not a URL.
+    pub async fn create_url(&self, url: &NewUrl) -> Result<CreatedModule, Error> {
+        self.call(CREATE_URL, url).await
+    }
+
+    /// Makes a Forum activity. Never retried.
+    ///
+    /// # Errors
+    /// As [`Client::create_page`]; `invalidparameter` for the type `news` or an unknown one.
+    pub async fn create_forum(&self, forum: &NewForum) -> Result<CreatedModule, Error> {
+        self.call(CREATE_FORUM, forum).await
+    }
+
+    /// Changes the given fields of an activity. Never retried.
+    ///
+    /// # Errors
+    /// `invalidcoursemodule`, `unsupportedmodule`, `invalidparameter` (a field of another
+    /// module type), `nopermissions`, `duplicateidnumber`, `invaliddraftitemid`.
+    pub async fn update_module(&self, cmid: i64, fields: &ModuleFields) -> Result<CreatedModule, Error> {
+        self.call(UPDATE_MODULE, &UpdateParams { cmid, fields }).await
+    }
+
+    /// A course's activities with these ID numbers (the way to find what an earlier,
+    /// unanswered create made).
+    ///
+    /// # Errors
+    /// `invalidrecord` (course), `requireloginerror`, `nopermissions`.
+    pub async fn find_modules_by_idnumber(&self, courseid: i64, idnumbers: &[String]) -> Result<FoundModules, Error> {
+        self.call(FIND_MODULES_BY_IDNUMBER, &FindParams { courseid, idnumbers }).await
+    }
+
     /// Makes a File activity from a draft area. Never retried.
     ///
     /// # Errors
