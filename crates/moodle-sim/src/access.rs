@@ -239,6 +239,7 @@ pub fn capability_name(capability: &str) -> &str {
         .find(|(c, _, _)| *c == capability)
         .map(|(_, name, _)| *name)
         .or_else(|| crate::plugins::capability(capability).map(|(name, _)| name))
+        .or_else(|| crate::lti::capability(capability).map(|(name, _)| name))
         .unwrap_or(capability)
 }
 
@@ -247,6 +248,8 @@ fn archetype_allows(archetype: &str, capability: &str) -> bool {
         .iter()
         .any(|(c, _, archetypes)| *c == capability && archetypes.contains(&archetype))
         || crate::plugins::capability(capability)
+            .is_some_and(|(_, archetypes)| archetypes.contains(&archetype))
+        || crate::lti::capability(capability)
             .is_some_and(|(_, archetypes)| archetypes.contains(&archetype))
 }
 

@@ -8,6 +8,7 @@ pub mod external;
 pub mod faults;
 pub mod fixture;
 pub mod functions;
+pub mod lti;
 pub mod php;
 pub mod php_json;
 pub mod plugins;
@@ -39,6 +40,9 @@ pub struct SimConfig {
     pub debug: bool,
     /// Which of the project's Moodle plugins are installed (both by default).
     pub plugins: Plugins,
+    /// The LTI 1.3 platform side: the seeded tool's URLs and client id, platform storage,
+    /// the seeded activity.
+    pub lti: lti::LtiConfig,
 }
 
 impl Default for SimConfig {
@@ -48,6 +52,7 @@ impl Default for SimConfig {
             tokens: TokenMode::Random,
             debug: false,
             plugins: Plugins::default(),
+            lti: lti::LtiConfig::default(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl Sim {
         state.site.debug = config.debug;
         let mut registry = ws::registry();
         plugins::install(config.plugins, &mut catalog, &mut registry, &mut state);
+        lti::install(&config.lti, &mut state);
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             catalog,

@@ -3,6 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use clap::Parser;
+use moodle_sim::lti::LtiConfig;
 use moodle_sim::{Plugins, Sim, SimConfig, TokenMode};
 
 /// A stand-in for a Moodle 4.5 site (web services, file upload and download, token login).
@@ -24,6 +25,13 @@ struct Args {
     /// Run without one of the project's Moodle plugins installed (repeatable).
     #[arg(long, value_name = "PLUGIN", value_parser = ["logintoken", "bridge"])]
     without_plugin: Vec<String>,
+    /// Base URL of the LTI 1.3 tool the seeded tool type points at (login `/lti/login`,
+    /// launch `/lti/launch`, deep linking `/lti/deeplink`, keys `/.well-known/jwks.json`).
+    #[arg(long, env = "MOODLE_SIM_LTI_TOOL_URL", default_value = moodle_sim::lti::RECORDED_TOOL_URL)]
+    lti_tool_url: String,
+    /// Offer LTI platform storage (`lti_storage_target`) at login initiation.
+    #[arg(long)]
+    lti_storage_target: bool,
 }
 
 #[tokio::main]
@@ -44,12 +52,22 @@ async fn main() -> std::io::Result<()> {
             logintoken: !args.without_plugin.iter().any(|p| p == "logintoken"),
             bridge: !args.without_plugin.iter().any(|p| p == "bridge"),
         },
+        lti: LtiConfig {
+            tool_url: args.lti_tool_url,
+            storage_target: args.lti_storage_target,
+            ..LtiConfig::default()
+        },
     })
     .await?;
     println!("Moodle (stand-in): {}", sim.url());
     for (role, token) in sim.tokens() {
         println!("{role}: {token}");
     }
+    println!(
+        "LTI platform: issuer {0}, client id {1}, deployment 1, keys {0}/mod/lti/certs.php; log in at {0}/login/index.php",
+        sim.url(),
+        moodle_sim::lti::RECORDED_CLIENT_ID
+    );
     tokio::signal::ctrl_c().await?;
     sim.stop().await;
     Ok(())

@@ -65,6 +65,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             any(pluginfile::handle),
         )
         .merge(crate::plugins::routes(shared.plugins))
+        .merge(crate::lti::routes())
         .layer(middleware::from_fn_with_state(shared.clone(), apply_faults));
     moodle
         .merge(control::router())
@@ -77,6 +78,8 @@ fn endpoint_name(path: &str) -> &str {
     let path = path.trim_start_matches('/');
     if path.starts_with("webservice/pluginfile.php") {
         "webservice/pluginfile.php"
+    } else if path.starts_with("mod/lti/services.php") {
+        "mod/lti/services.php"
     } else {
         path
     }

@@ -156,6 +156,8 @@ pub struct State {
     pub login_keys: BTreeMap<String, LoginKey>,
     /// The project's Moodle plugins: settings, sessions, rate-limit counters, events.
     pub plugins: crate::plugins::PluginData,
+    /// The LTI platform side's tables and browser session data.
+    pub lti: crate::lti::LtiData,
 }
 
 /// A one-time login key (`create_user_key()`), redeemed by an autologin script.

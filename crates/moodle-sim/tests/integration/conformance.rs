@@ -1,12 +1,18 @@
-//! Conformance of the stand-in with a real Moodle 4.5.6: every case of the REST recordings
-//! (`real-moodle-*.jsonl` in the transcripts folder, the LTI recording aside) is replayed in
-//! `seq` order over HTTP and its answer compared with the recorded one (`compare.rs`; the
-//! allowances are listed in `rules.rs`). Prints each mismatch and `conformance: N/M cases
-//! match`; fails below M/M. The same replay runs against a real Moodle when `MOODLE_REAL_URL`
-//! is set, to confirm the recordings still hold there; it owns no comparison rule itself, only
-//! the exemptions.
+//! Conformance of the stand-in with a real Moodle 4.5.6: every case of every recording
+//! (`real-moodle-*.jsonl` in the transcripts folder, the LTI recording included) is replayed
+//! in `seq` order over HTTP and its answer compared with the recorded one (`compare.rs`, with
+//! `lti.rs` for forms, pages, headers and JWTs; the allowances are listed in `rules.rs`).
+//! Each file gets a freshly seeded stand-in as the recorded site was when that file was
+//! recorded: the REST recordings were made before the LTI activity was added to PHYS101, the
+//! LTI recording after (`LtiConfig::activity`); the LTI replay also runs a test tool serving
+//! the key the replay re-signs the tool's JWTs with (`transcript/lti.rs`). Prints each
+//! mismatch, one line per file and `conformance: N/M cases match`; fails below M/M. The REST
+//! replay also runs against a real Moodle when `MOODLE_REAL_URL` is set, to confirm the
+//! recordings still hold there; it owns no comparison rule itself, only the exemptions.
 
 mod compare;
+mod generated;
+mod lti;
 mod normalise;
 mod rules;
 mod walk;
@@ -16,10 +22,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use compare::Comparator;
+use moodle_sim::lti::LtiConfig;
 use moodle_sim::{Plugins, Sim, SimConfig};
 use rules::SeedTimes;
 
-use crate::transcript::{self, Record, Replayer, Site, Transcript};
+use crate::lti::tool::{JWKS_PATH, ToolServer};
+use crate::transcript::{self, Replayer, Site, Transcript};
 
 /// A recorded case that may differ without failing the test (at most 3; still replayed,
 /// since later cases depend on its effects, and counted as matching). It stays exempted only
@@ -68,10 +76,25 @@ async fn every_recorded_case_replays_identically_on_the_stand_in() {
     let transcripts = recordings();
     let mut report = Report::default();
     for file in &transcripts {
+        // The LTI replay's tool: it serves the key the tool-signed JWTs are re-signed with.
+        let tool = if file.is_lti() {
+            Some(ToolServer::start().await)
+        } else {
+            None
+        };
         // The recorded site had none of the project's plugins (they add functions to the
-        // `bridge` service, which `core_webservice_get_site_info` lists).
+        // `bridge` service, which `core_webservice_get_site_info` lists), and the LTI
+        // activity only when the LTI recording was made.
         let sim = Sim::start(SimConfig {
             plugins: Plugins::none(),
+            lti: LtiConfig {
+                activity: file.is_lti(),
+                jwks_path: tool.as_ref().map_or_else(
+                    || LtiConfig::default().jwks_path,
+                    |t| format!("{}{JWKS_PATH}", t.url),
+                ),
+                ..LtiConfig::default()
+            },
             ..SimConfig::default()
         })
         .await
@@ -87,7 +110,20 @@ async fn every_recorded_case_replays_identically_on_the_stand_in() {
                 .map(|(role, t)| (role.to_owned(), t))
                 .collect(),
         };
-        report.add(file, replay(file, site, SeedTimes::Recorded).await);
+        let mut outcomes = replay(file, site, SeedTimes::Recorded).await;
+        for obs in &file.observations {
+            let fetches = tool
+                .as_ref()
+                .map(ToolServer::jwks_fetches)
+                .unwrap_or_default();
+            outcomes.push(Outcome {
+                seq: obs.seq,
+                case: obs.case.clone(),
+                function: None,
+                differences: lti::check_tool_side(obs, sim.url(), &fetches),
+            });
+        }
+        report.add(file, outcomes);
         sim.stop().await;
     }
     report.finish();
@@ -106,6 +142,14 @@ async fn recordings_still_hold_on_a_real_moodle() {
     println!("conformance against a real Moodle at {url}");
     let mut report = Report::default();
     for file in &recordings() {
+        if file.is_lti() {
+            println!(
+                "{}: skipped: its tool-signed JWTs are re-signed with the test tool key, which a \
+                 real site's tool type does not trust (the stand-in's is configured with it)",
+                file.name
+            );
+            continue;
+        }
         if file.recorded_with_debugging() && !debugging {
             println!(
                 "{}: skipped: recorded with developer debugging, which cannot be switched remotely \
@@ -131,9 +175,9 @@ fn recordings() -> Vec<Transcript> {
         folder.path.display(),
         folder.source
     );
-    let files = transcript::load_rest_transcripts(&folder.path).expect("the recordings load");
+    let files = transcript::load_transcripts(&folder.path).expect("the recordings load");
     assert!(
-        !files.is_empty(),
+        files.iter().any(|f| !f.is_lti()),
         "no REST recordings (*.jsonl) in {}",
         folder.path.display()
     );
@@ -184,14 +228,16 @@ fn real_tokens() -> HashMap<String, String> {
 }
 
 /// The outcome of one case.
-struct Outcome<'a> {
-    record: &'a Record,
+struct Outcome {
+    seq: u64,
+    case: String,
+    function: Option<String>,
     differences: Vec<String>,
 }
 
 /// Replays a file's cases in order against a site.
-async fn replay(file: &Transcript, site: Site, seed_times: SeedTimes) -> Vec<Outcome<'_>> {
-    let replayer = match Replayer::new(site) {
+async fn replay(file: &Transcript, site: Site, seed_times: SeedTimes) -> Vec<Outcome> {
+    let mut replayer = match Replayer::new(site) {
         Ok(r) => r,
         Err(e) => panic!("{e}"),
     };
@@ -203,7 +249,9 @@ async fn replay(file: &Transcript, site: Site, seed_times: SeedTimes) -> Vec<Out
             Err(e) => vec![e],
         };
         outcomes.push(Outcome {
-            record,
+            seq: record.seq,
+            case: record.case.clone(),
+            function: record.function.clone(),
             differences,
         });
     }
@@ -228,23 +276,25 @@ struct Report {
 }
 
 impl Report {
-    fn add(&mut self, file: &Transcript, outcomes: Vec<Outcome<'_>>) {
+    fn add(&mut self, file: &Transcript, mut outcomes: Vec<Outcome>) {
         let mut matching = 0;
         let mut exempted = 0;
+        outcomes.sort_by_key(|o| o.seq);
         for Outcome {
-            record,
+            seq,
+            case,
+            function,
             differences,
         } in &outcomes
         {
             let exemption = EXEMPTIONS
                 .iter()
-                .find(|e| e.file == file.name && e.seq == record.seq);
-            let function = record
-                .function
+                .find(|e| e.file == file.name && e.seq == *seq);
+            let function = function
                 .as_deref()
                 .map(|f| format!(" ({f})"))
                 .unwrap_or_default();
-            let header = format!("{} #{} {}{function}", file.name, record.seq, record.case);
+            let header = format!("{} #{seq} {case}{function}", file.name);
             match (differences.is_empty(), exemption) {
                 (true, None) => matching += 1,
                 (true, Some(_)) => {

@@ -2,6 +2,7 @@
 
 mod conformance;
 mod faults;
+mod lti;
 mod php_parity;
 mod plugins;
 mod robustness;

@@ -1,11 +1,17 @@
 //! The recordings of a real Moodle 4.5.6 (`testdata/moodle-transcripts/*.jsonl`, format in
-//! that folder's README): which folder to read, the record format, and replaying a record's
-//! request over HTTP against a site (the stand-in or a real Moodle) with that site's tokens
-//! and the draft item ids it generated. It does not judge the answers (`conformance/compare.rs`).
+//! that folder's README): which folder to read, the record format, and (in `replay.rs`,
+//! with the LTI credentials in `lti.rs`) replaying a record's request over HTTP against a
+//! site (the stand-in or a real Moodle) with that site's tokens, sessions and the ids it
+//! generated. It does not judge the answers (`conformance/compare.rs`).
 
-use std::collections::{BTreeMap, HashMap};
+mod lti;
+mod replay;
+
+pub use lti::{login, set_cookie};
+pub use replay::{Answer, Replayer, Site, file_content};
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -49,6 +55,15 @@ pub struct Record {
     pub body: String,
     /// `utf-8` or `base64`.
     pub body_encoding: String,
+    /// Response headers that matter (`Location`, `Link`, …).
+    #[serde(default)]
+    pub response_headers: Option<Map<String, Value>>,
+    /// (LTI) the auto-posting form of the answer: `action`, `method`, `fields`.
+    #[serde(default)]
+    pub form: Option<Value>,
+    /// (LTI) the JWT of the exchange, decoded: `{header, claims}`.
+    #[serde(default)]
+    pub decoded_jwt: Option<Value>,
 }
 
 impl Record {
@@ -72,6 +87,19 @@ pub struct FileMeta {
     pub content_type: Option<String>,
 }
 
+/// A line that is no exchange with Moodle: what the recorder saw elsewhere (the LTI
+/// recording's requests that reached the tool), with the recorder's note.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Observation {
+    /// Order within the file.
+    pub seq: u64,
+    /// Short name of the case.
+    pub case: String,
+    /// The recorder's summary.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// A recording file, its records in `seq` order.
 #[derive(Debug)]
 pub struct Transcript {
@@ -79,12 +107,19 @@ pub struct Transcript {
     pub name: String,
     /// The records, sorted by `seq`.
     pub records: Vec<Record>,
+    /// Lines that are no exchange with Moodle.
+    pub observations: Vec<Observation>,
 }
 
 impl Transcript {
     /// Whether the file was recorded with Moodle's developer debugging on.
     pub fn recorded_with_debugging(&self) -> bool {
         self.name.contains("debug-errors")
+    }
+
+    /// Whether it records Moodle as an LTI platform (`*-lti.jsonl`).
+    pub fn is_lti(&self) -> bool {
+        self.name.contains("-lti")
     }
 }
 
@@ -123,13 +158,13 @@ pub fn folder() -> Folder {
     }
 }
 
-/// Every REST recording in a folder: each `*.jsonl` except the LTI ones, by file name.
-pub fn load_rest_transcripts(dir: &Path) -> Result<Vec<Transcript>, String> {
+/// Every recording in a folder (`*.jsonl`, the LTI ones included), by file name.
+pub fn load_transcripts(dir: &Path) -> Result<Vec<Transcript>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".jsonl") && !n.contains("-lti"))
+        .filter(|n| n.ends_with(".jsonl"))
         .collect();
     names.sort();
     names
@@ -141,30 +176,51 @@ pub fn load_rest_transcripts(dir: &Path) -> Result<Vec<Transcript>, String> {
 fn load(path: &Path, name: &str) -> Result<Transcript, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut records = Vec::new();
+    let mut observations = Vec::new();
     for (n, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let record: Record =
-            serde_json::from_str(line).map_err(|e| format!("{name} line {}: {e}", n + 1))?;
-        records.push(record);
+        let at = |e: serde_json::Error| format!("{name} line {}: {e}", n + 1);
+        let value: Value = serde_json::from_str(line).map_err(at)?;
+        if value.get("method").is_none_or(Value::is_null) {
+            observations.push(serde_json::from_value::<Observation>(value).map_err(at)?);
+        } else {
+            records.push(serde_json::from_value::<Record>(value).map_err(at)?);
+        }
     }
     records.sort_by_key(|r| r.seq);
-    if let Some(w) = records.windows(2).find(|w| w[0].seq == w[1].seq) {
-        return Err(format!("{name}: seq {} appears twice", w[0].seq));
+    let mut seqs: Vec<u64> = records
+        .iter()
+        .map(|r| r.seq)
+        .chain(observations.iter().map(|o| o.seq))
+        .collect();
+    seqs.sort_unstable();
+    if let Some(w) = seqs.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("{name}: seq {} appears twice", w[0]));
     }
     Ok(Transcript {
         name: name.to_owned(),
         records,
+        observations,
     })
 }
 
-/// Recorded draft item ids mapped to the ones the replayed site generated instead.
+/// Recorded generated values mapped to the ones the replayed site generated instead: draft
+/// item ids and LTI launch ids (whole digit runs), and generated texts such as a
+/// registration's client id.
 #[derive(Debug, Default, Clone)]
-pub struct IdMap(BTreeMap<String, String>);
+pub struct IdMap(BTreeMap<String, String>, BTreeMap<String, String>);
 
 impl IdMap {
+    /// Records that the site generated the text `actual` where Moodle generated `recorded`.
+    pub fn insert_text(&mut self, recorded: String, actual: String) {
+        if recorded != actual && !recorded.is_empty() {
+            self.1.insert(recorded, actual);
+        }
+    }
+
     /// The replayed site's id for a recorded one.
     pub fn get(&self, recorded: &str) -> Option<&str> {
         self.0.get(recorded).map(String::as_str)
@@ -180,11 +236,19 @@ impl IdMap {
         self.0.insert(recorded, actual);
     }
 
-    /// Replaces every recorded id in a text (only whole digit runs) by the site's id.
+    /// Replaces every recorded id in a text (only whole digit runs) and every recorded
+    /// generated text by the site's.
     pub fn apply(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            return text.to_owned();
+        let mut text = text.to_owned();
+        for (recorded, actual) in &self.1 {
+            if text.contains(recorded.as_str()) {
+                text = text.replace(recorded.as_str(), actual);
+            }
         }
+        if self.0.is_empty() {
+            return text;
+        }
+        let text = text.as_str();
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
@@ -202,168 +266,19 @@ impl IdMap {
     }
 }
 
-/// A site to replay against.
-pub struct Site {
-    /// Its wwwroot, e.g. `http://127.0.0.1:41234`.
-    pub url: String,
-    /// Its tokens by the recordings' `token_role` names.
-    pub tokens: HashMap<String, String>,
-}
-
-/// What the site answered.
-#[derive(Debug)]
-pub struct Answer {
-    /// HTTP status.
-    pub status: u16,
-    /// `Content-Type` header (empty when missing).
-    pub content_type: String,
-    /// Body bytes.
-    pub body: Vec<u8>,
-}
-
-/// Sends recorded requests to one site.
-pub struct Replayer {
-    client: reqwest::Client,
-    site: Site,
-}
-
-impl Replayer {
-    /// A replayer for a site; redirects are not followed (the recordings show the first answer).
-    pub fn new(site: Site) -> Result<Replayer, String> {
-        // reqwest is built with `rustls-no-provider`: a provider must be installed before
-        // a client is built, even for plain http.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| format!("http client: {e}"))?;
-        Ok(Replayer { client, site })
-    }
-
-    /// The site's wwwroot.
-    pub fn url(&self) -> &str {
-        &self.site.url
-    }
-
-    /// Sends a record's request: the site's token for `<TOKEN>`, the site's draft item ids
-    /// for recorded ones, uploads as multipart parts of the recorded sizes.
-    pub async fn send(&self, record: &Record, ids: &IdMap) -> Result<Answer, String> {
-        let token = match record.token_role.as_str() {
-            "none" | "invalid" => None,
-            role => Some(
-                self.site
-                    .tokens
-                    .get(role)
-                    .ok_or_else(|| format!("the site has no token for role {role}"))?,
-            ),
-        };
-        let value = |v: &Value| {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let text = match token {
-                Some(t) => text.replace("<TOKEN>", t),
-                None => text,
-            };
-            ids.apply(&text)
-        };
-        let mut url = format!("{}{}", self.site.url.trim_end_matches('/'), record.path);
-        let query: Vec<(String, String)> = record
-            .query
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), value(v)))
-            .collect();
-        if !query.is_empty() {
-            let encoded = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&query)
-                .finish();
-            url = format!("{url}?{encoded}");
-        }
-        let method = reqwest::Method::from_bytes(record.method.as_bytes())
-            .map_err(|_| format!("unknown method {}", record.method))?;
-        let mut request = self.client.request(method, url);
-        let mut json_body = false;
-        for (name, v) in record.request_headers.iter().flatten() {
-            json_body |= name.eq_ignore_ascii_case("content-type") && value(v).contains("json");
-            request = request.header(name.as_str(), value(v));
-        }
-        let params = record.params.clone().unwrap_or(Value::Null);
-        let fields: Vec<(String, String)> = match &params {
-            Value::Object(map) if !json_body => {
-                map.iter().map(|(k, v)| (k.clone(), value(v))).collect()
-            }
-            _ => Vec::new(),
-        };
-        let files = record.files.as_deref().unwrap_or_default();
-        if !files.is_empty() {
-            let mut form = reqwest::multipart::Form::new();
-            for (k, v) in fields {
-                form = form.text(k, v);
-            }
-            for f in files {
-                let part = reqwest::multipart::Part::bytes(file_content(&f.filename, f.size))
-                    .file_name(f.filename.clone())
-                    .mime_str(
-                        f.content_type
-                            .as_deref()
-                            .unwrap_or("application/octet-stream"),
-                    )
-                    .map_err(|e| format!("content type of {}: {e}", f.filename))?;
-                form = form.part(f.field.clone(), part);
-            }
-            request = request.multipart(form);
-        } else if json_body && !params.is_null() {
-            request = request.body(ids.apply(&params.to_string()));
-        } else if !fields.is_empty() {
-            let body = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&fields)
-                .finish();
-            request = request
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body);
-        }
-        // Without the URL: it may carry a token.
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("request failed: {}", e.without_url()))?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .unwrap_or_default();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| format!("reading the body: {}", e.without_url()))?
-            .to_vec();
-        Ok(Answer {
-            status,
-            content_type,
-            body,
-        })
-    }
-}
-
-/// A stand-in for an uploaded file: its name repeated, cut to the recorded size (as
-/// `../shared/real-moodle/replay.py` makes them).
-pub fn file_content(filename: &str, size: usize) -> Vec<u8> {
-    format!("{filename} ")
-        .into_bytes()
-        .into_iter()
-        .cycle()
-        .take(size)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_generated_text_is_replaced_by_the_sites() {
+        let mut ids = IdMap::default();
+        ids.insert_text("5jLipYFGEBKAXEX".into(), "abcdefghijklmno".into());
+        assert_eq!(
+            ids.apply(r#"{"client_id":"5jLipYFGEBKAXEX"}"#),
+            r#"{"client_id":"abcdefghijklmno"}"#
+        );
+    }
 
     #[test]
     fn a_synthesized_upload_has_exactly_the_recorded_size() {
@@ -385,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn lti_recordings_are_not_replayed_and_records_come_in_seq_order() {
+    fn every_recording_loads_with_records_in_seq_order_and_observations_apart() {
         let dir =
             std::env::temp_dir().join(format!("moodle-sim-transcripts-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -395,14 +310,23 @@ mod tests {
             )
         };
         std::fs::write(dir.join("b.jsonl"), format!("{}\n{}\n", line(2), line(1))).expect("write");
-        std::fs::write(dir.join("a-lti.jsonl"), line(1)).expect("write");
+        let seen = r#"{"seq":2,"case":"tool_side","method":null,"path":null,"token_role":"none","status":null,"content_type":null,"body":"[]"}"#;
+        std::fs::write(dir.join("a-lti.jsonl"), format!("{}\n{seen}\n", line(1))).expect("write");
         std::fs::write(dir.join("notes.md"), "x").expect("write");
-        let files = load_rest_transcripts(&dir).expect("loads");
+        let files = load_transcripts(&dir).expect("loads");
         std::fs::remove_dir_all(&dir).ok();
-        assert_eq!(files.len(), 1);
-        assert_eq!(files[0].name, "b.jsonl");
+        assert_eq!(files.len(), 2);
         assert_eq!(
-            files[0].records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            (files[0].name.as_str(), files[0].is_lti()),
+            ("a-lti.jsonl", true)
+        );
+        assert_eq!(
+            (files[0].records.len(), files[0].observations.len()),
+            (1, 1)
+        );
+        assert_eq!(files[1].name, "b.jsonl");
+        assert_eq!(
+            files[1].records.iter().map(|r| r.seq).collect::<Vec<_>>(),
             vec![1, 2]
         );
     }

@@ -168,6 +168,16 @@ fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             ModInstance::Forum { .. } => {
                 info["advancedgrading"] = json!([{"area": "forum", "method": null}]);
             }
+            // mod_lti's grade and grade item are kept with the LTI tables (src/lti).
+            ModInstance::Lti => {
+                if let Some(lti) = state.lti.instances.get(&cm.instance) {
+                    info["grade"] = json!(lti.grade);
+                    if state.lti.instance_item(lti.id).is_some() {
+                        info["gradepass"] = json!("0.00");
+                        info["gradecat"] = json!(1);
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -1,10 +1,12 @@
 //! The conformance comparator: whether an answer matches the recorded one — status, content
-//! type, and the body: bytes exactly, JSON and Moodle's REST XML structurally (`walk.rs`, by
-//! the allowances of `rules.rs`), other text exactly — and where it does not. It carries the
-//! draft item ids the site generated from case to case. Requests are sent by `transcript.rs`.
+//! type, the headers that carry protocol data, and the body: bytes exactly, JSON and Moodle's
+//! REST XML structurally (`walk.rs`, by the allowances of `rules.rs`), LTI forms, theme pages
+//! and JWTs as `lti.rs` says, other text exactly — and where it does not. It carries the ids
+//! the site generated from case to case. Requests are sent by `transcript.rs`.
 
 use serde_json::Value;
 
+use super::lti;
 use super::normalise::{normalise_url, normalise_urls};
 use super::rules::{GENERATED_IDS, SeedTimes};
 use super::walk::{Walk, clip, short, text_difference};
@@ -15,8 +17,10 @@ use crate::transcript::{Answer, IdMap, Record};
 pub struct Comparator {
     seed_times: SeedTimes,
     site_url: String,
-    /// Recorded draft item ids and the site's counterparts.
+    /// Recorded generated ids and the site's counterparts.
     pub ids: IdMap,
+    /// The key set the site published in `certs.php`, once seen.
+    pub platform_jwks: Option<Value>,
 }
 
 impl Comparator {
@@ -26,7 +30,13 @@ impl Comparator {
             seed_times,
             site_url: site_url.trim_end_matches('/').to_owned(),
             ids: IdMap::default(),
+            platform_jwks: None,
         }
+    }
+
+    /// The site's wwwroot.
+    pub fn site_url(&self) -> &str {
+        &self.site_url
     }
 
     /// The differences between an answer and its record, one line each; empty when it matches.
@@ -44,6 +54,10 @@ impl Comparator {
                 record.content_type, answer.content_type
             ));
         }
+        if record.path == "/mod/lti/certs.php" && answer.status == 200 {
+            self.platform_jwks = serde_json::from_slice(&answer.body).ok();
+        }
+        lti::compare_headers(self, record, answer, &mut out);
         match record.body_encoding.as_str() {
             "base64" => compare_bytes(record, &answer.body, &mut out),
             "utf-8" => match std::str::from_utf8(&answer.body) {
@@ -57,6 +71,12 @@ impl Comparator {
 
     fn compare_text(&mut self, record: &Record, text: &str, out: &mut Vec<String>) {
         let endpoint = record.endpoint();
+        if record.form.is_some() {
+            return lti::compare_form(self, record, text, out);
+        }
+        if record.body.starts_with("<!DOCTYPE html") {
+            return lti::compare_page(self, record, text, out);
+        }
         if let Ok(expected) = serde_json::from_str::<Value>(&record.body) {
             match serde_json::from_str::<Value>(text) {
                 Ok(actual) => self.compare_values(endpoint, expected, actual, out),

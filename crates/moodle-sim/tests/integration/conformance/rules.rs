@@ -1,6 +1,10 @@
 //! The field-level allowances of the conformance comparison, each with its reason: redacted
 //! secrets, timestamps, times fixed at seeding, lists Moodle returns in no set order, and the
-//! values Moodle generates. Everything not listed here is compared exactly.
+//! values Moodle generates; for the LTI recording also the values each site generates for
+//! itself (compared by form), the headers compared, and how theme pages, auto-posting forms
+//! and JWTs are compared (`lti.rs`). Everything not listed here is compared exactly. How the
+//! replay sends what it cannot send as recorded (sessions, tool-signed JWTs) is in
+//! `transcript/lti.rs`.
 
 /// Redactions in the recordings (transcripts README): such a recorded string matches any string.
 pub const PLACEHOLDERS: &[&str] = &[
@@ -64,7 +68,115 @@ pub const TIMESTAMP_KEYS: &[(&str, &str)] = &[
     ),
     ("gradeddate", "time of grading, the grade's timemodified"),
     ("lastmodified", "newest timemodified of a module's files"),
+    (
+        "iat",
+        "JWT issue time: the replay's clock (exp - iat is compared exactly, lti.rs)",
+    ),
+    ("exp", "JWT expiry: the replay's clock, see iat"),
 ];
+
+/// A placeholder the LTI recording put inside a longer string (a session key in a return
+/// URL, the registration token in a redirect): there it stands for a non-empty run of the
+/// characters Moodle makes that value from.
+pub struct EmbeddedPlaceholder {
+    /// The placeholder.
+    pub text: &'static str,
+    /// The characters of the value it hides.
+    pub chars: fn(char) -> bool,
+    /// Where the value comes from.
+    pub why: &'static str,
+}
+
+fn jwt_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// Placeholders matched inside strings; whole-string placeholders are `PLACEHOLDERS`.
+pub const EMBEDDED_PLACEHOLDERS: &[EmbeddedPlaceholder] = &[
+    EmbeddedPlaceholder {
+        text: "<SESSKEY>",
+        chars: |c| c.is_ascii_alphanumeric(),
+        why: "sesskey(): random_string(10) per browser session (in launch return URLs)",
+    },
+    EmbeddedPlaceholder {
+        text: "<REGISTRATION_TOKEN>",
+        chars: jwt_char,
+        why: "the registration token in the redirect to the tool: a JWT signed at that moment, compared decoded (lti.rs)",
+    },
+];
+
+/// How a value each site generates for itself is compared.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    /// That many lower-case hex digits.
+    Hex(usize),
+    /// base64url of the same length.
+    Base64UrlSameLength,
+    /// Equal once the last run of digits is blanked (numbers: same type).
+    RandomDigits,
+    /// That many letters and digits.
+    Alnum(usize),
+}
+
+/// A value a site generates for itself, compared by its form.
+pub struct FormatRule {
+    /// The endpoint paths it applies to (a prefix).
+    pub at: &'static str,
+    /// The key holding it.
+    pub key: &'static str,
+    /// Its form.
+    pub format: Format,
+    /// Where Moodle makes it.
+    pub why: &'static str,
+}
+
+/// The LTI values each site makes itself.
+pub const FORMAT_RULES: &[FormatRule] = &[
+    FormatRule {
+        at: "/mod/lti/",
+        key: "kid",
+        format: Format::Hex(20),
+        why: "mod_lti_verify_private_key(): the platform key's id, bin2hex(10 random bytes) at install",
+    },
+    FormatRule {
+        at: "/mod/lti/certs.php",
+        key: "n",
+        format: Format::Base64UrlSameLength,
+        why: "the platform key's modulus: every site makes its own 2048-bit key at install",
+    },
+    FormatRule {
+        at: "/mod/lti/",
+        key: "hash",
+        format: Format::Hex(64),
+        why: "lti_build_sourcedid(): SHA-256 salted with the activity's random servicesalt",
+    },
+    FormatRule {
+        at: "/mod/lti/",
+        key: "launchid",
+        format: Format::RandomDigits,
+        why: "lti_build_sourcedid(): mt_rand(); lti_build_login_request(): rand() in the launch id",
+    },
+    FormatRule {
+        at: "/mod/lti/startltiadvregistration.php",
+        key: "sub",
+        format: Format::Alnum(15),
+        why: "registration_helper::new_clientid(): random_string(15), carried into the registration (IdMap)",
+    },
+];
+
+/// Response headers compared (URL normalised, embedded placeholders allowed): they carry
+/// protocol data. The others (caching, compression, framing) are the web server's and
+/// PHP's and are not compared.
+pub const COMPARED_HEADERS: &[(&str, &str)] = &[
+    ("location", "dynamic registration's redirect to the tool"),
+    ("link", "NRPS paging (rel=\"next\")"),
+];
+
+/// How a Moodle theme page is compared (`lti/html.rs::page_parts`).
+pub const THEME_PAGES: &str = "a boost theme page (error page, deep-linking return, registration choice) is compared by \
+     the parts that carry data — title, error message and its code link, the data handed to \
+     mod_lti/contentitem_return, data-href buttons, table cells, hidden inputs — not byte for \
+     byte: the theme's markup, scripts and strings are not the stand-in's";
 
 /// Keys holding times that seed.php computes from the time it ran (`time() + 14 days`):
 /// exact against the stand-in (seeded with the recorded times), by type only against a real
@@ -168,7 +280,11 @@ mod tests {
             .chain(TIMESTAMP_PREFERENCES)
             .map(|(_, why)| *why)
             .chain(UNORDERED_LISTS.iter().map(|u| u.why))
-            .chain(GENERATED_IDS.iter().map(|g| g.why));
+            .chain(GENERATED_IDS.iter().map(|g| g.why))
+            .chain(EMBEDDED_PLACEHOLDERS.iter().map(|p| p.why))
+            .chain(FORMAT_RULES.iter().map(|f| f.why))
+            .chain(COMPARED_HEADERS.iter().map(|(_, why)| *why))
+            .chain([THEME_PAGES]);
         for why in reasons {
             assert!(why.len() > 10, "a rule without a reason: {why:?}");
         }

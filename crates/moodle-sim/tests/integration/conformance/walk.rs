@@ -5,9 +5,11 @@
 
 use serde_json::{Map, Value};
 
+use super::generated::{embedded_match, format_difference};
 use super::normalise::mask_seed_times;
 use super::rules::{
-    PLACEHOLDERS, SEED_TIME_KEYS, SeedTimes, TIMESTAMP_KEYS, TIMESTAMP_PREFERENCES, UNORDERED_LISTS,
+    FORMAT_RULES, PLACEHOLDERS, SEED_TIME_KEYS, SeedTimes, TIMESTAMP_KEYS, TIMESTAMP_PREFERENCES,
+    UNORDERED_LISTS,
 };
 
 /// One step of a path into a body.
@@ -86,6 +88,16 @@ impl Walk<'_> {
             Some(Seg::Key(k)) => Some(k.clone()),
             _ => None,
         };
+        if let Some(rule) = key.as_deref().and_then(|k| {
+            FORMAT_RULES
+                .iter()
+                .find(|r| r.key == k && self.endpoint.starts_with(r.at))
+        }) {
+            if let Some(problem) = format_difference(rule.format, e, a) {
+                out.push(format!("{}: {problem}", display(path)));
+            }
+            return;
+        }
         if self.type_only(key.as_deref(), parent) {
             if type_name(e) != type_name(a) {
                 out.push(format!(
@@ -204,7 +216,7 @@ impl Walk<'_> {
     }
 
     fn string(&self, path: &mut Vec<Seg>, e: &str, a: &str, out: &mut Vec<String>) {
-        if e == a || PLACEHOLDERS.contains(&e) {
+        if e == a || PLACEHOLDERS.contains(&e) || embedded_match(e, a) {
             return;
         }
         // Strings holding JSON (core_courseformat_* results, customdata) are compared as JSON.
@@ -278,7 +290,7 @@ pub fn short(v: &Value) -> String {
 }
 
 /// A value with its type, for type mismatches.
-fn typed(v: &Value) -> String {
+pub fn typed(v: &Value) -> String {
     match v {
         Value::Null => "null".to_owned(),
         Value::Array(items) => format!("array of {} {}", items.len(), short(v)),
