@@ -1,6 +1,7 @@
 //! Assembly: [`App::build`] opens the database (and migrates it), builds the Moodle client,
 //! the services and the router, and binds the listener (port 0 allowed; [`App::port`] says
-//! which). [`App::run_until`] serves until a shutdown signal, finishing requests in flight.
+//! which). [`App::run_until`] serves until a shutdown signal, finishing requests in flight,
+//! with the job worker (the publisher's pushes) running beside the server.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::audit::AuditLog;
 use crate::auth::{Authenticator, OwnKey, RateLimiter};
@@ -18,6 +20,7 @@ use crate::health::Health;
 use crate::http;
 use crate::metrics::Metrics;
 use crate::token_login::TokenLogin;
+use crate::{courses, jobs, lms, publish, storage};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -34,6 +37,12 @@ pub struct AppState {
     pub health: Arc<Health>,
     /// Token login.
     pub token_login: Arc<TokenLogin>,
+    /// The publisher's local course store.
+    pub courses: Arc<courses::Courses>,
+    /// LMS sites and sessions.
+    pub lms: Arc<lms::Lms>,
+    /// The publisher.
+    pub publisher: publish::Publisher,
 }
 
 /// Why the service cannot start.
@@ -56,6 +65,9 @@ pub enum StartError {
     /// A setting the service needs is missing.
     #[error(transparent)]
     Config(#[from] crate::config::Problems),
+    /// File storage cannot be used.
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
 }
 
 /// A built service, bound and ready to serve.
@@ -63,6 +75,7 @@ pub struct App {
     listener: TcpListener,
     router: axum::Router,
     db: Db,
+    worker: jobs::Worker,
 }
 
 impl App {
@@ -113,6 +126,12 @@ impl App {
             config.auth.rate_burst,
         ));
         spawn_forget_idle(Arc::downgrade(&limiter));
+        let (courses, lms, publisher) = publisher_parts(config, &db, &metrics)?;
+        let worker = jobs::Worker::new(
+            publisher.jobs().clone(),
+            Arc::new(publisher.clone()),
+            usize::try_from(config.lms.job_workers).unwrap_or(1),
+        );
         let state = AppState {
             gateway,
             auth,
@@ -120,6 +139,9 @@ impl App {
             metrics,
             health: Arc::new(Health::new(db.clone(), moodle)),
             token_login,
+            courses,
+            lms,
+            publisher,
         };
         let (router, _) = http::router(state, config);
         let listener = TcpListener::bind(config.bind)
@@ -132,6 +154,7 @@ impl App {
             listener,
             router,
             db,
+            worker,
         })
     }
 
@@ -140,8 +163,9 @@ impl App {
         self.listener.local_addr().map_or(0, |a| a.port())
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish and closes
-    /// the database.
+    /// Serves until `shutdown` completes, then lets requests in flight finish, stops the job
+    /// worker (handing back the jobs it runs, for the next start to resume) and closes the
+    /// database.
     ///
     /// # Errors
     /// The server's I/O error.
@@ -149,6 +173,8 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let worker = tokio::spawn(self.worker.run(stopped));
         let served = axum::serve(
             self.listener,
             self.router
@@ -156,6 +182,10 @@ impl App {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        let _ = stop.send(true);
+        if let Err(e) = worker.await {
+            tracing::error!(error = %e, "the job worker stopped abnormally");
+        }
         self.db.close().await;
         served
     }
@@ -170,6 +200,52 @@ fn spawn_forget_idle(limiter: std::sync::Weak<RateLimiter>) {
             match limiter.upgrade() {
                 Some(l) => l.forget_idle(),
                 None => return,
+            }
+        }
+    });
+}
+
+/// The publisher's services: the course store (files in `STORAGE_URL`), the LMS sites and
+/// sessions (tokens sealed with `SECRET_KEY`), and the publisher over the jobs table.
+pub(crate) fn publisher_parts(
+    config: &Config,
+    db: &Db,
+    metrics: &Arc<Metrics>,
+) -> Result<(Arc<courses::Courses>, Arc<lms::Lms>, publish::Publisher), StartError> {
+    let secret = config.secret_key.as_ref().ok_or_else(|| {
+        let mut p = crate::config::Problems::default();
+        p.push(
+            "SECRET_KEY",
+            "required: LMS tokens are kept encrypted with a key derived from it",
+        );
+        p
+    })?;
+    let storage = storage::Storage::open(&config.storage_url)?;
+    let max_file = u64::try_from(config.http.max_upload_bytes).unwrap_or(u64::MAX);
+    let courses = Arc::new(courses::Courses::new(db.clone(), storage, max_file));
+    let observer: Arc<dyn moodle_ws::CallObserver> = metrics.clone();
+    let lms = Arc::new(lms::Lms::new(
+        &config.lms,
+        db.clone(),
+        secret,
+        Some(observer),
+    )?);
+    let jobs = jobs::Jobs::new(db.clone(), config.lms.job_lease);
+    let publisher =
+        publish::Publisher::new(db.clone(), courses.clone(), lms.clone(), jobs, &config.lms);
+    spawn_forget_sessions(Arc::downgrade(&lms));
+    Ok((courses, lms, publisher))
+}
+
+/// Deletes long-ended LMS sessions every hour while the service lives.
+fn spawn_forget_sessions(lms: std::sync::Weak<lms::Lms>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let Some(lms) = lms.upgrade() else { return };
+            if let Err(e) = lms.forget_ended().await {
+                tracing::warn!(error = %e, "ended LMS sessions not deleted");
             }
         }
     });

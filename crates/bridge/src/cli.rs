@@ -1,4 +1,5 @@
-//! The command line: `serve`, `demo`, `token create`, `check`, `migrate`, `audit`. Each
+//! The command line: `serve`, `demo`, `token create`, `check`, `migrate`, `audit`, and the
+//! publisher's `push` and `sync status|retry` (in `cli/publish.rs`). Each
 //! command reads the configuration it needs (a problem stops it with exit code 2 and one
 //! message naming every variable at fault) and calls the same services the HTTP side uses.
 
@@ -16,6 +17,8 @@ use crate::auth::{OwnKey, Scopes};
 use crate::config::{Config, Env, Needs, Problems};
 use crate::db::Db;
 use crate::{check, demo, telemetry};
+
+mod publish;
 
 /// Moodle Bridge: the integration layer between Moodle and other applications.
 #[derive(Debug, Parser)]
@@ -71,6 +74,14 @@ pub enum Command {
         /// One JSON object per line instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Pushes a local course and its assets into Moodle, with a progress bar.
+    Push(publish::PushArgs),
+    /// The publisher's sync state, and retrying what failed.
+    Sync {
+        /// What to do.
+        #[command(subcommand)]
+        command: publish::SyncCommand,
     },
 }
 
@@ -162,6 +173,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.migrate().await?;
             println!("migrations applied ({:?})", db.backend());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Push(args) => {
+            // The progress bar owns standard error; logs only when something is wrong.
+            let mut env = env;
+            if env.get("LOG_LEVEL").is_none() {
+                env.set("LOG_LEVEL", "warn");
+            }
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: true,
+                    secret_key: true,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            publish::push(&config, args).await
+        }
+        Command::Sync { command } => {
+            let needs = Needs {
+                moodle: matches!(command, publish::SyncCommand::Retry { .. }),
+                secret_key: true,
+            };
+            let Some(config) = load(&env, needs) else {
+                return Ok(ExitCode::from(2));
+            };
+            publish::sync(&config, command).await
         }
         Command::Audit { since, limit, json } => {
             let Some(config) = load(

@@ -4,6 +4,7 @@
 //! naming its variable.
 
 mod env;
+mod lms;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use moodle_ws::Secret;
 use url::Url;
 
 pub use env::{Env, Problems};
+pub use lms::{DEFAULT_SITE, LmsConfig, LmsSite};
 
 use crate::auth::Scopes;
 
@@ -42,7 +44,7 @@ pub struct Config {
     pub log_json: bool,
     /// The Moodle site (absent only for commands that do not call it).
     pub moodle: Option<MoodleConfig>,
-    /// The publisher's Moodle calls (`LMS_TIMEOUT`, `LMS_RETRY_ATTEMPTS`).
+    /// The publisher: its Moodle sites, calls, sessions and jobs (`LMS_*`, `JOB_*`).
     pub lms: LmsConfig,
     /// `SECRET_KEY`: the bridge's own key (signs its API tokens); absent only for commands
     /// that do not sign or verify.
@@ -74,15 +76,6 @@ pub struct MoodleConfig {
     /// `MOODLE_CACHE_TTL_SECONDS`: how long site info and course lists are reused (default
     /// 30; 0 turns the cache off).
     pub cache_ttl: Duration,
-}
-
-/// The publisher's settings (seed 002).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LmsConfig {
-    /// `LMS_TIMEOUT`: seconds per Moodle call made for a push (default 30).
-    pub timeout: Duration,
-    /// `LMS_RETRY_ATTEMPTS`: attempts of a push job before it is marked failed (default 3).
-    pub retry_attempts: u32,
 }
 
 /// Token sources, default scopes and the rate limit.
@@ -194,10 +187,7 @@ impl Config {
             _ => Err("must be json or text".to_owned()),
         });
         let moodle = needs.moodle.then(|| moodle_config(env, &mut p)).flatten();
-        let lms = LmsConfig {
-            timeout: Duration::from_secs(p.number(env, "LMS_TIMEOUT", 30u64, 1..=3600)),
-            retry_attempts: p.number(env, "LMS_RETRY_ATTEMPTS", 3u32, 1..=20),
-        };
+        let lms = lms::lms_config(env, &mut p, moodle.as_ref());
         let secret_key = match env.get("SECRET_KEY") {
             Some(k) if k.len() >= 32 => Some(Secret::new(k)),
             Some(_) => {

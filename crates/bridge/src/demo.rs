@@ -44,6 +44,11 @@ pub async fn run(
     let secret = secret_key(data_dir)?;
     env.set("MOODLE_BASE_URL", sim.url());
     env.set("MOODLE_TOKEN", token);
+    // The publisher's logins: the stand-in's `bridge` service has the functions a push calls
+    // (the mobile service cannot make courses).
+    if env.get("MOODLE_SERVICE").is_none() {
+        env.set("MOODLE_SERVICE", "bridge");
+    }
     env.set("SECRET_KEY", secret.as_str());
     env.set("DATA_DIR", data_dir.display().to_string());
     env.set("BIND", format!("127.0.0.1:{port}"));

@@ -5,17 +5,22 @@
 //! | group | routes | auth |
 //! |---|---|---|
 //! | gateway (seed 001) | `/api/moodle/*` | bearer JWT; reads `moodle:read`, writes `moodle:write` |
+//! | publisher (seeds 002, 003) | `/api/courses/*`, `/api/login-lms`, `/api/lms/*`, `/api/jobs/*`, `/api/sync/*` | bearer JWT as the gateway, plus `X-LMS-Token` where the seed has it; errors `{"detail": …}` |
 //! | token login (seed 004) | `/api/auth/token-login`, `/api/auth/token-validate` | the Moodle token in the request; rate-limited per address |
 //! | operations | `/health`, `/ready`, `/metrics` | none (no data) |
 //! | documentation | `/openapi.json`, `/docs` | none |
 
 mod auth;
+pub mod courses;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod gateway;
+pub mod jobs;
+pub mod lms;
 pub mod observe;
 pub mod ops;
+pub mod publish;
 pub mod token_login;
 
 use std::time::Duration;
@@ -46,6 +51,7 @@ use error::ApiError;
     modifiers(&BearerScheme),
     tags(
         (name = "gateway", description = "Moodle web services as JSON (seed 001)."),
+        (name = "publisher", description = "Courses and assets kept here and pushed into Moodle (seeds 002 and 003); errors are `{\"detail\": …}`."),
         (name = "token login", description = "A Moodle web-service token to a bridge API token (seed 004)."),
         (name = "operations", description = "Health, readiness and metrics.")
     )
@@ -95,6 +101,51 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
             state.clone(),
             auth::require_bearer,
         ));
+    // The publisher: bearer as above, `{"detail": …}` errors. Pushes and event streams run
+    // for as long as they take (a push goes on when its client leaves); asset routes take
+    // file uploads.
+    let publisher_json = OpenApiRouter::new()
+        .routes(routes!(courses::list_courses, courses::create_course))
+        .routes(routes!(
+            courses::get_course,
+            courses::update_course,
+            courses::delete_course
+        ))
+        .routes(routes!(lms::login_lms))
+        .routes(routes!(lms::validate))
+        .routes(routes!(lms::me))
+        .routes(routes!(lms::logout))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(publish::sync_course))
+        .routes(routes!(publish::sync_status))
+        .routes(routes!(publish::retry_failed))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            config.http.request_timeout,
+            publish::time_limit,
+        ));
+    let publisher_assets = OpenApiRouter::new()
+        .routes(routes!(courses::list_assets, courses::create_asset))
+        .routes(routes!(
+            courses::get_asset,
+            courses::update_asset,
+            courses::delete_asset
+        ))
+        .layer(axum::Extension(courses::JsonLimit(
+            config.http.max_body_bytes,
+        )))
+        .layer(DefaultBodyLimit::max(config.http.max_upload_bytes));
+    let publisher_long = OpenApiRouter::new()
+        .routes(routes!(publish::push_course))
+        .routes(routes!(jobs::job_events))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes));
+    let publisher = publisher_json
+        .merge(publisher_assets)
+        .merge(publisher_long)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_bearer_detail,
+        ));
     // The Moodle token in the request is the credential: no bearer layer.
     let token_login = OpenApiRouter::new()
         .routes(routes!(token_login::token_login))
@@ -110,6 +161,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(ops::metrics));
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api)
+        .merge(publisher)
         .merge(token_login)
         .merge(operations)
         .split_for_parts();
@@ -157,9 +209,14 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 HeaderName::from_static("x-lms-token"),
+                HeaderName::from_static("x-lms-site"),
                 observe::X_REQUEST_ID.clone(),
             ])
-            .expose_headers([observe::X_REQUEST_ID.clone(), header::RETRY_AFTER])
+            .expose_headers([
+                observe::X_REQUEST_ID.clone(),
+                header::RETRY_AFTER,
+                header::LOCATION,
+            ])
             .max_age(Duration::from_secs(600)),
     )
 }

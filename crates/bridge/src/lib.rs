@@ -4,7 +4,8 @@
 //! `http` (routes, layers, handlers), `gateway` (seed 001's operations), `auth` (bearer
 //! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations), `storage` (files), `crypto` (secrets at rest),
 //! `health` (readiness), `metrics`, `telemetry` (logging), `token_login` (seed 004's
-//! bridge side), `cli` (commands), `demo`, `check`.
+//! bridge side), the publisher of seeds 002/003 (`courses` local store, `lms` sites and
+//! sessions, `publish` pushes, `jobs` persisted work), `cli` (commands), `demo`, `check`.
 
 pub mod app;
 pub mod audit;
@@ -12,13 +13,17 @@ pub mod auth;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod courses;
 pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod gateway;
 pub mod health;
 pub mod http;
+pub mod jobs;
+pub mod lms;
 pub mod metrics;
+pub mod publish;
 pub mod storage;
 pub mod telemetry;
 pub mod token_login;

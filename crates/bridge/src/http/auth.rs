@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::error::ApiError;
+use super::error::{ApiError, DetailError};
 use crate::app::AppState;
 use crate::auth::{AuthError, Scope};
 
@@ -20,6 +20,25 @@ pub async fn require_bearer(
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    authenticate(&app, &mut req).await?;
+    Ok(next.run(req).await)
+}
+
+/// The same for the publisher's routes, refusing in their `{"detail": …}` shape.
+///
+/// # Errors
+/// As [`require_bearer`].
+pub async fn require_bearer_detail(
+    State(app): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, DetailError> {
+    authenticate(&app, &mut req).await?;
+    Ok(next.run(req).await)
+}
+
+/// Verifies the token, the scope and the rate limit; puts the principal in the request.
+async fn authenticate(app: &AppState, req: &mut Request) -> Result<(), ApiError> {
     let token = bearer_token(req.headers())?;
     let principal = app.auth.verify(token).await?;
     let needed = if matches!(*req.method(), Method::GET | Method::HEAD) {
@@ -35,7 +54,7 @@ pub async fn require_bearer(
         .map_err(|wait| ApiError::rate_limited(wait.as_secs()))?;
     tracing::Span::current().record("subject", principal.subject.as_str());
     req.extensions_mut().insert(principal);
-    Ok(next.run(req).await)
+    Ok(())
 }
 
 /// The token of an `Authorization: Bearer …` header (the scheme is case-insensitive).

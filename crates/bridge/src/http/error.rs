@@ -1,7 +1,9 @@
 //! The API's answers: the seed-001 envelope `{"ok": true, "data": …}` and
 //! `{"ok": false, "error": {"code", "message", "details"}}`, [`ApiError`] and, for token
-//! login's seed-004 shape, [`TokenLoginFailure`]: the only places errors become HTTP. The full cause of an error goes into the response's
-//! extensions ([`ErrorCause`]) for the access log, never into the body.
+//! login's seed-004 shape, [`TokenLoginFailure`], and for the publisher's seed-002 shape
+//! `{"detail": …}`, [`DetailError`] (in `error/detail.rs`): the only places errors become
+//! HTTP. The full cause of an error goes into the response's extensions ([`ErrorCause`]) for
+//! the access log, never into the body.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -348,3 +350,6 @@ impl IntoResponse for TokenLoginFailure {
         response
     }
 }
+
+mod detail;
+pub use detail::{Detail, DetailError};

@@ -1,6 +1,7 @@
 //! The bridge over HTTP against the Moodle stand-in (`moodle_sim::Sim`): every route, every
 //! Moodle error a route can meet, injected faults, authentication and scopes, CORS, bodies,
-//! operations routes, the audit log, logs, and the binary's configuration errors.
+//! operations routes, the audit log, logs, and the binary's configuration errors; the
+//! publisher (seeds 002 and 003) in `publish/`.
 
 mod audit;
 mod auth;
@@ -9,6 +10,7 @@ mod errors;
 mod faults;
 mod helpers;
 mod http;
+mod publish;
 mod real_moodle;
 mod routes;
 mod token_login;

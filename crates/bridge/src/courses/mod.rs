@@ -1,0 +1,372 @@
+//! The local store of the publisher (seeds 002 and 003): the application's courses and their
+//! assets, owned by the API token's subject that made them. Content is checked against its
+//! type's schema on every write ([`assets`]); a file asset's bytes stream into the bridge's
+//! storage and only its name, type, size and SHA-256 are kept in the database. Every write
+//! is audited. Nothing here talks to Moodle (that is `publish`).
+
+pub mod assets;
+mod error;
+mod files;
+mod input;
+mod questions;
+mod store;
+
+use serde_json::{Value, json};
+
+pub use assets::AssetType;
+pub use error::CourseError;
+pub use files::{FileStream, FileUpload};
+pub use input::{AssetChanges, CourseChanges, NewAsset, NewCourse};
+
+use input::{MAX_NAME, asset_name, category_path, is_unique_violation, text};
+
+use crate::audit::{Actor, AuditLog, Event, now_ms};
+use crate::db::Db;
+use crate::storage::Storage;
+
+/// A course of the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Course {
+    /// Its id.
+    pub id: i64,
+    /// The subject it belongs to.
+    pub owner: String,
+    /// Full name.
+    pub name: String,
+    /// Short name for Moodle.
+    pub shortname: String,
+    /// Description (HTML).
+    pub description: String,
+    /// Category names from the top, joined by `/`.
+    pub category_path: String,
+    /// Bumped by every change.
+    pub version: i64,
+    /// Made (Unix ms).
+    pub created_at_ms: i64,
+    /// Changed (Unix ms).
+    pub updated_at_ms: i64,
+}
+
+/// An asset of a course.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    /// Its row id.
+    pub id: i64,
+    /// Its course.
+    pub course_id: i64,
+    /// `asset_name`.
+    pub name: String,
+    /// `asset_type`.
+    pub kind: AssetType,
+    /// `asset_content`.
+    pub content: Value,
+    /// Where a file's bytes are.
+    pub storage_key: Option<String>,
+    /// Bumped by every change.
+    pub version: i64,
+    /// `asset_last_updated_at` (Unix ms).
+    pub updated_at_ms: i64,
+    /// `asset_last_updated_by`.
+    pub updated_by: String,
+}
+
+/// The local course store.
+#[derive(Debug, Clone)]
+pub struct Courses {
+    db: Db,
+    storage: Storage,
+    audit: AuditLog,
+    max_file_bytes: u64,
+}
+
+impl Courses {
+    /// The store in `db`, file bytes in `storage` (at most `max_file_bytes` each).
+    pub fn new(db: Db, storage: Storage, max_file_bytes: u64) -> Courses {
+        Courses {
+            audit: AuditLog::new(db.clone()),
+            db,
+            storage,
+            max_file_bytes,
+        }
+    }
+
+    /// The file storage (the publisher reads file assets from it).
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Makes a course for the actor.
+    ///
+    /// # Errors
+    /// [`CourseError::Invalid`], [`CourseError::Database`].
+    pub async fn create(&self, actor: &Actor, input: NewCourse) -> Result<Course, CourseError> {
+        let name = text("name", &input.name, MAX_NAME)?;
+        let shortname = match &input.shortname {
+            Some(s) => text("shortname", s, MAX_NAME)?,
+            None => name.chars().take(100).collect(),
+        };
+        let category_path = category_path(&input.category_path)?;
+        let row = store::CourseRow {
+            owner: &actor.subject,
+            name: &name,
+            shortname: &shortname,
+            description: &input.description,
+            category_path: &category_path,
+        };
+        let id = store::insert_course(&self.db, &row, now_ms()).await?;
+        self.audited(actor, json!({"course_id": id}), 201).await;
+        self.course(&actor.subject, &id.to_string()).await
+    }
+
+    /// The caller's courses.
+    ///
+    /// # Errors
+    /// [`CourseError::Database`].
+    pub async fn list(&self, owner: &str) -> Result<Vec<Course>, CourseError> {
+        Ok(store::courses(&self.db, owner).await?)
+    }
+
+    /// One of the caller's courses; `id` as the route gave it.
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`] for an id that is not a number or not the caller's.
+    pub async fn course(&self, owner: &str, id: &str) -> Result<Course, CourseError> {
+        self.find(Some(owner), id).await
+    }
+
+    /// Any course, whoever owns it (the command line acts as the operator).
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`].
+    pub async fn course_of_anyone(&self, id: &str) -> Result<Course, CourseError> {
+        self.find(None, id).await
+    }
+
+    async fn find(&self, owner: Option<&str>, id: &str) -> Result<Course, CourseError> {
+        let not_found = || CourseError::CourseNotFound(id.chars().take(40).collect());
+        let number = id.trim().parse::<i64>().map_err(|_| not_found())?;
+        store::course(&self.db, owner, number)
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    /// Changes the given fields of a course.
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`], [`CourseError::Invalid`].
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        changes: CourseChanges,
+    ) -> Result<Course, CourseError> {
+        let course = self.course(&actor.subject, id).await?;
+        let name = match &changes.name {
+            Some(n) => text("name", n, MAX_NAME)?,
+            None => course.name.clone(),
+        };
+        let shortname = match &changes.shortname {
+            Some(s) => text("shortname", s, MAX_NAME)?,
+            None => course.shortname.clone(),
+        };
+        let category_path = match &changes.category_path {
+            Some(p) => category_path(p)?,
+            None => course.category_path.clone(),
+        };
+        let description = changes.description.unwrap_or(course.description);
+        let row = store::CourseRow {
+            owner: &actor.subject,
+            name: &name,
+            shortname: &shortname,
+            description: &description,
+            category_path: &category_path,
+        };
+        store::update_course(&self.db, course.id, &row, now_ms()).await?;
+        self.audited(actor, json!({"course_id": course.id}), 200)
+            .await;
+        self.course(&actor.subject, id).await
+    }
+
+    /// Deletes a course, its assets and their files (not what was made in Moodle).
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`].
+    pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), CourseError> {
+        let course = self.course(&actor.subject, id).await?;
+        let keys = store::storage_keys(&self.db, course.id).await?;
+        if !store::delete_course(&self.db, &actor.subject, course.id).await? {
+            return Err(CourseError::CourseNotFound(id.to_owned()));
+        }
+        self.audited(actor, json!({"course_id": course.id}), 204)
+            .await;
+        self.forget_files(keys).await;
+        Ok(())
+    }
+
+    /// Adds a JSON asset (any type but `file`).
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`], [`CourseError::Invalid`], [`CourseError::AssetExists`].
+    pub async fn create_asset(
+        &self,
+        actor: &Actor,
+        course_id: &str,
+        input: NewAsset,
+    ) -> Result<Asset, CourseError> {
+        let course = self.course(&actor.subject, course_id).await?;
+        let name = asset_name(&input.asset_name)?;
+        assets::check(input.asset_type, &input.asset_content)?;
+        let row = store::AssetRow {
+            course_id: course.id,
+            name: &name,
+            kind: input.asset_type,
+            content: &input.asset_content,
+            storage_key: None,
+            updated_by: &actor.subject,
+        };
+        self.insert_asset(actor, &row).await
+    }
+
+    /// A course's assets.
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`].
+    pub async fn assets(&self, owner: &str, course_id: &str) -> Result<Vec<Asset>, CourseError> {
+        let course = self.course(owner, course_id).await?;
+        Ok(store::assets(&self.db, course.id).await?)
+    }
+
+    /// The assets of a course the caller already holds (the publisher).
+    ///
+    /// # Errors
+    /// [`CourseError::Database`].
+    pub async fn assets_of(&self, course: &Course) -> Result<Vec<Asset>, CourseError> {
+        Ok(store::assets(&self.db, course.id).await?)
+    }
+
+    /// One asset.
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`], [`CourseError::AssetNotFound`].
+    pub async fn asset(
+        &self,
+        owner: &str,
+        course_id: &str,
+        name: &str,
+    ) -> Result<Asset, CourseError> {
+        let course = self.course(owner, course_id).await?;
+        self.asset_in(course.id, name).await
+    }
+
+    async fn asset_in(&self, course_id: i64, name: &str) -> Result<Asset, CourseError> {
+        store::asset(&self.db, course_id, name)
+            .await?
+            .ok_or_else(|| CourseError::AssetNotFound {
+                course: course_id,
+                name: name.to_owned(),
+            })
+    }
+
+    /// Replaces a JSON asset's content (its type stays).
+    ///
+    /// # Errors
+    /// [`CourseError::AssetNotFound`], [`CourseError::Invalid`] (also for a file asset: its
+    /// content is replaced by uploading a file).
+    pub async fn update_asset(
+        &self,
+        actor: &Actor,
+        course_id: &str,
+        name: &str,
+        changes: AssetChanges,
+    ) -> Result<Asset, CourseError> {
+        let course = self.course(&actor.subject, course_id).await?;
+        let asset = self.asset_in(course.id, name).await?;
+        assets::check(asset.kind, &changes.asset_content)?;
+        let row = store::AssetRow {
+            course_id: course.id,
+            name,
+            kind: asset.kind,
+            content: &changes.asset_content,
+            storage_key: None,
+            updated_by: &actor.subject,
+        };
+        store::update_asset(&self.db, &row, now_ms()).await?;
+        self.audited(actor, json!({"course_id": course.id, "asset": name}), 200)
+            .await;
+        self.asset_in(course.id, name).await
+    }
+
+    /// Deletes an asset (and its file); the activity made in Moodle stays.
+    ///
+    /// # Errors
+    /// [`CourseError::AssetNotFound`].
+    pub async fn delete_asset(
+        &self,
+        actor: &Actor,
+        course_id: &str,
+        name: &str,
+    ) -> Result<(), CourseError> {
+        let course = self.course(&actor.subject, course_id).await?;
+        let asset = self.asset_in(course.id, name).await?;
+        if !store::delete_asset(&self.db, course.id, name).await? {
+            return Err(CourseError::AssetNotFound {
+                course: course.id,
+                name: name.to_owned(),
+            });
+        }
+        self.audited(actor, json!({"course_id": course.id, "asset": name}), 204)
+            .await;
+        self.forget_files(asset.storage_key.into_iter().collect())
+            .await;
+        Ok(())
+    }
+
+    async fn insert_asset(
+        &self,
+        actor: &Actor,
+        row: &store::AssetRow<'_>,
+    ) -> Result<Asset, CourseError> {
+        if let Err(e) = store::insert_asset(&self.db, row, now_ms()).await {
+            return Err(if is_unique_violation(&e) {
+                CourseError::AssetExists {
+                    course: row.course_id,
+                    name: row.name.to_owned(),
+                }
+            } else {
+                e.into()
+            });
+        }
+        self.audited(
+            actor,
+            json!({"course_id": row.course_id, "asset": row.name}),
+            201,
+        )
+        .await;
+        self.asset_in(row.course_id, row.name).await
+    }
+
+    async fn forget_files(&self, keys: Vec<String>) {
+        for key in keys
+            .iter()
+            .filter_map(|k| crate::storage::StorageKey::parse(k))
+        {
+            if let Err(e) = self.storage.delete(&key).await {
+                tracing::warn!(key = %key, error = %e, "asset file not deleted");
+            }
+        }
+    }
+
+    async fn audited(&self, actor: &Actor, object_ids: Value, status: u16) {
+        self.audit
+            .record(
+                actor,
+                Event {
+                    function: None,
+                    object_ids,
+                    outcome: "ok",
+                    status,
+                },
+            )
+            .await;
+    }
+}

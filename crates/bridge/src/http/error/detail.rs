@@ -1,0 +1,137 @@
+//! The publisher's error answer (seeds 002 and 003, FastAPI's shape): `{"detail": "…"}` with
+//! the seed's status, plus `data` when a push failed part-way (the report of what was done).
+//! Bearer-layer refusals ([`ApiError`]) on these routes keep their status and headers and
+//! take this shape.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::{ApiError, ErrorCause};
+use crate::courses::CourseError;
+use crate::lms::LmsError;
+use crate::publish::PublishError;
+
+/// An error answer of the publisher's routes.
+#[derive(Debug)]
+pub struct DetailError {
+    status: StatusCode,
+    detail: String,
+    data: Option<Value>,
+    retry_after: Option<u64>,
+    www_authenticate: Option<String>,
+    cause: Option<String>,
+}
+
+/// The error body, for the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+pub struct Detail {
+    /// What went wrong (`"LMS token expired or invalid"`, `"LMS export failed: <reason>"`).
+    pub detail: String,
+    /// When a push failed part-way: its report (`exported_assets` with each asset's status).
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+impl DetailError {
+    /// An answer with this status and detail.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> DetailError {
+        DetailError {
+            status,
+            detail: detail.into(),
+            data: None,
+            retry_after: None,
+            www_authenticate: None,
+            cause: None,
+        }
+    }
+
+    /// A malformed body: 422 naming the field (what FastAPI answers), 413 and 415 as they are.
+    pub fn from_body(e: ApiError) -> DetailError {
+        let mut d = DetailError::from(e);
+        if d.status == StatusCode::BAD_REQUEST {
+            d.status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        d
+    }
+}
+
+impl From<ApiError> for DetailError {
+    fn from(e: ApiError) -> Self {
+        DetailError {
+            status: e.status,
+            detail: e.message,
+            data: None,
+            retry_after: e.retry_after,
+            www_authenticate: e.www_authenticate,
+            cause: e.cause,
+        }
+    }
+}
+
+impl From<PublishError> for DetailError {
+    fn from(e: PublishError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let data = match &e {
+            PublishError::AssetsFailed { report, .. } => Some((**report).clone()),
+            _ => None,
+        };
+        let cause = match &e {
+            PublishError::Moodle { error, .. }
+            | PublishError::Lms(LmsError::Moodle(error) | LmsError::Unreachable(error)) => {
+                match error.debuginfo() {
+                    Some(d) => format!("{e} (debuginfo: {})", d.as_str()),
+                    None => e.to_string(),
+                }
+            }
+            other => other.to_string(),
+        };
+        DetailError {
+            status,
+            detail: e.detail(),
+            data,
+            retry_after: e.retry_after(),
+            www_authenticate: None,
+            cause: Some(cause),
+        }
+    }
+}
+
+impl From<CourseError> for DetailError {
+    fn from(e: CourseError) -> Self {
+        PublishError::Course(e).into()
+    }
+}
+
+impl From<LmsError> for DetailError {
+    fn from(e: LmsError) -> Self {
+        PublishError::Lms(e).into()
+    }
+}
+
+impl IntoResponse for DetailError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "detail": self.detail });
+        if let Some(data) = self.data {
+            body["data"] = data;
+        }
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(value) = self
+            .www_authenticate
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(ErrorCause(cause));
+        }
+        response
+    }
+}
