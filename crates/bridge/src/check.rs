@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use moodle_ws::functions::site::SiteInfo;
-use moodle_ws::functions::{course, enrol, local_bridge, message, site, user};
+use moodle_ws::functions::{category, course, enrol, local_bridge, message, site, user};
 
 use crate::config::Config;
 
@@ -57,6 +57,55 @@ const GATEWAY: &[Needed] = &[
     Needed {
         function: message::GET_UNREAD_POPUP_NOTIFICATION_COUNT,
         used_for: "GET /api/moodle/notifications/unread-count",
+    },
+];
+
+/// What the publisher calls with its users' tokens (of `MOODLE_SERVICE`); reported, not
+/// required, since the bridge's own token may belong to another service.
+const PUBLISHER: &[Needed] = &[
+    Needed {
+        function: category::GET_CATEGORIES,
+        used_for: "push: find the category path",
+    },
+    Needed {
+        function: category::CREATE_CATEGORIES,
+        used_for: "push: make missing categories",
+    },
+    Needed {
+        function: course::GET_COURSES_BY_FIELD,
+        used_for: "push: find the course by idnumber",
+    },
+    Needed {
+        function: course::CREATE_COURSES,
+        used_for: "push: create the course",
+    },
+    Needed {
+        function: course::UPDATE_COURSES,
+        used_for: "push: update the course",
+    },
+    Needed {
+        function: local_bridge::CREATE_PAGE,
+        used_for: "push: page, quiz and question-paper assets",
+    },
+    Needed {
+        function: local_bridge::CREATE_RESOURCE,
+        used_for: "push: file assets",
+    },
+    Needed {
+        function: local_bridge::CREATE_URL,
+        used_for: "push: url assets",
+    },
+    Needed {
+        function: local_bridge::CREATE_FORUM,
+        used_for: "push: forum assets",
+    },
+    Needed {
+        function: local_bridge::UPDATE_MODULE,
+        used_for: "push: changed assets",
+    },
+    Needed {
+        function: local_bridge::FIND_MODULES_BY_IDNUMBER,
+        used_for: "push: find what an earlier attempt made",
     },
 ];
 
@@ -200,6 +249,26 @@ fn report(info: &SiteInfo) -> Report {
             "    Add them under Site administration > Server > Web services > External services > (the token's service) > Functions."
         );
     }
+    let publisher: Vec<&Needed> = PUBLISHER
+        .iter()
+        .filter(|n| !info.has_function(n.function))
+        .collect();
+    if publisher.is_empty() {
+        let _ = writeln!(
+            text,
+            "  publisher:     all {} functions a push needs are in this token's service",
+            PUBLISHER.len()
+        );
+    } else {
+        let _ = writeln!(
+            text,
+            "  publisher:     {} missing from this token's service (pushes use users' tokens of MOODLE_SERVICE, which needs them too):",
+            publisher.len()
+        );
+        for n in &publisher {
+            let _ = writeln!(text, "    {:<52} for {}", n.function, n.used_for);
+        }
+    }
     for (plugin, function, used_for) in PLUGINS {
         let state = if info.has_function(function) {
             "installed and in the token's service".to_owned()
@@ -253,6 +322,7 @@ mod tests {
         assert_eq!(r.missing_required, GATEWAY.len() - 1);
         assert!(r.text.contains("core_course_create_courses"), "{r}");
         assert!(r.text.contains("local_bridge   not available"), "{r}");
+        assert!(r.text.contains("publisher:     11 missing"), "{r}");
     }
 
     #[test]
