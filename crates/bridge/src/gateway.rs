@@ -14,10 +14,12 @@ pub mod requests;
 use std::time::Duration;
 
 use bytes::Bytes;
+use indexmap::IndexMap;
 use moodle_ws::functions::site;
 use moodle_ws::{Client, DecodeReason, Warning};
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 pub use error::{GatewayError, split_warnings};
 pub use files::{AttachFile, DraftUploadInput, UploadTarget};
@@ -35,7 +37,36 @@ pub struct Reply {
     pub warnings: Vec<Warning>,
 }
 
+/// Moodle's JSON for one value, kept as sent (passed through without building a tree).
+pub type Raw = Box<RawValue>;
+
 impl Reply {
+    /// A JSON array of Moodle's values, as sent.
+    pub fn list(items: &[Raw]) -> Reply {
+        let mut data =
+            Vec::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
+        data.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                data.push(b',');
+            }
+            data.extend_from_slice(item.get().as_bytes());
+        }
+        data.push(b']');
+        Reply {
+            data: Bytes::from(data),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// One of Moodle's values, as sent.
+    pub fn raw(value: &RawValue) -> Reply {
+        Reply {
+            data: Bytes::copy_from_slice(value.get().as_bytes()),
+            warnings: Vec::new(),
+        }
+    }
+
     /// A reply of `value` without warnings.
     pub fn of(value: &impl Serialize) -> Reply {
         Reply {
@@ -81,15 +112,13 @@ impl Gateway {
             Ok(hit) => return Ok(hit),
             Err(ticket) => ticket,
         };
-        let mut info = self
+        // Only the top level is parsed; every value stays Moodle's text.
+        let mut info: IndexMap<String, Raw> = self
             .moodle
             .call_raw(site::GET_SITE_INFO, &NoParams {})
             .await?;
-        let object = info
-            .as_object_mut()
-            .ok_or_else(|| unexpected("site info is not an object"))?;
         for key in SECRET_SITE_INFO_KEYS {
-            object.remove(key);
+            info.shift_remove(key);
         }
         let reply = Reply::of(&info);
         self.cache.store(ticket, &reply);
@@ -138,13 +167,4 @@ fn unexpected(what: &str) -> GatewayError {
         snippet: what.to_owned(),
     }
     .into()
-}
-
-/// The `warnings` array of an answer object (missing: none).
-fn warnings_of(answer: &Value) -> Result<Vec<Warning>, GatewayError> {
-    match answer.get("warnings") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(w) => serde_json::from_value(w.clone())
-            .map_err(|_| unexpected("warnings is not a list of warnings")),
-    }
 }

@@ -306,17 +306,19 @@ impl Client {
         self.token.as_ref()
     }
 
-    /// Calls any web-service function and returns its JSON answer as is (a
-    /// `core_courseformat_*` answer stays a JSON string). Retried only when the function is
-    /// on the read-only allow-list.
+    /// Calls any web-service function and decodes its answer into `R`: a
+    /// `serde_json::Value`, a `Box<serde_json::value::RawValue>` to pass Moodle's JSON on
+    /// untouched, or a type of the caller's (a `core_courseformat_*` answer stays a JSON
+    /// string). Retried only when the function is on the read-only allow-list.
     ///
     /// # Errors
-    /// Any [`Error`]; Moodle's exceptions as [`Error::Exception`].
-    pub async fn call_raw<P: Serialize + ?Sized>(
-        &self,
-        function: &str,
-        params: &P,
-    ) -> Result<serde_json::Value, Error> {
+    /// Any [`Error`]; Moodle's exceptions as [`Error::Exception`]; an answer that does not fit
+    /// `R` as [`Error::Decode`].
+    pub async fn call_raw<P, R>(&self, function: &str, params: &P) -> Result<R, Error>
+    where
+        P: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
         self.call(function, params).await
     }
 

@@ -5,12 +5,12 @@
 //! (`format: "site"`) is not a course to callers and is left out.
 
 use moodle_ws::functions::course::{self, SearchCourses};
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::replies::CreatedCourse;
 use super::requests::{CourseFilter, CourseInput};
-use super::{Gateway, GatewayError, NoParams, Reply, split_warnings, unexpected, warnings_of};
+use super::{Gateway, GatewayError, NoParams, Raw, Reply, split_warnings, unexpected};
 use crate::audit::Actor;
 
 /// Codes with which `core_course_get_courses` refuses a token that may not list every
@@ -71,19 +71,15 @@ impl Gateway {
         };
         let (mut courses, warnings) = match (search, filter.category) {
             (Some(text), category) => {
-                let answer = self
+                let answer: CourseList = self
                     .moodle
                     .call_raw(course::SEARCH_COURSES, &SearchCourses::text(text))
                     .await?;
-                let courses = courses_of(&answer, "courses")?;
-                let courses = match category {
-                    Some(c) => courses
-                        .into_iter()
-                        .filter(|x| x.get("categoryid").and_then(Value::as_i64) == Some(c))
-                        .collect(),
-                    None => courses,
-                };
-                (courses, warnings_of(&answer)?)
+                let mut courses = answer.courses;
+                if let Some(c) = category {
+                    courses.retain(|x| head(x).is_ok_and(|h| h.categoryid == Some(c)));
+                }
+                (courses, answer.warnings)
             }
             (None, Some(category)) => {
                 self.courses_by_field("category", category.to_string())
@@ -91,10 +87,10 @@ impl Gateway {
             }
             (None, None) => match self
                 .moodle
-                .call_raw(course::GET_COURSES, &NoParams {})
+                .call_raw::<_, Vec<Raw>>(course::GET_COURSES, &NoParams {})
                 .await
             {
-                Ok(answer) => (courses_of(&answer, "")?, Vec::new()),
+                Ok(answer) => (answer, Vec::new()),
                 Err(e)
                     if e.moodle_errorcode()
                         .is_some_and(|c| GET_COURSES_REFUSALS.contains(&c)) =>
@@ -104,11 +100,16 @@ impl Gateway {
                 Err(e) => return Err(e.into()),
             },
         };
-        courses.retain(|c| c.get("format").and_then(Value::as_str) != Some("site"));
+        let mut kept = Vec::with_capacity(courses.len());
+        for c in courses.drain(..) {
+            if head(&c)?.format.as_deref() != Some("site") {
+                kept.push(c);
+            }
+        }
         // No filter names an item, so every warning is about something else.
         let reply = Reply {
             warnings: split_warnings(warnings, |_| false)?,
-            ..Reply::of(&Value::Array(courses))
+            ..Reply::list(&kept)
         };
         self.cache.store(ticket, &reply);
         Ok(reply)
@@ -119,8 +120,8 @@ impl Gateway {
         &self,
         field: &str,
         value: String,
-    ) -> Result<(Vec<Value>, Vec<moodle_ws::Warning>), GatewayError> {
-        let answer = if field.is_empty() {
+    ) -> Result<(Vec<Raw>, Vec<moodle_ws::Warning>), GatewayError> {
+        let answer: CourseList = if field.is_empty() {
             self.moodle
                 .call_raw(course::GET_COURSES_BY_FIELD, &NoParams {})
                 .await?
@@ -129,7 +130,7 @@ impl Gateway {
                 .call_raw(course::GET_COURSES_BY_FIELD, &ByField { field, value })
                 .await?
         };
-        Ok((courses_of(&answer, "courses")?, warnings_of(&answer)?))
+        Ok((answer.courses, answer.warnings))
     }
 
     /// Creates a course; answers `{id, shortname}`. Never retried.
@@ -193,7 +194,7 @@ impl Gateway {
             let course = self.course_by_id(id).await?;
             Ok(Reply {
                 warnings: others,
-                ..Reply::of(&course)
+                ..Reply::raw(&course)
             })
         }
         .await;
@@ -208,10 +209,10 @@ impl Gateway {
 
     /// One course as `core_course_get_courses` returns it, or as
     /// `core_course_get_courses_by_field` does for tokens that may not use the former.
-    async fn course_by_id(&self, id: i64) -> Result<Value, GatewayError> {
+    async fn course_by_id(&self, id: i64) -> Result<Raw, GatewayError> {
         let found = match self
             .moodle
-            .call_raw(
+            .call_raw::<_, Vec<Raw>>(
                 course::GET_COURSES,
                 &ByIds {
                     options: Ids { ids: &[id] },
@@ -219,7 +220,7 @@ impl Gateway {
             )
             .await
         {
-            Ok(answer) => courses_of(&answer, "")?,
+            Ok(answer) => answer,
             Err(e)
                 if e.moodle_errorcode()
                     .is_some_and(|c| GET_COURSES_REFUSALS.contains(&c)) =>
@@ -228,30 +229,41 @@ impl Gateway {
             }
             Err(e) => return Err(e.into()),
         };
-        found
-            .into_iter()
-            .find(|c| c.get("id").and_then(Value::as_i64) == Some(id))
-            .ok_or_else(|| {
-                moodle_ws::Error::Warnings(vec![moodle_ws::Warning {
-                    item: Some("course".to_owned()),
-                    itemid: Some(id),
-                    warningcode: "invalidrecord".to_owned(),
-                    message: format!("course {id} is not visible to the bridge's Moodle user"),
-                }])
-                .into()
-            })
+        for course in found {
+            if head(&course)?.id == Some(id) {
+                return Ok(course);
+            }
+        }
+        Err(moodle_ws::Error::Warnings(vec![moodle_ws::Warning {
+            item: Some("course".to_owned()),
+            itemid: Some(id),
+            warningcode: "invalidrecord".to_owned(),
+            message: format!("course {id} is not visible to the bridge's Moodle user"),
+        }])
+        .into())
     }
 }
 
-/// The course objects of an answer: the answer itself (`key` empty) or its `key` member.
-fn courses_of(answer: &Value, key: &str) -> Result<Vec<Value>, GatewayError> {
-    let list = if key.is_empty() {
-        Some(answer)
-    } else {
-        answer.get(key)
-    };
-    match list {
-        Some(Value::Array(items)) if items.iter().all(Value::is_object) => Ok(items.clone()),
-        _ => Err(unexpected("the course list is not a list of courses")),
-    }
+/// The answer of `core_course_search_courses` and `core_course_get_courses_by_field`:
+/// Moodle's course objects kept as sent, and the warnings.
+#[derive(Deserialize)]
+struct CourseList {
+    courses: Vec<Raw>,
+    #[serde(default)]
+    warnings: Vec<moodle_ws::Warning>,
+}
+
+/// The few fields of a course the gateway looks at; the rest is skipped, not parsed.
+#[derive(Deserialize)]
+struct Head<'a> {
+    id: Option<i64>,
+    categoryid: Option<i64>,
+    #[serde(borrow)]
+    format: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Reads a course's [`Head`]; an answer item that is not an object is a bad answer.
+fn head(course: &Raw) -> Result<Head<'_>, GatewayError> {
+    serde_json::from_str(course.get())
+        .map_err(|_| unexpected("the course list is not a list of courses"))
 }

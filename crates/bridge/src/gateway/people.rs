@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::replies::{Enrolled, Notifications, UnreadCount};
 use super::requests::{Enrol, MAX_ITEMS, NotificationsQuery, UnreadCountQuery, UsersByField};
-use super::{Gateway, GatewayError, Reply, unexpected};
+use super::{Gateway, GatewayError, Raw, Reply, unexpected};
 use crate::audit::Actor;
 
 /// The fields `core_user_get_users_by_field` matches on.
@@ -62,15 +62,14 @@ impl Gateway {
                 "ids must be positive whole numbers",
             ));
         }
-        let answer = self
+        let users: Vec<Raw> = self
             .moodle
             .call_raw(user::GET_USERS_BY_FIELD, &UsersParams { field, values })
             .await?;
-        match answer {
-            Value::Array(users) if users.iter().all(Value::is_object) => {
-                Ok(Reply::of(&Value::Array(users)))
-            }
-            _ => Err(unexpected("the user list is not a list of users")),
+        if users.iter().all(|u| u.get().starts_with('{')) {
+            Ok(Reply::list(&users))
+        } else {
+            Err(unexpected("the user list is not a list of users"))
         }
     }
 
@@ -123,20 +122,16 @@ impl Gateway {
             limit: Some(limit),
             offset: Some(offset),
         };
-        let answer = self
+        let answer: Notifications = self
             .moodle
             .call_raw(message::GET_POPUP_NOTIFICATIONS, &params)
             .await?;
-        let notifications = answer.get("notifications").filter(|n| n.is_array());
-        let unreadcount = answer.get("unreadcount").and_then(Value::as_i64);
-        match (notifications, unreadcount) {
-            (Some(n), Some(c)) => Ok(Reply::of(&Notifications {
-                notifications: n.clone(),
-                unreadcount: c,
-            })),
-            _ => Err(unexpected(
-                "the notifications answer lacks notifications or unreadcount",
-            )),
+        if answer.notifications.get().starts_with('[') {
+            Ok(Reply::of(&answer))
+        } else {
+            Err(unexpected(
+                "the notifications answer has no list of notifications",
+            ))
         }
     }
 

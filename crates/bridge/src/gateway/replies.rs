@@ -1,7 +1,7 @@
 //! The `data` of the gateway's write answers (seed 001's shapes). Reads pass Moodle's own
 //! objects through and are described in the OpenAPI document as Moodle objects.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// `POST /api/moodle/courses`.
@@ -20,12 +20,12 @@ pub struct Enrolled {
     pub enrolled: usize,
 }
 
-/// `GET /api/moodle/notifications`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// `GET /api/moodle/notifications` (read from Moodle's answer, passed on as sent).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Notifications {
     /// Moodle's notification objects, newest first.
     #[schema(value_type = Vec<Object>)]
-    pub notifications: serde_json::Value,
+    pub notifications: super::Raw,
     /// Unread notifications in total.
     pub unreadcount: i64,
 }

@@ -42,7 +42,7 @@ async fn requests_are_form_posts_with_the_token_only_in_the_body() {
         flag: bool,
     }
     let _ = moodle
-        .call_raw(
+        .call_raw::<_, serde_json::Value>(
             user::GET_USERS_BY_FIELD,
             &P {
                 values: vec!["a&b", "c"],
@@ -90,7 +90,7 @@ async fn function_outside_the_service_is_403_and_unknown_function_is_400() {
     let sim = sim().await;
     let moodle = client(&sim, "admin_bridge");
     let err = moodle
-        .call_raw("core_user_delete_users", &json!({"userids": [9]}))
+        .call_raw::<_, serde_json::Value>("core_user_delete_users", &json!({"userids": [9]}))
         .await
         .expect_err("not in service");
     assert_eq!(
@@ -98,7 +98,7 @@ async fn function_outside_the_service_is_403_and_unknown_function_is_400() {
         (403, Some("accessexception"))
     );
     let err = moodle
-        .call_raw("local_nothing_here", &())
+        .call_raw::<_, serde_json::Value>("local_nothing_here", &())
         .await
         .expect_err("unknown");
     assert!(
@@ -113,7 +113,7 @@ async fn invalid_parameters_are_400_and_debuginfo_stays_out_of_messages() {
     let sim = sim().await;
     let moodle = client(&sim, "admin_bridge");
     let err = moodle
-        .call_raw(site::GET_SITE_INFO, &json!({"bogus": 1}))
+        .call_raw::<_, serde_json::Value>(site::GET_SITE_INFO, &json!({"bogus": 1}))
         .await
         .expect_err("extra key");
     assert_eq!(
@@ -123,7 +123,7 @@ async fn invalid_parameters_are_400_and_debuginfo_stays_out_of_messages() {
     assert!(err.debuginfo().is_none());
     sim.set_debug(true);
     let err = moodle
-        .call_raw(site::GET_SITE_INFO, &json!({"bogus": 1}))
+        .call_raw::<_, serde_json::Value>(site::GET_SITE_INFO, &json!({"bogus": 1}))
         .await
         .expect_err("extra key");
     let info = err.debuginfo().expect("debug site sends debuginfo");
@@ -136,7 +136,7 @@ async fn invalid_parameters_are_400_and_debuginfo_stays_out_of_messages() {
 async fn call_raw_returns_the_json_answer() {
     let sim = sim().await;
     let v = client(&sim, "teacher1_bridge")
-        .call_raw(site::GET_SITE_INFO, &())
+        .call_raw::<_, serde_json::Value>(site::GET_SITE_INFO, &())
         .await
         .expect("json");
     assert_eq!(v["username"], "teacher1");
@@ -150,7 +150,7 @@ async fn reserved_names_and_oversized_calls_are_refused_before_sending() {
         .build()
         .expect("client");
     let err = moodle
-        .call_raw(
+        .call_raw::<_, serde_json::Value>(
             site::GET_SITE_INFO,
             &json!({"wsfunction": "core_user_delete_users"}),
         )
@@ -159,7 +159,7 @@ async fn reserved_names_and_oversized_calls_are_refused_before_sending() {
     assert!(matches!(err, Error::InvalidRequest { .. }));
     let many: Vec<i64> = (0..20).collect();
     let err = moodle
-        .call_raw(site::GET_SITE_INFO, &json!({"ids": many}))
+        .call_raw::<_, serde_json::Value>(site::GET_SITE_INFO, &json!({"ids": many}))
         .await
         .expect_err("too many fields");
     assert!(matches!(err, Error::InvalidRequest { .. }));
@@ -174,7 +174,7 @@ fn clients_and_their_futures_can_cross_threads() {
     let moodle = Client::new("http://127.0.0.1:1", "t").expect("client");
     send(&moodle.get_site_info());
     send(&moodle.get_courses(&[]));
-    send(&moodle.call_raw(site::GET_SITE_INFO, &json!({})));
+    send(&moodle.call_raw::<_, serde_json::Value>(site::GET_SITE_INFO, &json!({})));
     send(&moodle.download("/1/user/private/a.txt"));
     send(&moodle.upload_to_draft(Vec::new(), moodle_ws::upload::UploadOptions::default()));
     send(&moodle.login("u", &moodle_ws::Secret::new("p"), "s"));
