@@ -18,9 +18,10 @@ use crate::db::{Db, DbError};
 use crate::gateway::Gateway;
 use crate::health::Health;
 use crate::http;
+use crate::lti_tool::LtiTool;
 use crate::metrics::Metrics;
 use crate::token_login::TokenLogin;
-use crate::{courses, jobs, lms, publish, storage};
+use crate::{courses, files, jobs, lms, publish, storage};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -43,6 +44,10 @@ pub struct AppState {
     pub lms: Arc<lms::Lms>,
     /// The publisher.
     pub publisher: publish::Publisher,
+    /// The LTI tool.
+    pub lti: Arc<LtiTool>,
+    /// The file manager.
+    pub files: Arc<files::Files>,
 }
 
 /// Why the service cannot start.
@@ -68,6 +73,9 @@ pub enum StartError {
     /// File storage cannot be used.
     #[error(transparent)]
     Storage(#[from] storage::StorageError),
+    /// The LTI tool cannot start (keys, registrations).
+    #[error(transparent)]
+    Lti(#[from] crate::lti_tool::ToolStartError),
 }
 
 /// A built service, bound and ready to serve.
@@ -111,7 +119,7 @@ impl App {
         let auth = Arc::new(Authenticator::new(
             &config.auth,
             own_key.clone(),
-            http_client,
+            http_client.clone(),
         ));
         let login = &config.auth.token_login;
         let token_login = Arc::new(TokenLogin::new(
@@ -132,6 +140,20 @@ impl App {
             Arc::new(publisher.clone()),
             usize::try_from(config.lms.job_workers).unwrap_or(1),
         );
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let (lti, files) = lti_parts(
+            config,
+            &db,
+            http_client,
+            moodle.clone(),
+            listener.local_addr().ok(),
+        )
+        .await?;
         let state = AppState {
             gateway,
             auth,
@@ -142,14 +164,10 @@ impl App {
             courses,
             lms,
             publisher,
+            lti,
+            files,
         };
         let (router, _) = http::router(state, config);
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.bind,
-                source,
-            })?;
         Ok(App {
             listener,
             router,
@@ -249,4 +267,64 @@ fn spawn_forget_sessions(lms: std::sync::Weak<lms::Lms>) {
             }
         }
     });
+}
+
+/// The LTI tool (keys, registrations, launches) at `PUBLIC_URL` — or at the bound address —
+/// and the file manager over `STORAGE_URL`, reading Moodle through the platforms'
+/// registrations (the bridge's own Moodle for API tokens).
+async fn lti_parts(
+    config: &Config,
+    db: &Db,
+    http: reqwest::Client,
+    moodle: moodle_ws::Client,
+    bound: Option<SocketAddr>,
+) -> Result<(Arc<LtiTool>, Arc<files::Files>), StartError> {
+    let secret = config.secret_key.as_ref().ok_or_else(|| {
+        let mut p = crate::config::Problems::default();
+        p.push(
+            "SECRET_KEY",
+            "required: the LTI tool's keys and launch tokens derive from it",
+        );
+        p
+    })?;
+    let moodle_config = config.require_moodle()?;
+    let public_url = match &config.lti.public_url {
+        Some(url) => url.to_string(),
+        None => {
+            let addr = bound.unwrap_or(config.bind);
+            let ip = if addr.ip().is_unspecified() {
+                std::net::IpAddr::from([127, 0, 0, 1])
+            } else {
+                addr.ip()
+            };
+            format!("http://{}/", SocketAddr::new(ip, addr.port()))
+        }
+    };
+    let store = crate::lti_store::LtiStore::new(db.clone(), secret, lti::Clock::system());
+    let tool = Arc::new(
+        LtiTool::start(
+            &config.lti,
+            &public_url,
+            store.clone(),
+            secret,
+            http,
+            Some((moodle_config.base_url.as_str(), &moodle_config.token)),
+        )
+        .await?,
+    );
+    tool.spawn_upkeep();
+    let sites = files::Sites::new(
+        moodle,
+        moodle_config.base_url.as_str(),
+        store,
+        moodle_config.timeout,
+    );
+    let storage = storage::Storage::open(&config.storage_url)?;
+    let files = Arc::new(files::Files::new(
+        db.clone(),
+        storage,
+        sites,
+        config.lti.max_file_bytes,
+    ));
+    Ok((tool, files))
 }

@@ -5,6 +5,7 @@
 
 mod env;
 mod lms;
+mod lti;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use url::Url;
 
 pub use env::{Env, Problems};
 pub use lms::{DEFAULT_SITE, LmsConfig, LmsSite};
+pub use lti::{DynamicRegistrationPolicy, EnvRegistration, LtiConfig};
 
 use crate::auth::Scopes;
 
@@ -55,6 +57,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Limits and caching of the HTTP side.
     pub http: HttpConfig,
+    /// The LTI tool and its file manager (`LTI_*`, keys, `PUBLIC_URL`, `MAX_UPLOAD_MB`, …).
+    pub lti: LtiConfig,
 }
 
 /// The Moodle site the gateway talks to.
@@ -188,6 +192,7 @@ impl Config {
         });
         let moodle = needs.moodle.then(|| moodle_config(env, &mut p)).flatten();
         let lms = lms::lms_config(env, &mut p, moodle.as_ref());
+        let lti = lti::lti_config(env, &mut p, moodle.as_ref());
         let secret_key = match env.get("SECRET_KEY") {
             Some(k) if k.len() >= 32 => Some(Secret::new(k)),
             Some(_) => {
@@ -228,6 +233,7 @@ impl Config {
             auth,
             cors_origins,
             http,
+            lti,
         })
     }
 

@@ -7,6 +7,9 @@
 //! | gateway (seed 001) | `/api/moodle/*` | bearer JWT; reads `moodle:read`, writes `moodle:write` |
 //! | publisher (seeds 002, 003) | `/api/courses/*`, `/api/login-lms`, `/api/lms/*`, `/api/jobs/*`, `/api/sync/*` | bearer JWT as the gateway, plus `X-LMS-Token` where the seed has it; errors `{"detail": …}` |
 //! | token login (seed 004) | `/api/auth/token-login`, `/api/auth/token-validate` | the Moodle token in the request; rate-limited per address |
+//! | file manager (seed 000) | `/get_learners`, `/get_user_files/{user_id}`, `/copy_moodle_files`, `/upload_files`, `/download_file/{file_id}`, `/delete_file/{file_id}`, `/list_uploaded_files`, `/files` | launch token (`X-Launch-Token`, its course only) or bearer JWT as the gateway; a download ticket on `/download_file`; errors `{"error", "code"}` |
+//! | LTI (seed 000) | `/lti/login`, `/login`, `/lti/launch`, `/launch`, `/lti/deeplink`, `/lti/register`, `/.well-known/jwks.json`, `/config.json`, `/ui/*` | none: public by protocol (the id_token and state are the credentials) |
+//! | development | `/test_session`, `/test_moodle_api`, `/debug_routes`, `/launch_test` | only mounted with `BRIDGE_DEV` (the demo); 404 otherwise |
 //! | operations | `/health`, `/ready`, `/metrics` | none (no data) |
 //! | documentation | `/openapi.json`, `/docs` | none |
 
@@ -15,13 +18,16 @@ pub mod courses;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod gateway;
 pub mod jobs;
 pub mod lms;
+pub mod lti;
 pub mod observe;
 pub mod ops;
 pub mod publish;
 pub mod token_login;
+pub mod ui;
 
 use std::time::Duration;
 
@@ -30,7 +36,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -41,6 +47,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::config::Config;
 use error::ApiError;
+use files::LaunchTokenScheme;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,11 +55,12 @@ use error::ApiError;
         title = "Moodle Bridge",
         description = "The integration layer between Moodle and other applications. Every `/api/moodle/` route takes `Authorization: Bearer <JWT>` and answers `{\"ok\": true, \"data\": …}` or `{\"ok\": false, \"error\": {\"code\", \"message\", \"details\"}}`."
     ),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &LaunchTokenScheme),
     tags(
         (name = "gateway", description = "Moodle web services as JSON (seed 001)."),
         (name = "publisher", description = "Courses and assets kept here and pushed into Moodle (seeds 002 and 003); errors are `{\"detail\": …}`."),
         (name = "token login", description = "A Moodle web-service token to a bridge API token (seed 004)."),
+        (name = "file manager", description = "A course's learners and their Moodle files, copies into the bridge's storage, uploads, downloads (seed 000). A launch token (`X-Launch-Token`) sees its course only; errors are `{\"error\", \"code\"}`."),
         (name = "operations", description = "Health, readiness and metrics.")
     )
 )]
@@ -159,12 +167,34 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(ops::health))
         .routes(routes!(ops::ready))
         .routes(routes!(ops::metrics));
+    // The file manager at the seed's root paths: a launch token or a bearer token.
+    let file_manager = files::routes(config.http.max_body_bytes).route_layer(
+        middleware::from_fn_with_state(state.clone(), files::require_caller),
+    );
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api)
         .merge(publisher)
         .merge(token_login)
+        .merge(file_manager)
         .merge(operations)
         .split_for_parts();
+    // LTI: public by protocol (the platform's signed id_token and the state are the credentials).
+    let lti = Router::new()
+        .route("/lti/login", get(lti::login).post(lti::login))
+        .route("/login", get(lti::login).post(lti::login))
+        .route("/lti/launch", post(lti::launch))
+        .route("/launch", post(lti::launch))
+        .route("/lti/deeplink", post(lti::launch))
+        .route("/lti/register", get(lti::register))
+        .route("/.well-known/jwks.json", get(lti::jwks))
+        .route("/config.json", get(lti::config_json))
+        .route("/ui/{name}", get(ui::asset))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes));
+    let router = if config.lti.dev {
+        router.merge(lti).merge(lti::dev_routes())
+    } else {
+        router.merge(lti)
+    };
     let spec = serde_json::to_value(&openapi).unwrap_or_default();
     let page = docs::render(&spec);
     let spec_for_route = spec.clone();

@@ -6,6 +6,10 @@
 //! with `?forcedownload=1`), `…/pluginfile.php/…` (rewritten to the web-service script),
 //! or a path below the script (`/17/user/private/notes.txt`). URLs of other sites are
 //! refused, so the token is only ever sent to the configured site.
+//!
+//! Files the companion plugin lists (`local_bridge_list_user_files`) come through its
+//! `local/bridge/download.php` the same way ([`Client::download_user_file`]), as the same
+//! [`Download`].
 
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -121,16 +125,56 @@ impl Client {
     /// to see), `invalidtoken`, `accessexception` (service without download right);
     /// [`Error::InvalidRequest`] for a URL of another site or another script; transport errors.
     pub async fn download(&self, fileurl: &str) -> Result<Download, Error> {
-        let started = Instant::now();
         let url = self.file_url(fileurl)?;
-        let body = Bytes::from(
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair(
-                    "token",
-                    self.token.as_ref().map(|t| t.expose()).unwrap_or_default(),
-                )
-                .finish(),
-        );
+        self.fetch_file(Endpoint::Pluginfile, url, &[]).await
+    }
+
+    /// Opens a file that [`Client::list_user_files`] listed, through the companion plugin's
+    /// `local/bridge/download.php`: token, course and file id are POSTed, never put in a URL.
+    /// Retried like [`Client::download`].
+    ///
+    /// # Errors
+    /// [`Error::Endpoint`] with `filenotfound` (404: not a file the listing shows in this
+    /// course), `nopermissions`, `accessexception` (service without file downloads or without
+    /// `local_bridge_list_user_files`), `downloaddisabled`, `invalidtoken`, `invalidrecord`;
+    /// [`Error::Status`] 404 when the plugin is not installed; transport errors.
+    pub async fn download_user_file(&self, courseid: i64, fileid: i64) -> Result<Download, Error> {
+        let url = self
+            .inner
+            .urls
+            .base
+            .join(Endpoint::BridgeDownload.path())
+            .map_err(|_| Error::InvalidRequest {
+                reason: "cannot build the download.php URL".to_owned(),
+            })?;
+        let (courseid, fileid) = (courseid.to_string(), fileid.to_string());
+        self.fetch_file(
+            Endpoint::BridgeDownload,
+            url,
+            &[("courseid", &courseid), ("fileid", &fileid)],
+        )
+        .await
+    }
+
+    /// POSTs the token (and `fields`) to a file script and opens the answer.
+    async fn fetch_file(
+        &self,
+        endpoint: Endpoint,
+        url: Url,
+        fields: &[(&str, &str)],
+    ) -> Result<Download, Error> {
+        let started = Instant::now();
+        let body = {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair(
+                "token",
+                self.token.as_ref().map(|t| t.expose()).unwrap_or_default(),
+            );
+            for (name, value) in fields {
+                form.append_pair(name, value);
+            }
+            Bytes::from(form.finish())
+        };
         let (outcome, retries) = self
             .with_retries(true, || {
                 let request = self
@@ -144,30 +188,29 @@ impl Client {
                         .await
                         .map_err(|_| Error::Timeout(self.inner.timeout))?
                         .map_err(|e| self.transport_error(e))?;
-                    self.open(response).await
+                    self.open(response, endpoint).await
                 }
             })
             .await;
-        self.observe(
-            Endpoint::Pluginfile.path(),
-            started,
-            retries,
-            outcome.as_ref().err(),
-        );
+        self.observe(endpoint.path(), started, retries, outcome.as_ref().err());
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &outcome {
             Ok(d) => {
-                tracing::debug!(endpoint = %Endpoint::Pluginfile, elapsed_ms, retries, length = ?d.content_length, "moodle download opened")
+                tracing::debug!(endpoint = %endpoint, elapsed_ms, retries, length = ?d.content_length, "moodle download opened")
             }
             Err(e) => {
-                tracing::debug!(endpoint = %Endpoint::Pluginfile, elapsed_ms, retries, error = %e, "moodle download failed")
+                tracing::debug!(endpoint = %endpoint, elapsed_ms, retries, error = %e, "moodle download failed")
             }
         }
         outcome
     }
 
     /// Checks the answer's head; reads small JSON bodies whole to catch Moodle's errors.
-    async fn open(&self, response: reqwest::Response) -> Result<Download, Error> {
+    async fn open(
+        &self,
+        response: reqwest::Response,
+        endpoint: Endpoint,
+    ) -> Result<Download, Error> {
         let status = response.status().as_u16();
         let header = |name| {
             response
@@ -193,8 +236,15 @@ impl Client {
         if !(200..300).contains(&status) {
             let body = download.peek().await?;
             return Err(
-                match decode::endpoint_error(Endpoint::Pluginfile, status, &body, self.secret()) {
-                    Some(err) if status == 404 => err,
+                // pluginfile.php refuses with JSON only for a missing file (404);
+                // local_bridge's download.php refuses every request with JSON and a 4xx.
+                match decode::endpoint_error(endpoint, status, &body, self.secret()) {
+                    Some(err)
+                        if status == 404
+                            || (endpoint == Endpoint::BridgeDownload && status < 500) =>
+                    {
+                        err
+                    }
                     _ => decode::status_error(status, retry_after, &body, self.secret()),
                 },
             );
@@ -210,9 +260,7 @@ impl Client {
             && content_length.is_none_or(|n| n <= PEEK_LIMIT as u64)
         {
             let body = download.peek().await?;
-            if let Some(err) =
-                decode::endpoint_error(Endpoint::Pluginfile, status, &body, self.secret())
-            {
+            if let Some(err) = decode::endpoint_error(endpoint, status, &body, self.secret()) {
                 return Err(err);
             }
             download.prefix = Some(body);

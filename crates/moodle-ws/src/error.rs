@@ -26,6 +26,8 @@ pub enum Endpoint {
     Upload,
     /// `webservice/pluginfile.php`.
     Pluginfile,
+    /// `local/bridge/download.php` (the companion plugin `local_bridge`).
+    BridgeDownload,
 }
 
 impl Endpoint {
@@ -36,6 +38,7 @@ impl Endpoint {
             Endpoint::Token => "login/token.php",
             Endpoint::Upload => "webservice/upload.php",
             Endpoint::Pluginfile => "webservice/pluginfile.php",
+            Endpoint::BridgeDownload => "local/bridge/download.php",
         }
     }
 }
@@ -120,8 +123,9 @@ pub enum Error {
         /// Present only when the site has developer debugging on.
         debuginfo: Option<DebugInfo>,
     },
-    /// `login/token.php`, `webservice/upload.php` or `webservice/pluginfile.php` answered
-    /// `{error, errorcode, stacktrace, debuginfo, reproductionlink}`.
+    /// `login/token.php`, `webservice/upload.php`, `webservice/pluginfile.php` or
+    /// `local/bridge/download.php` answered `{error, errorcode, stacktrace, debuginfo,
+    /// reproductionlink}`.
     #[error("{endpoint} refused the request: {errorcode}: {message}")]
     Endpoint {
         /// Which script.

@@ -353,3 +353,6 @@ impl IntoResponse for TokenLoginFailure {
 
 mod detail;
 pub use detail::{Detail, DetailError};
+
+mod files;
+pub use files::{FileApiError, FileProblem};

@@ -208,10 +208,10 @@ async fn the_demo_answers_every_route_and_stops_cleanly_on_ctrl_c() {
         .expect("starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut printed = Vec::new();
-    while printed.len() < 4 {
+    while printed.len() < 5 {
         let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
             .await
-            .expect("the demo prints its four lines")
+            .expect("the demo prints its five lines")
             .expect("read")
             .expect("a line");
         printed.push(line);
@@ -227,6 +227,7 @@ async fn the_demo_answers_every_route_and_stops_cleanly_on_ctrl_c() {
     let base = value("Bridge: ");
     let token = value("API token: ");
     assert_eq!(value("Docs: "), format!("{base}/docs"));
+    assert!(value("Launch: ").contains("/course/view.php?id="));
     let http = http_client();
     let get = |path: &str| http.get(format!("{base}{path}")).bearer_auth(&token).send();
     for path in [

@@ -29,6 +29,9 @@ pub struct Options {
     pub role: &'static str,
     /// The companion plugins the stand-in has.
     pub plugins: Plugins,
+    /// Register the stand-in as the bridge's LTI platform and the bridge as its tool; with
+    /// `Some(true)` the stand-in offers LTI platform storage.
+    pub lti: Option<bool>,
 }
 
 impl Default for Options {
@@ -40,6 +43,7 @@ impl Default for Options {
             moodle_url: None,
             role: "admin_bridge",
             plugins: Plugins::all(),
+            lti: None,
         }
     }
 }
@@ -78,6 +82,10 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let sim = Sim::start(SimConfig {
         plugins: options.plugins,
+        lti: moodle_sim::lti::LtiConfig {
+            storage_target: options.lti == Some(true),
+            ..moodle_sim::lti::LtiConfig::default()
+        },
         ..SimConfig::default()
     })
     .await
@@ -100,6 +108,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("LOG_LEVEL", "warn"),
         ("RATE_LIMIT_PER_MINUTE", "0"),
     ]);
+    if options.lti.is_some() {
+        env.set("LTI_ISSUER", sim.url());
+        env.set("LTI_CLIENT_ID", moodle_sim::lti::RECORDED_CLIENT_ID);
+        env.set("LTI_DEPLOYMENT_ID", "1");
+    }
     for (k, v) in &options.env {
         env.set(k, v.as_str());
     }
@@ -114,6 +127,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let database_url = config.database_url.clone();
     let app = App::build(&config).await.expect("the bridge starts");
     let url = format!("http://127.0.0.1:{}", app.port());
+    if options.lti.is_some() {
+        let tool_url = env
+            .get("PUBLIC_URL")
+            .map_or_else(|| url.clone(), str::to_owned);
+        bridge::demo::point_stand_in_at(&sim, &tool_url);
+    }
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let served = tokio::spawn(async move {
         app.run_until(async move {

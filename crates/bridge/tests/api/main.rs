@@ -10,6 +10,7 @@ mod errors;
 mod faults;
 mod helpers;
 mod http;
+mod lti;
 mod publish;
 mod real_moodle;
 mod routes;

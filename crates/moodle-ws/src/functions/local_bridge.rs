@@ -1,5 +1,7 @@
 //! The companion plugin `local_bridge` (`moodle-plugin/local_bridge`): activities made
-//! from a draft area or from values, where Moodle's own web services cannot make them.
+//! from a draft area or from values, where Moodle's own web services cannot make them, and
+//! a course participant's files (`list_user_files`; the bytes through `download.php`,
+//! `Client::download_user_file`).
 //! Sites without the plugin answer these calls with `accessexception` or `invalidrecord`;
 //! check [`SiteInfo::has_function`](super::site::SiteInfo::has_function) first.
 
@@ -214,6 +216,91 @@ impl ItemWarnings for CreatedModule {
     }
 }
 
+/// Which of a course participant's files `local_bridge_list_user_files` lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserFilesQuery {
+    /// The course.
+    pub courseid: i64,
+    /// The participant.
+    pub userid: i64,
+    /// Their private files (default yes).
+    pub includeprivate: Option<bool>,
+    /// Their latest assignment submission files in the course (default yes).
+    pub includesubmissions: Option<bool>,
+}
+
+/// A participant's files: private files first (by path, then name), then submission files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct UserFiles {
+    /// The files.
+    #[serde(deserialize_with = "lenient::list")]
+    pub files: Vec<UserFile>,
+    /// `nopermission` per assignment the caller cannot grade, `privatefilesdisabled`.
+    #[serde(deserialize_with = "lenient::list")]
+    pub warnings: Vec<Warning>,
+}
+
+/// One file of [`UserFiles`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct UserFile {
+    /// The file's id, for [`Client::download_user_file`].
+    #[serde(deserialize_with = "lenient::int")]
+    pub fileid: i64,
+    /// `private` or `submission`.
+    #[serde(deserialize_with = "lenient::string")]
+    pub source: String,
+    /// Context id.
+    #[serde(deserialize_with = "lenient::int")]
+    pub contextid: i64,
+    /// Component (`user`, `assignsubmission_file`).
+    #[serde(deserialize_with = "lenient::string")]
+    pub component: String,
+    /// File area (`private`, `submission_files`).
+    #[serde(deserialize_with = "lenient::string")]
+    pub filearea: String,
+    /// Item id (0, or the submission id).
+    #[serde(deserialize_with = "lenient::int")]
+    pub itemid: i64,
+    /// Directory, `/`-delimited.
+    #[serde(deserialize_with = "lenient::string")]
+    pub filepath: String,
+    /// Name.
+    #[serde(deserialize_with = "lenient::string")]
+    pub filename: String,
+    /// Size in bytes.
+    #[serde(deserialize_with = "lenient::int")]
+    pub filesize: i64,
+    /// MIME type.
+    #[serde(deserialize_with = "lenient::string")]
+    pub mimetype: String,
+    /// Created.
+    #[serde(deserialize_with = "lenient::int")]
+    pub timecreated: i64,
+    /// Last change.
+    #[serde(deserialize_with = "lenient::int")]
+    pub timemodified: i64,
+    /// The assignment's course module, 0 for private files.
+    #[serde(deserialize_with = "lenient::int")]
+    pub cmid: i64,
+    /// The assignment's name, `""` for private files.
+    #[serde(deserialize_with = "lenient::string")]
+    pub assignmentname: String,
+    /// `new`, `draft`, `submitted`; `""` for private files.
+    #[serde(deserialize_with = "lenient::string")]
+    pub submissionstatus: String,
+    /// `…/local/bridge/download.php?courseid=…&fileid=…` (without a token).
+    #[serde(deserialize_with = "lenient::string")]
+    pub downloadurl: String,
+}
+
+impl ItemWarnings for UserFiles {
+    fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+}
+
 #[derive(Serialize)]
 struct UpdateParams<'a> {
     cmid: i64,
@@ -256,8 +343,13 @@ impl Client {
     /// # Errors
     /// `invalidcoursemodule`, `unsupportedmodule`, `invalidparameter` (a field of another
     /// module type), `nopermissions`, `duplicateidnumber`, `invaliddraftitemid`.
-    pub async fn update_module(&self, cmid: i64, fields: &ModuleFields) -> Result<CreatedModule, Error> {
-        self.call(UPDATE_MODULE, &UpdateParams { cmid, fields }).await
+    pub async fn update_module(
+        &self,
+        cmid: i64,
+        fields: &ModuleFields,
+    ) -> Result<CreatedModule, Error> {
+        self.call(UPDATE_MODULE, &UpdateParams { cmid, fields })
+            .await
     }
 
     /// A course's activities with these ID numbers (the way to find what an earlier,
@@ -265,8 +357,30 @@ impl Client {
     ///
     /// # Errors
     /// `invalidrecord` (course), `requireloginerror`, `nopermissions`.
-    pub async fn find_modules_by_idnumber(&self, courseid: i64, idnumbers: &[String]) -> Result<FoundModules, Error> {
-        self.call(FIND_MODULES_BY_IDNUMBER, &FindParams { courseid, idnumbers }).await
+    pub async fn find_modules_by_idnumber(
+        &self,
+        courseid: i64,
+        idnumbers: &[String],
+    ) -> Result<FoundModules, Error> {
+        self.call(
+            FIND_MODULES_BY_IDNUMBER,
+            &FindParams {
+                courseid,
+                idnumbers,
+            },
+        )
+        .await
+    }
+
+    /// A course participant's private and submission files (for callers holding
+    /// `local/bridge:viewuserfiles` in the course); download them with
+    /// [`Client::download_user_file`].
+    ///
+    /// # Errors
+    /// `invalidrecord`/`accessexception` without the plugin (or the function in the token's
+    /// service); `requireloginerror`, `nopermissions`, `invaliduser`, `usernotenrolled`.
+    pub async fn list_user_files(&self, query: &UserFilesQuery) -> Result<UserFiles, Error> {
+        self.call(LIST_USER_FILES, query).await
     }
 
     /// Makes a File activity from a draft area. Never retried.

@@ -1,0 +1,86 @@
+//! Which Moodle a caller's files come from: an API token reads the bridge's own Moodle
+//! (`MOODLE_BASE_URL` with `MOODLE_TOKEN`); a launch reads the Moodle of the platform that
+//! launched it (the registration's site and sealed token), never another. Clients are built
+//! once per registration and reused for a minute.
+
+use std::time::Duration;
+
+use moodle_ws::Client;
+
+use super::FileError;
+use crate::lti_store::LtiStore;
+
+/// The Moodle clients of the file manager.
+#[derive(Clone)]
+pub struct Sites {
+    default: Client,
+    default_url: String,
+    store: LtiStore,
+    timeout: Duration,
+    clients: moka::sync::Cache<String, Client>,
+}
+
+impl std::fmt::Debug for Sites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sites")
+            .field("default", &self.default_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sites {
+    /// The bridge's own Moodle (`default`, at `default_url`) and the registrations in `store`.
+    pub fn new(default: Client, default_url: &str, store: LtiStore, timeout: Duration) -> Sites {
+        Sites {
+            default,
+            default_url: default_url.trim_end_matches('/').to_owned(),
+            store,
+            timeout,
+            clients: moka::sync::Cache::builder()
+                .max_capacity(256)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+        }
+    }
+
+    /// The bridge's own Moodle.
+    pub fn default_client(&self) -> &Client {
+        &self.default
+    }
+
+    /// The Moodle of a registration. A registration without a token of its own uses the
+    /// bridge's token only when its site *is* the bridge's Moodle.
+    ///
+    /// # Errors
+    /// [`FileError::UnknownPlatform`], [`FileError::NoMoodleToken`] (also when the sealed
+    /// token cannot be opened), [`FileError::Database`].
+    pub async fn client(&self, platform: &str) -> Result<Client, FileError> {
+        if let Some(client) = self.clients.get(platform) {
+            return Ok(client);
+        }
+        let (url, token) =
+            self.store
+                .moodle_site(platform)
+                .await?
+                .ok_or_else(|| FileError::UnknownPlatform {
+                    platform: platform.to_owned(),
+                })?;
+        let no_token = || FileError::NoMoodleToken {
+            platform: platform.to_owned(),
+        };
+        let client = match token {
+            Ok(Some(token)) => Client::builder(url.as_str())
+                .token(token)
+                .timeout(self.timeout)
+                .build()?,
+            Ok(None) if url.trim_end_matches('/') == self.default_url => self.default.clone(),
+            Ok(None) => return Err(no_token()),
+            Err(e) => {
+                tracing::error!(platform, error = %e, "a platform's Moodle token cannot be opened");
+                return Err(no_token());
+            }
+        };
+        self.clients.insert(platform.to_owned(), client.clone());
+        Ok(client)
+    }
+}

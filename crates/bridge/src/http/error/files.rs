@@ -1,0 +1,167 @@
+//! The file manager's error answer (seed 000, a Flask tool's shape): `{"error": "…",
+//! "code": "…"}` with the status, plus `field` for a bad value. Authentication refusals on
+//! these routes (launch token or bearer token) take the same shape.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::ErrorCause;
+use crate::auth::{AuthError, Scope};
+use crate::files::FileError;
+use crate::lti_tool::LaunchTokenError;
+
+/// An error answer of the file manager's routes.
+#[derive(Debug)]
+pub struct FileApiError {
+    status: StatusCode,
+    code: String,
+    message: String,
+    field: Option<String>,
+    retry_after: Option<u64>,
+    www_authenticate: Option<&'static str>,
+    cause: Option<String>,
+}
+
+/// The error body, for the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+pub struct FileProblem {
+    /// What went wrong, for people.
+    pub error: String,
+    /// A stable code: `unauthorized`, `forbidden`, `othercourse`, `notenrolled`, `notfound`,
+    /// `toolarge`, `invalidparameter`, Moodle's code, …
+    pub code: String,
+    /// The field at fault, for `invalidparameter`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl FileApiError {
+    /// An answer with this status, code and message.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> FileApiError {
+        FileApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            field: None,
+            retry_after: None,
+            www_authenticate: None,
+            cause: None,
+        }
+    }
+
+    /// 400 naming a field.
+    pub fn invalid(field: &str, reason: &str) -> FileApiError {
+        let mut e = FileApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalidparameter",
+            format!("{field}: {reason}"),
+        );
+        e.field = Some(field.to_owned());
+        e
+    }
+
+    /// 401: no credential.
+    pub fn unauthenticated() -> FileApiError {
+        let mut e = FileApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "open the tool from Moodle, or send an API token (Authorization: Bearer)",
+        );
+        e.www_authenticate = Some("Bearer");
+        e
+    }
+
+    /// 403: the launch's roles do not include the file manager.
+    pub fn not_staff() -> FileApiError {
+        FileApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the file manager is for teachers and administrators",
+        )
+    }
+
+    /// 403: an API token without the scope.
+    pub fn missing_scope(scope: Scope) -> FileApiError {
+        FileApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficientscope",
+            format!("this token lacks the {} scope", scope.name()),
+        )
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn rate_limited(wait_secs: u64) -> FileApiError {
+        let mut e = FileApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ratelimited",
+            format!("too many requests; retry in {wait_secs} s"),
+        );
+        e.retry_after = Some(wait_secs);
+        e
+    }
+}
+
+impl From<FileError> for FileApiError {
+    fn from(e: FileError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut api = FileApiError::new(status, &e.code(), e.public_message());
+        if let FileError::Invalid { field, .. } = &e {
+            api.field = Some(field.clone());
+        }
+        api.cause = Some(match &e {
+            FileError::Moodle(m) => match m.debuginfo() {
+                Some(d) => format!("{m} (debuginfo: {})", d.as_str()),
+                None => m.to_string(),
+            },
+            other => other.to_string(),
+        });
+        api
+    }
+}
+
+impl From<LaunchTokenError> for FileApiError {
+    fn from(e: LaunchTokenError) -> Self {
+        let mut api = FileApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string());
+        api.www_authenticate = Some("LaunchToken");
+        api
+    }
+}
+
+impl From<AuthError> for FileApiError {
+    fn from(e: AuthError) -> Self {
+        if e == AuthError::IdentityProviderUnreachable {
+            return FileApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unknown",
+                "tokens cannot be checked now; try again shortly",
+            );
+        }
+        let mut api = FileApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string());
+        api.www_authenticate = Some("Bearer error=\"invalid_token\"");
+        api
+    }
+}
+
+impl IntoResponse for FileApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": self.message, "code": self.code});
+        if let Some(field) = &self.field {
+            body["field"] = json!(field);
+        }
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(value) = self.www_authenticate {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
+        }
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(ErrorCause(cause));
+        }
+        response
+    }
+}
