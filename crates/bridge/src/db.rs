@@ -123,6 +123,26 @@ impl Db {
     }
 }
 
+/// Whether `e` means the database cannot be reached now (server stopped or restarting, a
+/// broken connection, the pool out of connections) rather than a wrong query: requests
+/// then answer 503 and the pool reconnects by itself when the server is back.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL's SQLSTATE classes 08 (connection exception), 53 (insufficient
+        // resources) and 57P (operator intervention: shutdown, cannot connect now).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("53") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// Creates the folder of a SQLite file, so the default works on a fresh machine.
 fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
     let path = url

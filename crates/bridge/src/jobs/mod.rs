@@ -216,15 +216,18 @@ impl Jobs {
     /// # Errors
     /// The database's error.
     pub async fn succeed(&self, id: &str, result: &Value) -> Result<(), sqlx::Error> {
-        store::finish(
+        let held = store::finish(
             &self.db,
             id,
+            &self.worker_id,
             JobState::Succeeded,
             Some(result),
             None,
             now_ms(),
         )
-        .await
+        .await?;
+        self.warn_if_taken_over(id, held);
+        Ok(())
     }
 
     /// Marks a job failed.
@@ -232,7 +235,26 @@ impl Jobs {
     /// # Errors
     /// The database's error.
     pub async fn fail(&self, id: &str, error: &Value) -> Result<(), sqlx::Error> {
-        store::finish(&self.db, id, JobState::Failed, None, Some(error), now_ms()).await
+        let held = store::finish(
+            &self.db,
+            id,
+            &self.worker_id,
+            JobState::Failed,
+            None,
+            Some(error),
+            now_ms(),
+        )
+        .await?;
+        self.warn_if_taken_over(id, held);
+        Ok(())
+    }
+
+    /// A job's outcome is only written by the process holding its lease: one whose lease
+    /// lapsed (paused, cut off from the database) leaves the job to the one that took it.
+    fn warn_if_taken_over(&self, id: &str, held: bool) {
+        if !held {
+            tracing::warn!(job = id, worker = %self.worker_id, "job taken over by another process; this outcome is dropped");
+        }
     }
 
     /// Puts a job back in the queue until `after` has passed (its attempt is not counted).
@@ -247,7 +269,8 @@ impl Jobs {
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
         let at = now + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
-        store::requeue(&self.db, id, at, error, now).await?;
+        let held = store::requeue(&self.db, id, &self.worker_id, at, error, now).await?;
+        self.warn_if_taken_over(id, held);
         Ok(())
     }
 

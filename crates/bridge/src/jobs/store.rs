@@ -90,48 +90,55 @@ pub(super) async fn renew(
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends a job.
+/// Ends a job `worker` holds; `false` when another process took it over meanwhile (its
+/// lease lapsed), whose outcome then stands.
 pub(super) async fn finish(
     db: &Db,
     id: &str,
+    worker: &str,
     state: JobState,
     result: Option<&Value>,
     error: Option<&Value>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE jobs SET state = $1, result = $2, error = $3, finished_at_ms = $4, updated_at_ms = $4, \
-         lease_owner = NULL, lease_until_ms = NULL WHERE id = $5",
+         lease_owner = NULL, lease_until_ms = NULL WHERE id = $5 AND lease_owner = $6",
     )
     .bind(state.as_str())
     .bind(result.map(Value::to_string))
     .bind(error.map(Value::to_string))
     .bind(now)
     .bind(id)
+    .bind(worker)
     .execute(db.pool())
-    .await
-    .map(drop)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
-/// Puts a job back in the queue until `at`, without counting the attempt.
+/// Puts a job `worker` holds back in the queue until `at`, without counting the attempt;
+/// `false` when another process took it over meanwhile.
 pub(super) async fn requeue(
     db: &Db,
     id: &str,
+    worker: &str,
     at: i64,
     error: &Value,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE jobs SET state = 'queued', run_after_ms = $1, error = $2, updated_at_ms = $3, \
-         attempts = attempts - 1, lease_owner = NULL, lease_until_ms = NULL WHERE id = $4",
+         attempts = attempts - 1, lease_owner = NULL, lease_until_ms = NULL \
+         WHERE id = $4 AND lease_owner = $5",
     )
     .bind(at)
     .bind(error.to_string())
     .bind(now)
     .bind(id)
+    .bind(worker)
     .execute(db.pool())
-    .await
-    .map(drop)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Lets every job `worker` holds be claimed at once (graceful stop).

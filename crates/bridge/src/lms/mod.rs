@@ -107,10 +107,16 @@ pub enum LmsError {
     /// The bridge failed.
     #[error("{0}")]
     Internal(String),
+    /// The bridge's database cannot be reached now.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
 }
 
 impl From<sqlx::Error> for LmsError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&e) {
+            return LmsError::DatabaseUnavailable(e.to_string());
+        }
         LmsError::Internal(format!("database: {e}"))
     }
 }

@@ -61,10 +61,16 @@ pub enum PublishError {
     /// The bridge failed (database, storage, a stored job that cannot be read).
     #[error("{0}")]
     Internal(String),
+    /// The bridge's database cannot be reached now.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
 }
 
 impl From<sqlx::Error> for PublishError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&e) {
+            return PublishError::DatabaseUnavailable(e.to_string());
+        }
         PublishError::Internal(format!("database: {e}"))
     }
 }
@@ -101,6 +107,7 @@ impl PublishError {
             PublishError::Moodle { error, .. } => moodle_status(error),
             PublishError::AssetsFailed { status, .. } => *status,
             PublishError::Internal(_) => 500,
+            PublishError::DatabaseUnavailable(_) => 503,
         }
     }
 
@@ -114,6 +121,9 @@ impl PublishError {
             }
             PublishError::Course(CourseError::Storage(StorageError::Source(_))) => {
                 "file: the upload broke off".to_owned()
+            }
+            PublishError::Course(CourseError::Database(e)) if crate::db::is_unavailable(e) => {
+                UNAVAILABLE.to_owned()
             }
             PublishError::Course(CourseError::Storage(_) | CourseError::Database(_)) => {
                 "Internal error: the bridge's store failed".to_owned()
@@ -131,6 +141,7 @@ impl PublishError {
             PublishError::AssetsFailed { .. } => format!("LMS export failed: {self}"),
             PublishError::JobNotFound(_) => "Job not found".to_owned(),
             PublishError::Internal(_) => "LMS export failed: internal error".to_owned(),
+            PublishError::DatabaseUnavailable(_) => UNAVAILABLE.to_owned(),
         }
     }
 
@@ -171,6 +182,7 @@ pub fn lms_status(e: &LmsError) -> u16 {
         LmsError::Unreachable(_) => 503,
         LmsError::Moodle(_) => 502,
         LmsError::Internal(_) => 500,
+        LmsError::DatabaseUnavailable(_) => 503,
     }
 }
 
@@ -192,6 +204,7 @@ pub fn lms_detail(e: &LmsError) -> String {
         LmsError::Unreachable(e) => unreachable_detail(e),
         LmsError::Moodle(e) => format!("LMS answered unexpectedly: {}", moodle_reason(e)),
         LmsError::Internal(_) => "LMS login failed: internal error".to_owned(),
+        LmsError::DatabaseUnavailable(_) => UNAVAILABLE.to_owned(),
     }
 }
 
@@ -202,9 +215,13 @@ fn course_status(e: &CourseError) -> u16 {
         CourseError::Invalid { .. } => 422,
         CourseError::Storage(StorageError::TooLarge { .. }) => 413,
         CourseError::Storage(StorageError::Source(_)) => 400,
+        CourseError::Database(e) if crate::db::is_unavailable(e) => 503,
         CourseError::Storage(_) | CourseError::Database(_) => 500,
     }
 }
+
+/// The `detail` when the bridge's own database cannot be reached.
+const UNAVAILABLE: &str = "The bridge's database is unavailable; try again shortly";
 
 fn unreachable_detail(e: &moodle_ws::Error) -> String {
     match e {

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod binary;
 mod errors;
+mod fault_suite;
 mod faults;
 mod helpers;
 mod http;

@@ -4,7 +4,7 @@
 //! linking, keys, the LTI tables on both databases, S3 storage and a real browser.
 
 mod access;
-mod browser;
+pub mod browser;
 mod chromium;
 mod database;
 mod files;
