@@ -1,5 +1,6 @@
-//! The command line: `serve`, `demo`, `token create`, `check`, `migrate`, `audit`, and the
-//! publisher's `push` and `sync status|retry` (in `cli/publish.rs`). Each
+//! The command line: `serve`, `demo`, `token create`, `check`, `migrate`, `audit`, the
+//! publisher's `push` and `sync status|retry` (in `cli/publish.rs`), and the LTI tool's
+//! `lti add|list|remove` and `keys rotate` (in `cli/lti.rs`). Each
 //! command reads the configuration it needs (a problem stops it with exit code 2 and one
 //! message naming every variable at fault) and calls the same services the HTTP side uses.
 
@@ -18,6 +19,7 @@ use crate::config::{Config, Env, Needs, Problems};
 use crate::db::Db;
 use crate::{check, demo, telemetry};
 
+mod lti;
 mod publish;
 
 /// Moodle Bridge: the integration layer between Moodle and other applications.
@@ -82,6 +84,18 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: publish::SyncCommand,
+    },
+    /// The LTI platforms (Moodle sites) that may launch the tool.
+    Lti {
+        /// What to do.
+        #[command(subcommand)]
+        command: lti::LtiCommand,
+    },
+    /// The LTI tool's signing keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: lti::KeysCommand,
     },
 }
 
@@ -200,6 +214,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             publish::sync(&config, command).await
+        }
+        Command::Lti { command } => {
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: false,
+                    secret_key: true,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            lti::lti(&config, command).await
+        }
+        Command::Keys { command } => {
+            let Some(config) = load(
+                &env,
+                Needs {
+                    moodle: false,
+                    secret_key: true,
+                },
+            ) else {
+                return Ok(ExitCode::from(2));
+            };
+            lti::keys(&config, command).await
         }
         Command::Audit { since, limit, json } => {
             let Some(config) = load(

@@ -115,6 +115,9 @@ impl Storage {
     pub fn open(url: &str) -> Result<Storage, StorageError> {
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            // object_store's S3 client needs a process-wide rustls provider; `main` installs
+            // one, but the library may run inside another program (tests, an embedding).
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
             if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
                 builder = builder

@@ -126,6 +126,3 @@ impl RegistrationStore for LtiStore {
         })
     }
 }
-
-#[cfg(test)]
-mod tests;

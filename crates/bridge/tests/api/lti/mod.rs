@@ -6,6 +6,7 @@
 mod access;
 pub mod browser;
 mod chromium;
+mod cli;
 mod database;
 mod files;
 mod launch;
@@ -63,11 +64,11 @@ pub async fn begin_launch(browser: &Browser, sim: &str, cmid: i64) -> Page {
         .expect("the tool's iframe");
     let initiation = browser
         .get(
-            &url::Url::parse(sim)
+            url::Url::parse(sim)
                 .expect("url")
                 .join(&src)
                 .expect("src")
-                .to_string(),
+                .as_str(),
         )
         .await;
     let form = initiation
