@@ -5,9 +5,13 @@
 //! what was lost or duplicated (must be nothing). `FAULT_SUITE_LOAD_SECONDS` sets the
 //! length of the load test (the README command: 60; CI: 5).
 
+mod database;
+mod kills;
+mod load;
 mod moodle;
 mod process;
 mod proxy;
+mod storage;
 mod two_instances;
 
 use std::path::PathBuf;
