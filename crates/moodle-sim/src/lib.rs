@@ -43,6 +43,9 @@ pub struct SimConfig {
     /// The LTI 1.3 platform side: the seeded tool's URLs and client id, platform storage,
     /// the seeded activity.
     pub lti: lti::LtiConfig,
+    /// The site URL when it is not the bound address (`$CFG->wwwroot` of a Moodle behind a
+    /// reverse proxy): the URLs the stand-in hands out (file URLs, LTI endpoints) use it.
+    pub public_url: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -53,6 +56,7 @@ impl Default for SimConfig {
             debug: false,
             plugins: Plugins::default(),
             lti: lti::LtiConfig::default(),
+            public_url: None,
         }
     }
 }
@@ -74,7 +78,10 @@ impl Sim {
     pub async fn start(config: SimConfig) -> std::io::Result<Sim> {
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let url = format!("http://{addr}");
+        let url = config
+            .public_url
+            .clone()
+            .map_or_else(|| format!("http://{addr}"), |u| u.trim_end_matches('/').to_owned());
         let mut catalog = FunctionCatalog::moodle_4_5();
         let mut state = fixture::seeded_state(&url, &catalog, config.tokens);
         state.site.debug = config.debug;

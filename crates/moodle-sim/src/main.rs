@@ -32,6 +32,10 @@ struct Args {
     /// Offer LTI platform storage (`lti_storage_target`) at login initiation.
     #[arg(long)]
     lti_storage_target: bool,
+    /// Add this file to student1's submission in "Lab report 1" (PHYS101), its content
+    /// served from the file, never held in memory: for the file-copy benchmark (repeatable).
+    #[arg(long, value_name = "PATH")]
+    submission_file: Vec<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -57,8 +61,12 @@ async fn main() -> std::io::Result<()> {
             storage_target: args.lti_storage_target,
             ..LtiConfig::default()
         },
+        ..SimConfig::default()
     })
     .await?;
+    for path in &args.submission_file {
+        sim.with_state(|s| add_submission_file(s, path))?;
+    }
     println!("Moodle (stand-in): {}", sim.url());
     for (role, token) in sim.tokens() {
         println!("{role}: {token}");
@@ -70,5 +78,49 @@ async fn main() -> std::io::Result<()> {
     );
     tokio::signal::ctrl_c().await?;
     sim.stop().await;
+    Ok(())
+}
+
+/// Adds a file kept on disk to student1's submission in "Lab report 1" (course module 6).
+fn add_submission_file(
+    s: &mut moodle_sim::state::State,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    use moodle_sim::state::{ContextLevel, NewFile};
+    let not_seeded = || std::io::Error::other("the seeded submission of student1 is missing");
+    let student1 = s
+        .users
+        .values()
+        .find(|u| u.username == "student1")
+        .map(|u| u.id)
+        .ok_or_else(not_seeded)?;
+    let submission = s
+        .submissions
+        .values()
+        .find(|x| x.assignment == 1 && x.userid == student1)
+        .map(|x| x.id)
+        .ok_or_else(not_seeded)?;
+    let contextid = s
+        .context_id(ContextLevel::Module, 6)
+        .ok_or_else(not_seeded)?;
+    let filename = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| std::io::Error::other(format!("not a file name: {}", path.display())))?;
+    s.create_file_on_disk(
+        NewFile {
+            contextid,
+            component: "assignsubmission_file",
+            filearea: "submission_files",
+            itemid: submission,
+            filepath: "/",
+            filename,
+            userid: Some(student1),
+            author: None,
+            license: None,
+            source: None,
+        },
+        path,
+    )?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use axum::response::Response;
 use super::ajax::{auth_trace, authenticate, error_response};
 use super::{Shared, request_vars, var};
 use crate::errors::WsError;
+use crate::state::files::OnDisk;
 use crate::state::{ContextLevel, State as Db, StoredFile, User, now};
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -19,6 +20,7 @@ const JSON: &str = "application/json; charset=utf-8";
 /// What to send.
 struct Served {
     content: Arc<[u8]>,
+    on_disk: Option<Arc<OnDisk>>,
     mimetype: String,
     filename: String,
     timemodified: i64,
@@ -175,6 +177,7 @@ fn split_path(parts: &[&str]) -> (String, String) {
 fn served(file: &StoredFile, force_download: bool) -> Served {
     Served {
         content: file.content.clone(),
+        on_disk: file.on_disk.clone(),
         mimetype: file
             .mimetype
             .clone()
@@ -196,7 +199,9 @@ fn percent_decode(s: &str) -> String {
 
 /// `send_stored_file()`: content type, disposition, validators and one byte range.
 fn send(file: Served, headers: &HeaderMap, forcedownload: bool) -> Response {
-    let total = file.content.len();
+    let total = file.on_disk.as_ref().map_or(file.content.len(), |d| {
+        usize::try_from(d.size).unwrap_or(usize::MAX)
+    });
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -213,8 +218,11 @@ fn send(file: Served, headers: &HeaderMap, forcedownload: bool) -> Response {
         }
         None => (StatusCode::OK, 0, total),
     };
-    let body = Bytes::copy_from_slice(&file.content[start..end]);
-    let mut resp = Response::new(Body::from(body));
+    let body = match &file.on_disk {
+        Some(d) => disk_body(&d.path, start, end),
+        None => Body::from(Bytes::copy_from_slice(&file.content[start..end])),
+    };
+    let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let content_type = if file.mimetype.starts_with("text/") {
         format!("{}; charset=utf-8", file.mimetype)
@@ -251,6 +259,22 @@ fn send(file: Served, headers: &HeaderMap, forcedownload: bool) -> Response {
         );
     }
     resp
+}
+
+/// Bytes `start..end` of a file on disk, read as the client takes them (64 KiB at a time).
+fn disk_body(path: &std::path::Path, start: usize, end: usize) -> Body {
+    use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+    let path = path.to_owned();
+    let (start, len) = (start as u64, end.saturating_sub(start) as u64);
+    let stream = futures_util::stream::once(async move {
+        let mut file = tokio::fs::File::open(&path).await?;
+        file.seek(std::io::SeekFrom::Start(start)).await?;
+        Ok::<_, std::io::Error>(tokio_util::io::ReaderStream::with_capacity(
+            file.take(len),
+            64 * 1024,
+        ))
+    });
+    Body::from_stream(futures_util::TryStreamExt::try_flatten(stream))
 }
 
 /// `bytes=a-b`, `bytes=a-` or `bytes=-n`: the half-open range, or an error when unsatisfiable.

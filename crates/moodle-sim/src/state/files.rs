@@ -1,5 +1,7 @@
 //! Moodle's file store (`files` table plus content): areas, directory entries, hashes.
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sha1::{Digest, Sha1};
@@ -23,8 +25,11 @@ pub struct StoredFile {
     pub filepath: String,
     /// File name, `.` for a directory entry.
     pub filename: String,
-    /// Content (empty for directories).
+    /// Content (empty for directories and for files kept on disk).
     pub content: Arc<[u8]>,
+    /// Content kept in a file instead of memory (large files for benchmarks, see
+    /// [`State::create_file_on_disk`]).
+    pub on_disk: Option<Arc<OnDisk>>,
     /// SHA-1 of the content (Moodle's `contenthash`).
     pub contenthash: String,
     /// MIME type (`None` for directories).
@@ -53,8 +58,20 @@ impl StoredFile {
 
     /// Size in bytes.
     pub fn filesize(&self) -> i64 {
-        i64::try_from(self.content.len()).unwrap_or(i64::MAX)
+        match &self.on_disk {
+            Some(d) => i64::try_from(d.size).unwrap_or(i64::MAX),
+            None => i64::try_from(self.content.len()).unwrap_or(i64::MAX),
+        }
     }
+}
+
+/// A file's content in a file on this machine: served by streaming, never read whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnDisk {
+    /// Where the content is.
+    pub path: PathBuf,
+    /// Its size when it was added.
+    pub size: u64,
 }
 
 /// The MIME type Moodle assigns by extension (`lib/classes/filetypes.php`).
@@ -193,6 +210,7 @@ impl State {
                 filename: new.filename.to_owned(),
                 contenthash: sha1_hex(&content),
                 content,
+                on_disk: None,
                 mimetype: Some(mimetype),
                 userid: new.userid,
                 author: new.author,
@@ -204,6 +222,34 @@ impl State {
             },
         );
         id
+    }
+
+    /// Creates a file whose content stays in `path` (hashed once, in chunks): a stand-in
+    /// for Moodle's file store with files larger than memory should hold, for benchmarks.
+    /// Only `webservice/pluginfile.php` serves such a file's content.
+    ///
+    /// # Errors
+    /// When `path` cannot be read.
+    pub fn create_file_on_disk(&mut self, new: NewFile<'_>, path: &Path) -> std::io::Result<i64> {
+        let mut file = std::fs::File::open(path)?;
+        let (mut hash, mut size, mut chunk) = (Sha1::new(), 0u64, vec![0u8; 1 << 20]);
+        loop {
+            let n = file.read(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&chunk[..n]);
+            size += n as u64;
+        }
+        let id = self.create_file(new, Arc::from(Vec::new()));
+        if let Some(f) = self.files.get_mut(&id) {
+            f.contenthash = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            f.on_disk = Some(Arc::new(OnDisk {
+                path: path.to_owned(),
+                size,
+            }));
+        }
+        Ok(id)
     }
 
     fn ensure_directories(&mut self, new: &NewFile<'_>) {
@@ -240,6 +286,7 @@ impl State {
                         filepath: dir,
                         filename: ".".to_owned(),
                         content: Arc::from(Vec::new()),
+                        on_disk: None,
                         contenthash: sha1_hex(b""),
                         mimetype: None,
                         userid: new.userid,

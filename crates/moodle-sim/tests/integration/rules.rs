@@ -436,3 +436,75 @@ async fn validation_errors_name_the_broken_rule_in_debuginfo() {
     assert_eq!(errorcode(&r), Some("errorinvalidparam"));
     assert_eq!(r["message"], "The param \"nosuchoption\" is invalid.");
 }
+
+#[tokio::test]
+async fn a_file_kept_on_disk_is_served_whole_and_by_range_like_any_other() {
+    use moodle_sim::state::{ContextLevel, NewFile};
+    let site = Site::start().await;
+    let path = std::env::temp_dir().join(format!("sim-on-disk-{}.bin", std::process::id()));
+    let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &content).expect("write");
+    let contextid = site.sim.with_state(|s| {
+        let contextid = s.context_id(ContextLevel::Module, 6).expect("Lab report 1");
+        let new = NewFile {
+            contextid,
+            component: "assignsubmission_file",
+            filearea: "submission_files",
+            itemid: 1,
+            filepath: "/",
+            filename: "big.bin",
+            userid: Some(4),
+            author: None,
+            license: None,
+            source: None,
+        };
+        s.create_file_on_disk(new, &path).expect("added");
+        contextid
+    });
+    let url = format!(
+        "{}/webservice/pluginfile.php/{contextid}/assignsubmission_file/submission_files/1/big.bin",
+        site.sim.url()
+    );
+    let token = site.token("admin_bridge");
+    let whole = site
+        .http
+        .get(&url)
+        .query(&[("token", &token)])
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.bytes().await.expect("body").as_ref(), &content[..]);
+    let part = site
+        .http
+        .get(&url)
+        .query(&[("token", &token)])
+        .header("range", "bytes=70000-70009")
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-range"], "bytes 70000-70009/200000");
+    assert_eq!(
+        part.bytes().await.expect("body").as_ref(),
+        &content[70_000..70_010]
+    );
+    let listed = site
+        .call(
+            &token,
+            "mod_assign_get_submissions",
+            &[("assignmentids[0]", "1")],
+        )
+        .await;
+    let size = listed["assignments"][0]["submissions"]
+        .as_array()
+        .expect("submissions")
+        .iter()
+        .flat_map(|s| s["plugins"].as_array().into_iter().flatten())
+        .flat_map(|p| p["fileareas"].as_array().into_iter().flatten())
+        .flat_map(|a| a["files"].as_array().into_iter().flatten())
+        .find(|f| f["filename"] == "big.bin")
+        .map(|f| f["filesize"].clone());
+    assert_eq!(size, Some(Value::from(200_000)));
+    std::fs::remove_file(&path).expect("remove");
+}

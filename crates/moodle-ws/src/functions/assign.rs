@@ -247,16 +247,24 @@ pub struct EditorField {
 #[derive(Serialize)]
 struct CourseIdsParams<'a> {
     courseids: &'a [i64],
+    // Moodle: without it, named courses the user is not enrolled in are only warnings, so
+    // a site administrator's service token would see no assignments at all.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    includenotenrolledcourses: bool,
 }
 
 impl Client {
-    /// Assignments of courses (all the user's courses when `courseids` is empty).
+    /// Assignments of courses (all the user's courses when `courseids` is empty; named
+    /// courses the user can see, enrolled or not).
     ///
     /// # Errors
     /// Any [`Error`]; courses the user may not see are warnings.
     pub async fn get_assignments(&self, courseids: &[i64]) -> Result<AssignmentsByCourse, Error> {
-        self.call(GET_ASSIGNMENTS, &CourseIdsParams { courseids })
-            .await
+        let params = CourseIdsParams {
+            courseids,
+            includenotenrolledcourses: !courseids.is_empty(),
+        };
+        self.call(GET_ASSIGNMENTS, &params).await
     }
 
     /// Submissions of assignments (for graders).

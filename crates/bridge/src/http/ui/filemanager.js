@@ -138,17 +138,20 @@
     if (!keys.length || current === null) return;
     $('copy').disabled = true;
     $('copy-status').textContent = 'Copying ' + keys.length + ' file' + (keys.length === 1 ? '' : 's') + '…';
+    var outcome;
     try {
       var answer = await api('POST', '/copy_moodle_files', { user_id: current, course_id: cfg.course_id, files: keys });
       var ok = answer.results.filter(function (r) { return r.ok; }).length;
       var failed = answer.results.filter(function (r) { return !r.ok; });
-      $('copy-status').textContent = ok + ' copied' + (failed.length
+      outcome = ok + ' copied' + (failed.length
         ? ', ' + failed.length + ' failed: ' + failed.map(function (r) { return r.error.message; }).join('; ')
         : '.');
     } catch (e) {
-      $('copy-status').textContent = 'Copy failed: ' + e.message;
+      outcome = 'Copy failed: ' + e.message;
     }
+    // Reloading the list resets its status line: say what happened after that.
     await Promise.all([loadFiles(), loadStored()]);
+    $('copy-status').textContent = outcome;
   }
 
   // --- Uploads -------------------------------------------------------------------------
@@ -241,7 +244,7 @@
       cell(row, new Date(f.created_at).toLocaleString());
       cell(row, f.moodle ? f.moodle.location : 'upload');
       cell(row, f.sha256.slice(0, 12) + '…', 'hash').title = f.sha256;
-      var actions = cell(row, '');
+      var actions = cell(row, '', 'actions');
       var link = document.createElement('a');
       link.href = f.download_url;
       link.textContent = 'Download';
