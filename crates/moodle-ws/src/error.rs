@@ -283,7 +283,11 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         | "courseidnumbertaken"
         // local_bridge: an activity ID number already used in the course.
         | "duplicateidnumber"
-        | "filenameexist" => 409,
+        | "filenameexist"
+        // enrol_manual_enrol_users on a course without an enabled manual enrolment
+        // instance (enrol/manual/externallib.php), e.g. the front page: the course's
+        // state, not the bridge, stands in the way.
+        | "wsnoinstance" => 409,
         "fileoversized" => 413,
         _ => 500,
     };
