@@ -89,6 +89,26 @@ pub enum StorageError {
     Backend(#[from] object_store::Error),
 }
 
+impl StorageError {
+    /// Whether the storage itself failed (unreachable, refusing, out of space) rather than
+    /// the request: callers answer 503 and may try again; nothing was kept either way.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StorageError::Backend(e) => !matches!(
+                e,
+                object_store::Error::NotFound { .. }
+                    | object_store::Error::AlreadyExists { .. }
+                    | object_store::Error::Precondition { .. }
+                    | object_store::Error::NotModified { .. }
+                    | object_store::Error::InvalidPath { .. }
+                    | object_store::Error::NotImplemented { .. }
+                    | object_store::Error::UnknownConfigurationKey { .. }
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// The bridge's file storage.
 #[derive(Clone)]
 pub struct Storage {
@@ -140,6 +160,7 @@ impl Storage {
         let folder = url.strip_prefix("file://").unwrap_or(url);
         std::fs::create_dir_all(folder)
             .map_err(|e| StorageError::Setup(format!("cannot create {folder}: {e}")))?;
+        remove_staged_writes(std::path::Path::new(folder));
         let local = LocalFileSystem::new_with_prefix(folder)
             .map_err(|e| StorageError::Setup(e.to_string()))?;
         Ok(Storage {
@@ -236,6 +257,37 @@ impl Storage {
         match self.store.head(&ObjectPath::from("readiness-probe")).await {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Removes what writes interrupted by a killed process left in a local storage folder: the
+/// staging files `<key>#<n>` that `object_store` renames into place only when complete. A
+/// local folder belongs to one bridge process (several instances share S3 storage instead,
+/// where an interrupted multipart upload is never visible and a bucket lifecycle rule
+/// `AbortIncompleteMultipartUpload` reclaims its parts).
+fn remove_staged_writes(folder: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_staged_writes(&path);
+            continue;
+        }
+        let staged = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.rsplit_once('#'))
+            .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if staged {
+            match std::fs::remove_file(&path) {
+                Ok(()) => tracing::warn!(path = %path.display(), "removed an interrupted write"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot remove an interrupted write")
+                }
+            }
         }
     }
 }

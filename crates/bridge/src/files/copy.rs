@@ -164,9 +164,13 @@ impl Files {
         let key = StorageKey::new("files");
         let stored = async {
             let download = moodle::open(client, course, &file.origin).await?;
+            let body = exactly(
+                Box::pin(download.into_stream()),
+                u64::try_from(file.size).ok(),
+            );
             Ok::<_, FileError>(
                 self.storage
-                    .put_stream(&key, Box::pin(download.into_stream()), self.max_file_bytes)
+                    .put_stream(&key, Box::pin(body), self.max_file_bytes)
                     .await?,
             )
         }
@@ -225,4 +229,36 @@ impl Files {
             }
         }
     }
+}
+
+/// Passes `body` on, and ends it with an error when it brought other than the `expected`
+/// bytes Moodle listed for the file: a body cut short (a proxy, a PHP error, a truncated
+/// answer with a matching `Content-Length`) is then never stored.
+fn exactly<E: std::fmt::Display>(
+    body: impl futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+    expected: Option<u64>,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, String>> {
+    use futures_util::StreamExt as _;
+    futures_util::stream::unfold(
+        (body, 0u64, false),
+        move |(mut body, seen, done)| async move {
+            if done {
+                return None;
+            }
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    let seen = seen + chunk.len() as u64;
+                    Some((Ok(chunk), (body, seen, false)))
+                }
+                Some(Err(e)) => Some((Err(e.to_string()), (body, seen, true))),
+                None => match expected {
+                    Some(size) if size != seen => Some((
+                        Err(format!("Moodle sent {seen} bytes of a {size}-byte file")),
+                        (body, seen, true),
+                    )),
+                    _ => None,
+                },
+            }
+        },
+    )
 }

@@ -98,8 +98,12 @@ impl FileError {
             FileError::NoMoodleToken { .. } => "nomoodletoken".to_owned(),
             FileError::UnknownPlatform { .. } => "unknownplatform".to_owned(),
             FileError::Moodle(e) => e.status_hint().code,
+            FileError::Storage(e) if e.is_unavailable() => "storageunavailable".to_owned(),
             FileError::Storage(_) => "storagefailed".to_owned(),
             FileError::Interrupted(_) => "interrupted".to_owned(),
+            FileError::Database(e) if crate::db::is_unavailable(e) => {
+                "databaseunavailable".to_owned()
+            }
             FileError::Database(_) => "servererror".to_owned(),
         }
     }
@@ -111,10 +115,14 @@ impl FileError {
             FileError::NoCourse | FileError::CourseRequired | FileError::Invalid { .. } => 400,
             FileError::NotFound { .. } => 404,
             FileError::TooLarge { .. } => 413,
-            FileError::NoMoodleToken { .. } | FileError::UnknownPlatform { .. } => 503,
+            // The launch's platform was removed since: the launch no longer grants anything.
+            FileError::UnknownPlatform { .. } => 403,
+            FileError::NoMoodleToken { .. } => 503,
             FileError::Moodle(e) => e.status_hint().status,
             FileError::Interrupted(_) => 502,
             FileError::Storage(StorageError::NotFound) => 404,
+            FileError::Storage(e) if e.is_unavailable() => 503,
+            FileError::Database(e) if crate::db::is_unavailable(e) => 503,
             FileError::Storage(_) | FileError::Database(_) => 500,
         }
     }
@@ -131,7 +139,14 @@ impl FileError {
                 }
                 _ => "Moodle call failed".to_owned(),
             },
+            FileError::Storage(e) if e.is_unavailable() => {
+                "the file storage cannot be reached now; nothing was kept, try again shortly"
+                    .to_owned()
+            }
             FileError::Storage(_) => "the file storage failed".to_owned(),
+            FileError::Database(e) if crate::db::is_unavailable(e) => {
+                "the bridge's database cannot be reached now; try again shortly".to_owned()
+            }
             FileError::Database(_) => "the bridge's database failed".to_owned(),
             FileError::Interrupted(_) => "the transfer broke off; nothing was kept".to_owned(),
             other => other.to_string(),

@@ -156,6 +156,7 @@ mod query {
 
     /// `?async=1`.
     #[derive(Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
     #[serde(deny_unknown_fields)]
     pub struct PushQuery {
         /// `1` or `true`: answer 202 with the job id at once.
@@ -165,6 +166,7 @@ mod query {
 
     /// `?course_id=`.
     #[derive(Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
     #[serde(deny_unknown_fields)]
     pub struct StatusQuery {
         /// Only this course.

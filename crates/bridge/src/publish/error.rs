@@ -125,6 +125,10 @@ impl PublishError {
             PublishError::Course(CourseError::Database(e)) if crate::db::is_unavailable(e) => {
                 UNAVAILABLE.to_owned()
             }
+            PublishError::Course(CourseError::Storage(e)) if e.is_unavailable() => {
+                "The bridge's file storage is unavailable; nothing was kept, try again shortly"
+                    .to_owned()
+            }
             PublishError::Course(CourseError::Storage(_) | CourseError::Database(_)) => {
                 "Internal error: the bridge's store failed".to_owned()
             }
@@ -216,6 +220,7 @@ fn course_status(e: &CourseError) -> u16 {
         CourseError::Storage(StorageError::TooLarge { .. }) => 413,
         CourseError::Storage(StorageError::Source(_)) => 400,
         CourseError::Database(e) if crate::db::is_unavailable(e) => 503,
+        CourseError::Storage(e) if e.is_unavailable() => 503,
         CourseError::Storage(_) | CourseError::Database(_) => 500,
     }
 }

@@ -32,6 +32,8 @@ pub struct Options {
     /// Register the stand-in as the bridge's LTI platform and the bridge as its tool; with
     /// `Some(true)` the stand-in offers LTI platform storage.
     pub lti: Option<bool>,
+    /// The stand-in's site URL when something (a forwarder) stands in front of it.
+    pub sim_public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             role: "admin_bridge",
             plugins: Plugins::all(),
             lti: None,
+            sim_public_url: None,
         }
     }
 }
@@ -86,6 +89,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             storage_target: options.lti == Some(true),
             ..moodle_sim::lti::LtiConfig::default()
         },
+        public_url: options.sim_public_url.clone(),
         ..SimConfig::default()
     })
     .await

@@ -75,8 +75,10 @@ struct Case {
 impl Case {
     async fn start() -> Case {
         let proxy = Proxy::start().await;
+        // The site URL is the forwarder's, as for a Moodle behind a reverse proxy: web
+        // service calls and file downloads both go through it.
         let app = spawn_app_with(Options {
-            moodle_url: Some(proxy.url()),
+            sim_public_url: Some(proxy.url()),
             ..Options::default()
                 .env("MOODLE_TIMEOUT_MS", &TIMEOUT_MS.to_string())
                 .env("LMS_TIMEOUT", "1")
