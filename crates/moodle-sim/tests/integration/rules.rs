@@ -508,3 +508,39 @@ async fn a_file_kept_on_disk_is_served_whole_and_by_range_like_any_other() {
     assert_eq!(size, Some(Value::from(200_000)));
     std::fs::remove_file(&path).expect("remove");
 }
+
+#[tokio::test]
+async fn a_course_created_without_numsections_has_only_section_0_and_its_news_forum() {
+    // Checked on a real Moodle 4.5.6 (crates/bridge/tests/api/real_moodle/): create_course()
+    // makes sections 0..=numsections and the web service passes no default.
+    let site = Site::start().await;
+    let admin = site.token("admin_bridge");
+    let created = site
+        .call(
+            &admin,
+            "core_course_create_courses",
+            &[
+                ("courses[0][fullname]", "No sections"),
+                ("courses[0][shortname]", "NOSEC"),
+                ("courses[0][categoryid]", "1"),
+            ],
+        )
+        .await;
+    let id = created[0]["id"].to_string();
+    let contents = site
+        .call(&admin, "core_course_get_contents", &[("courseid", &id)])
+        .await;
+    let sections: Vec<(i64, Vec<String>)> = contents
+        .as_array()
+        .expect("sections")
+        .iter()
+        .map(|s| {
+            let modules = s["modules"].as_array().expect("modules");
+            (
+                s["section"].as_i64().expect("number"),
+                modules.iter().map(|m| m["name"].to_string()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(sections, [(0, vec!["\"Announcements\"".to_owned()])]);
+}

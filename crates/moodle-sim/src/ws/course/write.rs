@@ -176,10 +176,9 @@ fn create_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         new.format = c.format.clone().unwrap_or_else(|| "topics".to_owned());
         new.showgrades = c.showgrades.unwrap_or(1);
         new.newsitems = c.newsitems.unwrap_or(5);
-        new.numsections = c
-            .option("numsections")
-            .or(c.numsections)
-            .unwrap_or(new.numsections);
+        // Moodle: create_course() makes sections 0..=$data->numsections, and the web service
+        // passes no default, so a course created without it has only section 0.
+        new.numsections = c.option("numsections").or(c.numsections).unwrap_or(0);
         new.hiddensections = c.option("hiddensections").or(c.hiddensections).unwrap_or(1);
         new.coursedisplay = c.option("coursedisplay").unwrap_or(0);
         new.maxbytes = c.maxbytes.unwrap_or(0);
