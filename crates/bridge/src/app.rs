@@ -48,6 +48,8 @@ pub struct AppState {
     pub lti: Arc<LtiTool>,
     /// The file manager.
     pub files: Arc<files::Files>,
+    /// The audit log, for writes made outside Moodle's web services (grades).
+    pub audit: AuditLog,
 }
 
 /// Why the service cannot start.
@@ -166,6 +168,7 @@ impl App {
             publisher,
             lti,
             files,
+            audit: AuditLog::new(db.clone()),
         };
         let (router, _) = http::router(state, config);
         Ok(App {

@@ -8,6 +8,7 @@
 //! | publisher (seeds 002, 003) | `/api/courses/*`, `/api/login-lms`, `/api/lms/*`, `/api/jobs/*`, `/api/sync/*` | bearer JWT as the gateway, plus `X-LMS-Token` where the seed has it; errors `{"detail": …}` |
 //! | token login (seed 004) | `/api/auth/token-login`, `/api/auth/token-validate` | the Moodle token in the request; rate-limited per address |
 //! | file manager (seed 000) | `/get_learners`, `/get_user_files/{user_id}`, `/copy_moodle_files`, `/upload_files`, `/download_file/{file_id}`, `/delete_file/{file_id}`, `/list_uploaded_files`, `/files` | launch token (`X-Launch-Token`, its course only) or bearer JWT as the gateway; a download ticket on `/download_file`; errors `{"error", "code"}` |
+//! | LTI services | `/lti/members`, `/lti/lineitems`, `/lti/scores` | launch token only (`X-Launch-Token`, staff, its course's services); errors `{"error", "code"}` |
 //! | LTI (seed 000) | `/lti/login`, `/login`, `/lti/launch`, `/launch`, `/lti/deeplink`, `/lti/register`, `/.well-known/jwks.json`, `/config.json`, `/ui/*` | none: public by protocol (the id_token and state are the credentials) |
 //! | development | `/test_session`, `/test_moodle_api`, `/debug_routes`, `/launch_test` | only mounted with `BRIDGE_DEV` (the demo); 404 otherwise |
 //! | operations | `/health`, `/ready`, `/metrics` | none (no data) |
@@ -23,6 +24,7 @@ pub mod gateway;
 pub mod jobs;
 pub mod lms;
 pub mod lti;
+pub mod lti_services;
 pub mod observe;
 pub mod ops;
 pub mod publish;
@@ -61,6 +63,7 @@ use files::LaunchTokenScheme;
         (name = "publisher", description = "Courses and assets kept here and pushed into Moodle (seeds 002 and 003); errors are `{\"detail\": …}`."),
         (name = "token login", description = "A Moodle web-service token to a bridge API token (seed 004)."),
         (name = "file manager", description = "A course's learners and their Moodle files, copies into the bridge's storage, uploads, downloads (seed 000). A launch token (`X-Launch-Token`) sees its course only; errors are `{\"error\", \"code\"}`."),
+        (name = "lti services", description = "The platform's grade book and course members, on behalf of a launch: Assignment and Grade Services and Names and Role Provisioning through the endpoints the launch brought. Only a teacher's or administrator's launch token (`X-Launch-Token`); errors are `{\"error\", \"code\"}`."),
         (name = "operations", description = "Health, readiness and metrics.")
     )
 )]
@@ -171,11 +174,23 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
     let file_manager = files::routes(config.http.max_body_bytes).route_layer(
         middleware::from_fn_with_state(state.clone(), files::require_caller),
     );
+    // The platform's services for a launch: a staff launch token only.
+    let lti_services = lti_services::routes()
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            config.http.request_timeout,
+            time_limit,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            lti_services::require_staff_launch,
+        ));
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api)
         .merge(publisher)
         .merge(token_login)
         .merge(file_manager)
+        .merge(lti_services)
         .merge(operations)
         .split_for_parts();
     // LTI: public by protocol (the platform's signed id_token and the state are the credentials).

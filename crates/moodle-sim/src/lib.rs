@@ -78,10 +78,10 @@ impl Sim {
     pub async fn start(config: SimConfig) -> std::io::Result<Sim> {
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let url = config
-            .public_url
-            .clone()
-            .map_or_else(|| format!("http://{addr}"), |u| u.trim_end_matches('/').to_owned());
+        let url = config.public_url.clone().map_or_else(
+            || format!("http://{addr}"),
+            |u| u.trim_end_matches('/').to_owned(),
+        );
         let mut catalog = FunctionCatalog::moodle_4_5();
         let mut state = fixture::seeded_state(&url, &catalog, config.tokens);
         state.site.debug = config.debug;

@@ -38,11 +38,11 @@ pub struct Page {
 
 impl Files {
     /// Stores one uploaded file, filed under the launch's context (or the course an API
-    /// caller names).
+    /// caller names: one is required, so no file is stored without a course).
     ///
     /// # Errors
-    /// [`FileError::TooLarge`], [`FileError::Interrupted`] (nothing is kept), storage and
-    /// database errors.
+    /// [`Access::course`]'s errors, [`FileError::TooLarge`], [`FileError::Interrupted`]
+    /// (nothing is kept), storage and database errors.
     pub async fn upload<S, E>(
         &self,
         access: &Access,
@@ -54,9 +54,7 @@ impl Files {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        if matches!(access, Access::Launch { .. }) {
-            access.course(course)?;
-        }
+        access.course(course)?;
         let name = names::sanitize(&upload.filename);
         let (platform, context_id, course_id) = access.filing(course);
         let key = StorageKey::new("files");

@@ -25,7 +25,8 @@ use super::extract::{AppJson, AppQuery};
 use super::ui;
 use crate::app::AppState;
 use crate::files::{
-    CopyOutcome, CopyRequest, MoodleOrigin, Page, Participant, StoredFile, Upload, UserFiles,
+    Access, CopyOutcome, CopyRequest, MoodleOrigin, Page, Participant, StoredFile, Upload,
+    UserFiles,
 };
 
 /// The `launch` security scheme of the OpenAPI document: the `X-Launch-Token` header.
@@ -188,9 +189,12 @@ pub struct UploadReply {
     pub files: Vec<StoredFileReply>,
 }
 
-/// Uploads files (`multipart/form-data`, any number of file parts; `course_id` for an API
-/// token). All or nothing: a file over `MAX_UPLOAD_MB` (413) or a broken upload keeps none.
+/// Uploads files (`multipart/form-data`, any number of file parts). An API token names the
+/// course, as `?course_id=` or as a `course_id` field before the first file part (each file is
+/// stored as it arrives, so a later field cannot apply to it: 400). All or nothing: a file over
+/// `MAX_UPLOAD_MB` (413) or a broken upload keeps none.
 #[utoipa::path(post, path = "/upload_files", tag = "file manager",
+    params(("course_id" = Option<i64>, Query, description = "The course (required with an API token unless sent as a form field before the files)")),
     security(("launch" = []), ("bearer" = ["moodle:write"])),
     responses((status = 200, description = "Stored", body = UploadReply),
         (status = 413, description = "A file is larger than MAX_UPLOAD_MB", body = FileProblem),
@@ -199,10 +203,11 @@ pub async fn upload_files(
     State(app): State<AppState>,
     caller: FileCaller,
     FileActor(actor): FileActor,
+    AppQuery(q): AppQuery<CourseQuery>,
     mut multipart: Multipart,
 ) -> Result<Json<UploadReply>, FileApiError> {
     let access = caller.access();
-    let mut course = None;
+    let mut course = q.course_id;
     let mut stored = Vec::new();
     let outcome: Result<(), FileApiError> = async {
         while let Some(mut field) = multipart
@@ -225,13 +230,30 @@ pub async fn upload_files(
                     }
                     let parsed = std::str::from_utf8(&text)
                         .ok()
-                        .and_then(|t| t.trim().parse::<i64>().ok());
-                    course = Some(parsed.ok_or_else(|| {
-                        FileApiError::invalid("course_id", "must be a course id")
-                    })?);
+                        .and_then(|t| t.trim().parse::<i64>().ok())
+                        .ok_or_else(|| FileApiError::invalid("course_id", "must be a course id"))?;
+                    if !stored.is_empty() {
+                        return Err(FileApiError::invalid(
+                            "course_id",
+                            "must come before the file parts (or be sent as ?course_id=)",
+                        ));
+                    }
+                    if course.is_some_and(|c| c != parsed) {
+                        return Err(FileApiError::invalid(
+                            "course_id",
+                            "the form field and ?course_id= differ",
+                        ));
+                    }
+                    course = Some(parsed);
                 }
                 continue;
             };
+            if access == Access::Api && course.is_none() {
+                return Err(FileApiError::invalid(
+                    "course_id",
+                    "must come before the file parts (or be sent as ?course_id=)",
+                ));
+            }
             let upload = Upload {
                 filename,
                 content_type: field.content_type().map(str::to_owned),

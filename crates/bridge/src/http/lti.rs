@@ -179,6 +179,13 @@ pub async fn launch(State(app): State<AppState>, headers: HeaderMap, body: Bytes
             );
         }
     };
+    if matches!(arrival, Arrival::FileManager { .. })
+        && let Err(e) = app.lti.keep_services(&launch).await
+    {
+        // The file manager works without them; /lti/members and the grade routes then say
+        // the services were not granted until the next launch.
+        tracing::warn!(error = %e, "the launch's AGS and NRPS endpoints not kept");
+    }
     let mut response = match arrival {
         Arrival::FileManager { token, claims } => {
             let storage_check = match (cookie_value, &launch.storage_target, &form.state) {
@@ -197,6 +204,13 @@ pub async fn launch(State(app): State<AppState>, headers: HeaderMap, body: Bytes
                 "user_name": claims.name,
                 "storage_check": storage_check,
                 "max_file_bytes": app.files.max_file_bytes(),
+                // What the platform granted this launch: `/lti/members`, `/lti/lineitems`
+                // and `/lti/scores` answer 409 for a service it did not.
+                "services": {
+                    "members": launch.nrps.is_some(),
+                    "grades": launch.ags.is_some(),
+                    "own_lineitem": launch.ags.as_ref().is_some_and(|a| a.lineitem.is_some()),
+                },
             });
             ui::file_manager(&base, &config, &claims.origin)
         }

@@ -1,7 +1,8 @@
 //! The LTI tool's tables, in SQL that runs on SQLite and PostgreSQL: login states
 //! (`states.rs`, single-use take), seen nonces (`nonces.rs`, insert-if-absent), platform
 //! registrations with their deployments and their Moodle's sealed web-service token
-//! (`registrations.rs`), and the tool's own keys, sealed (`keys.rs`).
+//! (`registrations.rs`), the tool's own keys, sealed (`keys.rs`), and the AGS and NRPS
+//! endpoints launches brought (`services.rs`).
 //!
 //! [`LtiStore`] implements the `lti` crate's `StateStore`, `NonceStore` and
 //! `RegistrationStore`; every rule (expiry, binding, single use) stays in that crate. This
@@ -10,6 +11,7 @@
 mod keys;
 mod nonces;
 mod registrations;
+mod services;
 mod states;
 
 use lti::store::{BoxFuture, LoginState, NonceStore, RegistrationStore, StateLookup, StateStore};
@@ -18,6 +20,7 @@ use moodle_ws::Secret;
 
 pub use keys::{KeyStoreError, StoredKey};
 pub use registrations::{NewRegistration, PlatformRecord};
+pub use services::{AgsGrant, LaunchServices, ServiceContext};
 
 use crate::crypto::SecretBox;
 use crate::db::Db;

@@ -41,6 +41,10 @@ pub struct LaunchClaims {
     pub ctx: String,
     /// The Moodle course id, when the context id is one.
     pub course: Option<i64>,
+    /// The resource link launched (whose line item a score goes to by default); absent in
+    /// deep-linking launches and in tokens made before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rlid: Option<String>,
     /// The user's roles, as far as the file manager cares.
     pub roles: RoleFlags,
     /// The user's name, when the platform shares it.
@@ -103,6 +107,13 @@ pub enum LaunchTokenError {
     /// Its time is over.
     #[error("the launch token has expired; open the tool from Moodle again")]
     Expired,
+    /// Its platform or deployment is no longer registered here (`moodle-bridge lti remove`,
+    /// or a registration update that dropped the deployment).
+    #[error("the tool's deployment this launch came from is no longer registered")]
+    DeploymentRemoved,
+    /// The registrations cannot be read now.
+    #[error("launch tokens cannot be checked now; try again shortly")]
+    Unavailable,
 }
 
 /// Issues and checks launch tokens and download tickets.
@@ -249,6 +260,7 @@ mod tests {
             dep: "1".to_owned(),
             ctx: "2".to_owned(),
             course: Some(2),
+            rlid: Some("1".to_owned()),
             roles: RoleFlags {
                 instructor: true,
                 ..RoleFlags::default()

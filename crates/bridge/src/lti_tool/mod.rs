@@ -10,6 +10,7 @@
 pub mod keys;
 pub mod launch_token;
 mod registrations;
+mod services;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use moodle_ws::Secret;
 
 pub use launch_token::{LaunchClaims, LaunchTokenError, LaunchTokens, RoleFlags, TicketClaims};
 pub use registrations::RegisterError;
+pub use services::{NewLineItem, NewScore, PostedScore, Service, ServiceCallError};
 
 use crate::config::{DynamicRegistrationPolicy, LtiConfig};
 use crate::lti_store::{KeyStoreError, LtiStore};
@@ -165,6 +167,23 @@ impl LtiTool {
         &self.tokens
     }
 
+    /// Checks a launch token: its signature and time, then that its platform still has its
+    /// deployment (a token from a deployment removed since is refused).
+    ///
+    /// # Errors
+    /// [`LaunchTokenError`]; `Unavailable` when the database cannot say.
+    pub async fn verify_launch_token(&self, token: &str) -> Result<LaunchClaims, LaunchTokenError> {
+        let claims = self.tokens.verify(token)?;
+        match self.store.has_deployment(&claims.reg, &claims.dep).await {
+            Ok(true) => Ok(claims),
+            Ok(false) => Err(LaunchTokenError::DeploymentRemoved),
+            Err(e) => {
+                tracing::warn!(error = %e, "launch token's deployment not checked");
+                Err(LaunchTokenError::Unavailable)
+            }
+        }
+    }
+
     /// The LTI tables.
     pub fn store(&self) -> &LtiStore {
         &self.store
@@ -258,6 +277,7 @@ impl LtiTool {
             dep: launch.deployment_id.clone(),
             course: context.parse().ok().filter(|id: &i64| *id > 0),
             ctx: context,
+            rlid: launch.resource_link.as_ref().map(|r| r.id.clone()),
             roles,
             name: launch.user.name.clone(),
             origin,

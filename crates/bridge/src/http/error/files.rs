@@ -39,6 +39,11 @@ pub struct FileProblem {
 }
 
 impl FileApiError {
+    /// The status and code, for the audit log.
+    pub fn outcome(&self) -> (u16, &str) {
+        (self.status.as_u16(), &self.code)
+    }
+
     /// An answer with this status, code and message.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> FileApiError {
         FileApiError {
@@ -74,6 +79,17 @@ impl FileApiError {
         e
     }
 
+    /// 401: a route that only a launch token opens, without one.
+    pub fn no_launch_token() -> FileApiError {
+        let mut e = FileApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "open the tool from Moodle: this route takes the launch's token (X-Launch-Token)",
+        );
+        e.www_authenticate = Some("LaunchToken");
+        e
+    }
+
     /// 403: the launch's roles do not include the file manager.
     pub fn not_staff() -> FileApiError {
         FileApiError::new(
@@ -90,6 +106,12 @@ impl FileApiError {
             "insufficientscope",
             format!("this token lacks the {} scope", scope.name()),
         )
+    }
+
+    /// Adds the internal cause, for the access log (never the body).
+    pub fn with_cause(mut self, cause: impl Into<String>) -> FileApiError {
+        self.cause = Some(cause.into());
+        self
     }
 
     /// 429 with `Retry-After`.
@@ -124,6 +146,13 @@ impl From<FileError> for FileApiError {
 
 impl From<LaunchTokenError> for FileApiError {
     fn from(e: LaunchTokenError) -> Self {
+        if e == LaunchTokenError::Unavailable {
+            return FileApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "databaseunavailable",
+                e.to_string(),
+            );
+        }
         let mut api = FileApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string());
         api.www_authenticate = Some("LaunchToken");
         api

@@ -121,7 +121,7 @@ async fn identify(
     ticket: Option<String>,
 ) -> Result<FileCaller, FileApiError> {
     if let Some(token) = header_text(headers, LAUNCH_TOKEN_HEADER) {
-        let claims = app.lti.tokens().verify(token)?;
+        let claims = app.lti.verify_launch_token(token).await?;
         if !claims.is_staff() {
             return Err(FileApiError::not_staff());
         }

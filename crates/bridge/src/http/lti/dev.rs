@@ -115,6 +115,7 @@ async fn launch_test(State(app): State<AppState>, AppQuery(q): AppQuery<LaunchTe
         dep: "1".to_owned(),
         ctx: q.course_id.to_string(),
         course: Some(q.course_id),
+        rlid: None,
         roles: RoleFlags {
             administrator: true,
             instructor: true,

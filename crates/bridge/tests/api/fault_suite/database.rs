@@ -262,5 +262,5 @@ async fn a_stopped_database_is_503_and_the_bridge_recovers_without_a_restart() {
         after.1
     );
     assert_eq!(created, 201);
-    scan_logs(&[bridge.log.clone()], &[token.as_str()]);
+    scan_logs(std::slice::from_ref(&bridge.log), &[token.as_str()]);
 }

@@ -200,5 +200,8 @@ async fn two_hundred_clients_get_answers_or_429_and_memory_stays_flat() {
         end < warm + warm / 2 + 16 * 1024,
         "memory flat: {warm} KiB then {end} KiB"
     );
-    scan_logs(&[bridge.log.clone()], &[token.as_str(), uploader.as_str()]);
+    scan_logs(
+        std::slice::from_ref(&bridge.log),
+        &[token.as_str(), uploader.as_str()],
+    );
 }

@@ -165,5 +165,5 @@ async fn uploads_and_copies_fail_cleanly_while_the_storage_is_down() {
         (3, 3),
         "every row has its object and no object lacks a row"
     );
-    scan_logs(&[bridge.log.clone()], &[token.as_str()]);
+    scan_logs(std::slice::from_ref(&bridge.log), &[token.as_str()]);
 }

@@ -23,6 +23,30 @@ async fn answer(app: &TestApp, method: Method, path: &str, token: &str) -> (Stat
     )
 }
 
+/// Registers a second platform, `elsewhere`, with deployment 1.
+async fn register_elsewhere(app: &TestApp) {
+    let db = bridge::db::Db::connect(&app.database_url)
+        .await
+        .expect("db");
+    sqlx::query(
+        "INSERT INTO lti_registrations (id, issuer, client_id, auth_login_url, access_token_url, \
+         jwks_url, moodle_url, created_by, created_at_ms) VALUES ('elsewhere', \
+         'https://elsewhere.example', 'c', 'https://elsewhere.example/auth', \
+         'https://elsewhere.example/token', 'https://elsewhere.example/jwks', \
+         'https://elsewhere.example', 'cli', 0)",
+    )
+    .execute(db.pool())
+    .await
+    .expect("registration");
+    sqlx::query(
+        "INSERT INTO lti_deployments (registration_id, deployment_id) VALUES ('elsewhere', '1')",
+    )
+    .execute(db.pool())
+    .await
+    .expect("deployment");
+    db.close().await;
+}
+
 async fn copy(app: &TestApp, token: &str, body: &Value) -> (StatusCode, Value) {
     let response = with_token(app, Method::POST, "/copy_moodle_files", token)
         .header("content-type", "application/json")
@@ -131,6 +155,7 @@ async fn stored_files_are_seen_only_from_the_context_they_were_stored_from() {
             .contains("physics-only.txt")
     );
     // The same course id from another platform is another context.
+    register_elsewhere(&app).await;
     let (_, list) = answer(
         &app,
         Method::GET,
@@ -186,6 +211,7 @@ async fn learners_forged_and_missing_tokens_are_refused() {
             dep: "1".to_owned(),
             ctx: "2".to_owned(),
             course: Some(2),
+            rlid: None,
             roles: bridge::lti_tool::RoleFlags {
                 administrator: true,
                 instructor: true,
@@ -207,8 +233,9 @@ async fn learners_forged_and_missing_tokens_are_refused() {
             .0
     };
     let mut tampered = mint("default", 2, true);
-    tampered.pop();
-    tampered.push('A');
+    // Another last signature character (it carries 4 bits: 'A' and 'Q' differ in them).
+    let last = tampered.pop();
+    tampered.push(if last == Some('A') { 'Q' } else { 'A' });
     for token in [forged.as_str(), tampered.as_str(), "not-a-token"] {
         let (status, _) = answer(&app, Method::GET, "/get_learners", token).await;
         assert_eq!(status, 401, "{token}");
@@ -288,4 +315,49 @@ async fn development_routes_are_404_unless_in_development_mode() {
     );
     assert_eq!(launch["roles"]["instructor"], true);
     assert_eq!(launch["origin"], dev.sim.url());
+}
+
+#[tokio::test]
+async fn a_token_of_a_deployment_no_longer_registered_is_refused() {
+    let app = lti_app(false).await;
+    let token = teacher_token(&app).await;
+    let (status, _) = answer(&app, Method::GET, "/get_learners", &token).await;
+    assert_eq!(status, 200);
+    // A platform never registered here.
+    let (status, body) = answer(
+        &app,
+        Method::GET,
+        "/get_learners",
+        &mint("nowhere", 2, true),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), &body["code"]),
+        (401, &json!("unauthorized"))
+    );
+    // The registration is updated without deployment 1 (as `moodle-bridge lti add` with
+    // another --deployment, or the LTI_DEPLOYMENT_ID of a restart, replaces them).
+    let db = bridge::db::Db::connect(&app.database_url)
+        .await
+        .expect("db");
+    sqlx::query(
+        "DELETE FROM lti_deployments WHERE registration_id = 'default' AND deployment_id = '1'",
+    )
+    .execute(db.pool())
+    .await
+    .expect("delete");
+    db.close().await;
+    for path in ["/get_learners", "/list_uploaded_files", "/lti/members"] {
+        let (status, body) = answer(&app, Method::GET, path, &token).await;
+        assert_eq!(
+            (status.as_u16(), &body["code"]),
+            (401, &json!("unauthorized")),
+            "{path}"
+        );
+        let message = body["error"].as_str().expect("error");
+        assert!(
+            message.contains("no longer registered"),
+            "{path}: {message}"
+        );
+    }
 }

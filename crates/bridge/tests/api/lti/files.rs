@@ -540,3 +540,58 @@ async fn an_api_token_uses_every_route_naming_the_course() {
     let (status, _) = json_of(bearer(Method::DELETE, &format!("/delete_file/{id}"))).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn an_api_upload_names_its_course_first_or_in_the_query_and_else_stores_nothing() {
+    let app = lti_app(false).await;
+    let upload = |query: &str, form: reqwest::multipart::Form| {
+        app.http
+            .post(format!("{}/upload_files{query}", app.url))
+            .bearer_auth(&app.token)
+            .multipart(form)
+    };
+    let file = |name: &str| {
+        reqwest::multipart::Part::bytes(b"course first".to_vec()).file_name(name.to_owned())
+    };
+    // The course after the file: refused before anything is stored.
+    let late = reqwest::multipart::Form::new()
+        .part("files", file("late.txt"))
+        .text("course_id", "2");
+    let (status, body) = json_of(upload("", late)).await;
+    assert_eq!(
+        (status.as_u16(), &body["field"]),
+        (400, &json!("course_id"))
+    );
+    let message = body["error"].as_str().expect("error");
+    assert!(message.contains("must come before the file"), "{message}");
+    // Two files with the course between them: the first is not kept either.
+    let between = reqwest::multipart::Form::new()
+        .text("course_id", "2")
+        .part("files", file("first.txt"))
+        .text("course_id", "3")
+        .part("files", file("second.txt"));
+    let (status, _) = json_of(upload("", between)).await;
+    assert_eq!(status, 400);
+    let (_, listed) = json_of(
+        app.http
+            .get(format!("{}/list_uploaded_files", app.url))
+            .bearer_auth(&app.token),
+    )
+    .await;
+    assert_eq!(listed, json!([]), "nothing stored");
+    assert!(stored_objects(&storage_dir(&app)).is_empty());
+
+    // The course in the query: any order of parts.
+    let form = reqwest::multipart::Form::new().part("files", file("query.txt"));
+    let (status, body) = json_of(upload("?course_id=2", form)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["files"][0]["course_id"], 2);
+    let differing = reqwest::multipart::Form::new()
+        .text("course_id", "3")
+        .part("files", file("x.txt"));
+    let (status, body) = json_of(upload("?course_id=2", differing)).await;
+    assert_eq!(
+        (status.as_u16(), &body["field"]),
+        (400, &json!("course_id"))
+    );
+}

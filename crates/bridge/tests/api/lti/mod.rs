@@ -12,6 +12,7 @@ mod files;
 mod launch;
 mod platform;
 mod s3;
+mod services;
 
 use serde_json::Value;
 
@@ -127,6 +128,7 @@ pub fn mint(platform: &str, course: i64, staff: bool) -> String {
         dep: "1".to_owned(),
         ctx: course.to_string(),
         course: Some(course),
+        rlid: None,
         roles: bridge::lti_tool::RoleFlags {
             administrator: false,
             instructor: staff,

@@ -267,7 +267,7 @@ impl Session {
                     })),
                 )
                 .await
-                .unwrap_or_else(|e| Value::String(e));
+                .unwrap_or_else(Value::String);
                 panic!("waited {WAIT:?} for {what}; at {url}, the page says: {body}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
