@@ -11,7 +11,7 @@ use moodle_sim::{Fault, FaultRule, Sim, SimConfig, Target};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::process::Process;
+use super::process::{Process, command};
 use super::{report, scan_logs};
 use crate::helpers::{add_service_functions, http_client, shared_token, status_json};
 
@@ -388,4 +388,96 @@ async fn a_push_killed_at_any_step_is_finished_once_after_the_restart() {
             &[setup.token.as_str(), lms.as_str()],
         );
     }
+}
+
+#[tokio::test]
+async fn a_key_rotation_killed_at_any_moment_leaves_exactly_one_signing_key() {
+    let setup = Setup::new().await;
+    let env = [("DATA_DIR", setup.dir.path().display().to_string())];
+    // The first start makes the tool's key.
+    let mut first = setup.start("first.log").await;
+    first.kill9().await;
+    let database = format!("sqlite://{}/bridge.db", setup.dir.path().display());
+    let current_keys = || async {
+        let db = bridge::db::Db::connect(&database).await.expect("db");
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM lti_tool_keys WHERE status = 'current'")
+                .fetch_one(db.pool())
+                .await
+                .expect("count");
+        let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lti_tool_keys")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+        db.close().await;
+        (count, all)
+    };
+    let rotate = || {
+        command(setup.sim.url(), &setup.token, &env)
+            .args(["keys", "rotate", "--overlap", "1h"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("keys rotate starts")
+    };
+    // How long a whole rotation takes here; the kills are spread over that time.
+    let started = std::time::Instant::now();
+    assert!(rotate().wait().await.expect("waited").success());
+    let whole = started.elapsed();
+    let mut outcomes = Vec::new();
+    for step in 0..20u32 {
+        let delay = whole * step / 16;
+        let mut rotate = rotate();
+        tokio::time::sleep(delay).await;
+        let _ = rotate.start_kill();
+        let status = rotate.wait().await.expect("waited");
+        outcomes.push(status.code().map_or("killed", |_| "finished"));
+        let (current, _) = current_keys().await;
+        assert_eq!(
+            current, 1,
+            "exactly one signing key after a kill at {delay:?}"
+        );
+    }
+    let (_, all) = current_keys().await;
+    let second = setup.start("second.log").await;
+    let (status, jwks) = call(
+        &second.url,
+        Method::GET,
+        "/.well-known/jwks.json",
+        &[],
+        None,
+    )
+    .await;
+    let mut kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k["kid"].as_str())
+        .collect();
+    let published = kids.len();
+    kids.dedup();
+    let finished = outcomes.iter().filter(|o| **o == "finished").count();
+    report(
+        "kill -9",
+        "during key rotation",
+        &format!(
+            "20 × keys rotate, killed after 0..{} ms",
+            (whole * 19 / 16).as_millis()
+        ),
+        &format!("{finished} finished, {} killed", outcomes.len() - finished),
+        &format!("restart: JWKS {status}, {published} keys"),
+        &format!("1 current key of {all}"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        published,
+        usize::try_from(all).expect("fits"),
+        "every kept key published"
+    );
+    assert_eq!(kids.len(), published, "kids are unique");
+    scan_logs(
+        &[first.log.clone(), second.log.clone()],
+        &[setup.token.as_str()],
+    );
 }

@@ -30,24 +30,9 @@ impl Process {
         env: &[(&str, String)],
         log: &Path,
     ) -> Process {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_moodle-bridge"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("MOODLE_BASE_URL", moodle_url)
-            .env("MOODLE_TOKEN", moodle_token)
-            .env("MOODLE_SERVICE", "bridge")
-            .env("SECRET_KEY", SECRET_KEY)
-            .env("AUTH_HS256_SECRET", SHARED_SECRET)
-            .env("RATE_LIMIT_PER_MINUTE", "0")
-            .env("JOB_LEASE_SECONDS", "2")
-            .env("LOG_LEVEL", "debug")
-            .env("LOG_FORMAT", "json");
-        for (name, value) in env {
-            cmd.env(name, value);
-        }
+        let mut cmd = command(moodle_url, moodle_token, env);
         let mut child = cmd
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .current_dir(std::env::temp_dir())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -103,6 +88,28 @@ impl Process {
     pub fn pid(&self) -> u32 {
         self.child.id().expect("running")
     }
+}
+
+/// `moodle-bridge` with the suite's base settings and `env` on top, nothing else from the
+/// test's environment.
+pub fn command(moodle_url: &str, moodle_token: &str, env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_moodle-bridge"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("MOODLE_BASE_URL", moodle_url)
+        .env("MOODLE_TOKEN", moodle_token)
+        .env("MOODLE_SERVICE", "bridge")
+        .env("SECRET_KEY", SECRET_KEY)
+        .env("AUTH_HS256_SECRET", SHARED_SECRET)
+        .env("RATE_LIMIT_PER_MINUTE", "0")
+        .env("JOB_LEASE_SECONDS", "2")
+        .env("LOG_LEVEL", "debug")
+        .env("LOG_FORMAT", "json")
+        .current_dir(std::env::temp_dir());
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd
 }
 
 /// The peak and current resident memory of a process, in KiB (`VmHWM`, `VmRSS`).
