@@ -299,6 +299,29 @@ async fn the_demo_answers_every_route_and_stops_cleanly_on_ctrl_c() {
     .await
     .expect("attach");
     assert_eq!(attached.status(), 200);
+    // The printed launch: a teacher logs in to the stand-in, opens the activity and lands in
+    // the file manager, which lists the course's learners and a learner's files.
+    let sim = value("Moodle (stand-in): ");
+    let browser = crate::lti::browser::Browser::new();
+    crate::lti::log_in(&browser, &sim, crate::lti::TEACHER).await;
+    let step = crate::lti::begin_launch(&browser, &sim, 8).await;
+    assert!(
+        step.url.starts_with(&base),
+        "the login step is the bridge's: {}",
+        step.url
+    );
+    let page = crate::lti::finish_launch(&browser, &step).await;
+    let launch = crate::lti::launch_config(&page)["token"]
+        .as_str()
+        .expect("a launch token")
+        .to_owned();
+    let learners = http
+        .get(format!("{base}/get_learners"))
+        .header("x-launch-token", &launch)
+        .send()
+        .await
+        .expect("learners");
+    assert_eq!(learners.status(), 200);
     let pid = child.id().expect("pid").to_string();
     let interrupted = Command::new("kill")
         .args(["-INT", &pid])
