@@ -121,137 +121,59 @@ pub enum TokenCommand {
 /// # Errors
 /// What stopped the command, for `main` to print.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let env = match Env::from_process(cli.env_file.as_deref()) {
+    let mut env = match Env::from_process(cli.env_file.as_deref()) {
         Ok(env) => env,
         Err(problems) => return Ok(config_problems(&problems)),
     };
-    match cli.command {
+    let command = match cli.command {
         Command::Demo {
             port,
             moodle_port,
             data_dir,
-        } => demo::run(env, port, moodle_port, &data_dir).await,
-        Command::Serve { bind } => {
-            let mut env = env;
-            if let Some(bind) = bind {
-                env.set("BIND", bind.to_string());
-            }
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: true,
-                    secret_key: true,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
-            serve(&config).await
-        }
+        } => return demo::run(env, port, moodle_port, &data_dir).await,
+        command => command,
+    };
+    match &command {
+        Command::Serve { bind: Some(bind) } => env.set("BIND", bind.to_string()),
+        // The progress bar owns standard error; logs only when something is wrong.
+        Command::Push(_) if env.get("LOG_LEVEL").is_none() => env.set("LOG_LEVEL", "warn"),
+        _ => {}
+    }
+    let Some(config) = load(&env, needs(&command)) else {
+        return Ok(ExitCode::from(2));
+    };
+    match command {
+        Command::Demo { .. } => unreachable!("handled above"),
+        Command::Serve { .. } => serve(&config).await,
         Command::Token {
             command: TokenCommand::Create { sub, scopes, ttl },
-        } => {
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: false,
-                    secret_key: true,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
-            create_token(&config, &sub, &scopes, &ttl).await
-        }
-        Command::Check => {
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: true,
-                    secret_key: false,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
-            check::run(&config).await
-        }
+        } => create_token(&config, &sub, &scopes, &ttl).await,
+        Command::Check => check::run(&config).await,
         Command::Migrate => {
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: false,
-                    secret_key: false,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
             println!("migrations applied ({:?})", db.backend());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Push(args) => {
-            // The progress bar owns standard error; logs only when something is wrong.
-            let mut env = env;
-            if env.get("LOG_LEVEL").is_none() {
-                env.set("LOG_LEVEL", "warn");
-            }
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: true,
-                    secret_key: true,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
-            publish::push(&config, args).await
-        }
-        Command::Sync { command } => {
-            let needs = Needs {
-                moodle: matches!(command, publish::SyncCommand::Retry { .. }),
-                secret_key: true,
-            };
-            let Some(config) = load(&env, needs) else {
-                return Ok(ExitCode::from(2));
-            };
-            publish::sync(&config, command).await
-        }
-        Command::Lti { command } => {
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: false,
-                    secret_key: true,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
-            lti::lti(&config, command).await
-        }
-        Command::Keys { command } => {
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: false,
-                    secret_key: true,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
-            lti::keys(&config, command).await
-        }
-        Command::Audit { since, limit, json } => {
-            let Some(config) = load(
-                &env,
-                Needs {
-                    moodle: false,
-                    secret_key: false,
-                },
-            ) else {
-                return Ok(ExitCode::from(2));
-            };
-            print_audit(&config, &since, limit, json).await
-        }
+        Command::Push(args) => publish::push(&config, args).await,
+        Command::Sync { command } => publish::sync(&config, command).await,
+        Command::Lti { command } => lti::lti(&config, command).await,
+        Command::Keys { command } => lti::keys(&config, command).await,
+        Command::Audit { since, limit, json } => print_audit(&config, &since, limit, json).await,
     }
+}
+
+/// What a command needs configured: Moodle for the ones that call it, `SECRET_KEY` for the
+/// ones that sign or open sealed data.
+fn needs(command: &Command) -> Needs {
+    let (moodle, secret_key) = match command {
+        Command::Demo { .. } | Command::Migrate | Command::Audit { .. } => (false, false),
+        Command::Serve { .. } | Command::Push(_) => (true, true),
+        Command::Check => (true, false),
+        Command::Token { .. } | Command::Lti { .. } | Command::Keys { .. } => (false, true),
+        Command::Sync { command } => (matches!(command, publish::SyncCommand::Retry { .. }), true),
+    };
+    Needs { moodle, secret_key }
 }
 
 /// The configuration, or `None` after printing every problem.

@@ -12,8 +12,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::process::Process;
-use super::{report, scan_logs};
-use crate::helpers::{add_service_functions, http_client, shared_token, status_json};
+use super::{call, report, scan_logs};
+use crate::helpers::add_service_functions;
 
 /// A PostgreSQL server of one case, in a temporary folder (trust authentication, loopback).
 struct PrivatePostgres {
@@ -139,26 +139,6 @@ impl Drop for PrivatePostgres {
     }
 }
 
-async fn call(
-    base: &str,
-    method: Method,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> (u16, serde_json::Value, Duration) {
-    let mut request = http_client()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(shared_token(json!({"sub": "outage-test"})))
-        .timeout(Duration::from_secs(30));
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let started = Instant::now();
-    let (status, body) = status_json(request.send().await.expect("the bridge answers")).await;
-    (status, body, started.elapsed())
-}
-
 #[tokio::test]
 async fn a_stopped_database_is_503_and_the_bridge_recovers_without_a_restart() {
     let Some(pg) = tokio::task::spawn_blocking(PrivatePostgres::start)
@@ -176,11 +156,12 @@ async fn a_stopped_database_is_503_and_the_bridge_recovers_without_a_restart() {
         ("DATA_DIR", dir.path().display().to_string()),
     ];
     let bridge = Process::start(sim.url(), &token, &env, &dir.path().join("bridge.log")).await;
-    let (status, before, _) = call(
+    let (status, before) = call(
         &bridge.url,
         Method::POST,
         "/api/courses",
-        Some(json!({"name": "Before"})),
+        &[],
+        Some(&json!({"name": "Before"})),
     )
     .await;
     assert_eq!(status, 201, "{before}");
@@ -191,16 +172,19 @@ async fn a_stopped_database_is_503_and_the_bridge_recovers_without_a_restart() {
     })
     .await
     .expect("stop");
-    let (list, list_body, list_took) = call(&bridge.url, Method::GET, "/api/courses", None).await;
-    let (create, create_body, _) = call(
+    let started = Instant::now();
+    let (list, list_body) = call(&bridge.url, Method::GET, "/api/courses", &[], None).await;
+    let list_took = started.elapsed();
+    let (create, create_body) = call(
         &bridge.url,
         Method::POST,
         "/api/courses",
-        Some(json!({"name": "During"})),
+        &[],
+        Some(&json!({"name": "During"})),
     )
     .await;
-    let (ready, _, _) = call(&bridge.url, Method::GET, "/ready", None).await;
-    let (gateway, _, _) = call(&bridge.url, Method::GET, "/api/moodle/siteinfo", None).await;
+    let (ready, _) = call(&bridge.url, Method::GET, "/ready", &[], None).await;
+    let (gateway, _) = call(&bridge.url, Method::GET, "/api/moodle/siteinfo", &[], None).await;
     report(
         "database",
         "PostgreSQL stopped",
@@ -225,7 +209,7 @@ async fn a_stopped_database_is_503_and_the_bridge_recovers_without_a_restart() {
     .expect("start again");
     let mut after = (0, serde_json::Value::Null);
     for _ in 0..100 {
-        let (status, body, _) = call(&bridge.url, Method::GET, "/api/courses", None).await;
+        let (status, body) = call(&bridge.url, Method::GET, "/api/courses", &[], None).await;
         after = (status, body);
         if status == 200 {
             break;
@@ -239,11 +223,12 @@ async fn a_stopped_database_is_503_and_the_bridge_recovers_without_a_restart() {
         .flatten()
         .filter_map(|c| c["name"].as_str().map(str::to_owned))
         .collect();
-    let (created, _, _) = call(
+    let (created, _) = call(
         &bridge.url,
         Method::POST,
         "/api/courses",
-        Some(json!({"name": "After"})),
+        &[],
+        Some(&json!({"name": "After"})),
     )
     .await;
     report(

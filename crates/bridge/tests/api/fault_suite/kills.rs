@@ -12,34 +12,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::process::{Process, command};
-use super::{report, scan_logs};
-use crate::helpers::{add_service_functions, http_client, shared_token, status_json};
-
-fn auth() -> String {
-    format!("Bearer {}", shared_token(json!({"sub": "kill-test"})))
-}
-
-async fn call(
-    base: &str,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut request = http_client()
-        .request(method, format!("{base}{path}"))
-        .header("authorization", auth())
-        .timeout(Duration::from_secs(30));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    status_json(request.send().await.expect("the bridge answers")).await
-}
+use super::{auth, call, pushed, report, scan_logs};
+use crate::helpers::{add_service_functions, http_client};
 
 /// Every file under a folder (the local storage), staging files included.
 fn files_under(dir: &Path) -> Vec<String> {
@@ -328,26 +302,7 @@ async fn a_push_killed_at_any_step_is_finished_once_after_the_restart() {
         .await;
         assert_eq!(status, 202, "{queued}");
         let job = queued["job_id"].as_str().expect("job").to_owned();
-        let idnumber = format!("bridge:{course}");
-        let prefix = format!("{idnumber}:");
-        let held = |sim: &Sim| {
-            sim.with_state(|s| {
-                (
-                    s.courses
-                        .values()
-                        .filter(|c| c.idnumber == idnumber)
-                        .count(),
-                    s.cms
-                        .values()
-                        .filter(|m| {
-                            m.idnumber
-                                .as_deref()
-                                .is_some_and(|i| i.starts_with(&prefix))
-                        })
-                        .count(),
-                )
-            })
-        };
+        let held = |sim: &Sim| pushed(sim, course);
         for _ in 0..3000 {
             let (courses, pages) = held(&setup.sim);
             if courses == 1 && pages >= kill_at {

@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::proxy::Proxy;
-use super::report;
+use super::{pushed, report};
 use crate::helpers::{Options, TestApp, spawn_app_with, status_json};
 
 /// The bridge's Moodle timeout in these cases; "slow" is well past it.
@@ -390,24 +390,7 @@ async fn pushes_never_duplicate_and_complete_once_moodle_is_back() {
         let (again, again_body) = case
             .send(Method::POST, &path, &[("x-lms-token", &lms)], Some(&push))
             .await;
-        let idnumber = format!("bridge:{id}");
-        let prefix = format!("bridge:{id}:");
-        let (courses, modules) = case.app.sim.with_state(|s| {
-            (
-                s.courses
-                    .values()
-                    .filter(|c| c.idnumber == idnumber)
-                    .count(),
-                s.cms
-                    .values()
-                    .filter(|m| {
-                        m.idnumber
-                            .as_deref()
-                            .is_some_and(|i| i.starts_with(&prefix))
-                    })
-                    .count(),
-            )
-        });
+        let (courses, modules) = pushed(&case.app.sim, id);
         report(
             "push",
             trouble.label(),

@@ -7,16 +7,13 @@
 use std::time::Duration;
 
 use moodle_sim::{Sim, SimConfig};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::process::Process;
 use super::proxy::Proxy;
-use super::{report, s3_bucket, scan_logs};
-use crate::helpers::{add_service_functions, http_client, shared_token, status_json};
-
-fn auth() -> String {
-    format!("Bearer {}", shared_token(json!({"sub": "storage-outage"})))
-}
+use super::{auth, call, report, s3_bucket, scan_logs};
+use crate::helpers::{add_service_functions, http_client, status_json};
 
 async fn upload(base: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let form = reqwest::multipart::Form::new().text("course_id", "2").part(
@@ -34,33 +31,9 @@ async fn upload(base: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     status_json(response).await
 }
 
-async fn get(base: &str, path: &str) -> (u16, Value) {
-    let response = http_client()
-        .get(format!("{base}{path}"))
-        .header("authorization", auth())
-        .timeout(Duration::from_secs(60))
-        .send()
-        .await
-        .expect("answers");
-    status_json(response).await
-}
-
-async fn copy(base: &str, body: &Value) -> (u16, Value) {
-    let response = http_client()
-        .post(format!("{base}/copy_moodle_files"))
-        .header("authorization", auth())
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .timeout(Duration::from_secs(60))
-        .send()
-        .await
-        .expect("answers");
-    status_json(response).await
-}
-
 /// The first file of course 2's learners.
 async fn a_moodle_file(base: &str) -> Value {
-    let (_, learners) = get(base, "/get_learners?course_id=2").await;
+    let (_, learners) = call(base, Method::GET, "/get_learners?course_id=2", &[], None).await;
     for learner in learners
         .as_array()
         .or_else(|| learners["learners"].as_array())
@@ -68,7 +41,14 @@ async fn a_moodle_file(base: &str) -> Value {
         .flatten()
     {
         let id = learner["id"].as_i64().expect("id");
-        let (_, files) = get(base, &format!("/get_user_files/{id}?course_id=2")).await;
+        let (_, files) = call(
+            base,
+            Method::GET,
+            &format!("/get_user_files/{id}?course_id=2"),
+            &[],
+            None,
+        )
+        .await;
         if let Some(key) = files["files"][0]["key"].as_str() {
             return json!({"user_id": id, "course_id": 2, "files": [key]});
         }
@@ -110,9 +90,24 @@ async fn uploads_and_copies_fail_cleanly_while_the_storage_is_down() {
 
     proxy.down();
     let (up_status, up_body) = upload(&bridge.url, "during.bin", vec![7; 2_000_000]).await;
-    let (copy_status, copy_body) = copy(&bridge.url, &request).await;
-    let (dl_status, _) = get(&bridge.url, &format!("/download_file/{first_id}")).await;
-    let (list_status, during) = get(&bridge.url, "/list_uploaded_files").await;
+    let (copy_status, copy_body) = call(
+        &bridge.url,
+        Method::POST,
+        "/copy_moodle_files",
+        &[],
+        Some(&request),
+    )
+    .await;
+    let (dl_status, _) = call(
+        &bridge.url,
+        Method::GET,
+        &format!("/download_file/{first_id}"),
+        &[],
+        None,
+    )
+    .await;
+    let (list_status, during) =
+        call(&bridge.url, Method::GET, "/list_uploaded_files", &[], None).await;
     report(
         "storage",
         "S3 port closed",
@@ -141,7 +136,14 @@ async fn uploads_and_copies_fail_cleanly_while_the_storage_is_down() {
     );
 
     proxy.up().await;
-    let (status, copied) = copy(&bridge.url, &request).await;
+    let (status, copied) = call(
+        &bridge.url,
+        Method::POST,
+        "/copy_moodle_files",
+        &[],
+        Some(&request),
+    )
+    .await;
     assert_eq!(
         (status, &copied["results"][0]["ok"]),
         (200, &json!(true)),
@@ -149,7 +151,7 @@ async fn uploads_and_copies_fail_cleanly_while_the_storage_is_down() {
     );
     let (status, _) = upload(&bridge.url, "after.txt", b"after".to_vec()).await;
     assert_eq!(status, 200);
-    let (_, after) = get(&bridge.url, "/list_uploaded_files").await;
+    let (_, after) = call(&bridge.url, Method::GET, "/list_uploaded_files", &[], None).await;
     let rows = after.as_array().map_or(0, Vec::len);
     let objects = bucket.object_count().await;
     report(

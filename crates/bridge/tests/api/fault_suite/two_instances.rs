@@ -12,35 +12,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::process::Process;
-use super::{report, s3_bucket, scan_logs};
-use crate::helpers::{
-    add_service_functions, http_client, postgres_database, shared_token, status_json,
-};
+use super::{call, pushed, report, s3_bucket, scan_logs};
+use crate::helpers::{add_service_functions, http_client, postgres_database, status_json};
 use crate::lti::browser::Browser;
 use crate::lti::{TEACHER, begin_launch, launch_config, log_in, sha256_hex};
-
-/// A request to one instance with the seed applications' kind of token.
-async fn call(
-    base: &str,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut request = http_client()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(shared_token(json!({"sub": "scale-test"})))
-        .timeout(Duration::from_secs(30));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    status_json(request.send().await.expect("the instance answers")).await
-}
 
 #[tokio::test]
 async fn two_instances_share_launches_files_and_pushes_without_loss_or_duplicates() {
@@ -246,19 +221,7 @@ async fn two_instances_share_launches_files_and_pushes_without_loss_or_duplicate
     .await;
     assert_eq!(status, 202, "{queued}");
     let job = queued["job_id"].as_str().expect("job").to_owned();
-    let prefix = format!("bridge:{course}:");
-    let made = |sim: &Sim| {
-        sim.with_state(|s| {
-            s.cms
-                .values()
-                .filter(|m| {
-                    m.idnumber
-                        .as_deref()
-                        .is_some_and(|i| i.starts_with(&prefix))
-                })
-                .count()
-        })
-    };
+    let made = |sim: &Sim| pushed(sim, course).1;
     for _ in 0..2000 {
         if made(&sim) >= 5 {
             break;
@@ -283,23 +246,7 @@ async fn two_instances_share_launches_files_and_pushes_without_loss_or_duplicate
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(state["state"], "succeeded", "{state}");
-    let idnumber = format!("bridge:{course}");
-    let (courses, modules) = sim.with_state(|s| {
-        (
-            s.courses
-                .values()
-                .filter(|c| c.idnumber == idnumber)
-                .count(),
-            s.cms
-                .values()
-                .filter(|m| {
-                    m.idnumber
-                        .as_deref()
-                        .is_some_and(|i| i.starts_with(&prefix))
-                })
-                .count(),
-        )
-    });
+    let (courses, modules) = pushed(&sim, course);
     report(
         "two instances",
         "kill -9 A mid-push",
