@@ -100,9 +100,8 @@ fn problem(e: ServiceCallError) -> FileApiError {
         ServiceCallError::Invalid { field, reason } => {
             return FileApiError::invalid(field, reason);
         }
-        ServiceCallError::UnknownPlatform(_) => {
-            (StatusCode::SERVICE_UNAVAILABLE, "unknownplatform")
-        }
+        // The launch's platform was removed since: as for the file routes.
+        ServiceCallError::UnknownPlatform(_) => (StatusCode::FORBIDDEN, "unknownplatform"),
         ServiceCallError::Database(_) => {
             return FileApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
