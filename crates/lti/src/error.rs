@@ -407,6 +407,13 @@ pub enum RegistrationError {
         /// The configuration's issuer.
         issuer: String,
     },
+    /// An endpoint of the configuration (`jwks_uri`, `token_endpoint`, …) is not on the
+    /// issuer's origin.
+    #[error("the platform configuration's {endpoint} is not on the issuer's site")]
+    ForeignEndpoint {
+        /// The endpoint's name in the configuration.
+        endpoint: &'static str,
+    },
     /// The platform refused the registration (Moodle: 401 `missing_registration_token`,
     /// `token_already_used`; 404 for a foreign token).
     #[error("the platform refused the registration (http {status}{})", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]

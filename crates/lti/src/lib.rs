@@ -38,7 +38,7 @@ pub use launch::{LaunchConfig, LaunchForm, LaunchValidator, StateBinding};
 pub use login::{AuthRedirect, Login, LoginRequest, PlatformStorage};
 pub use nrps::Nrps;
 pub use platform_jwks::PlatformKeys;
-pub use registration::{DynamicRegistration, Registration};
+pub use registration::{DynamicRegistration, Registration, is_under};
 pub use store::{MemoryStore, Stores};
 pub use token::{AccessToken, ServiceConnector};
 pub use tool::Tool;

@@ -109,6 +109,18 @@ pub struct PlatformConfiguration {
     pub messages_supported: Vec<String>,
 }
 
+impl PlatformConfiguration {
+    /// The four endpoints, each with its name in the document.
+    pub fn endpoints(&self) -> [(&'static str, &Url); 4] {
+        [
+            ("authorization_endpoint", &self.authorization_endpoint),
+            ("token_endpoint", &self.token_endpoint),
+            ("jwks_uri", &self.jwks_uri),
+            ("registration_endpoint", &self.registration_endpoint),
+        ]
+    }
+}
+
 /// What a successful dynamic registration gives.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegistrationOutcome {
@@ -151,6 +163,21 @@ impl DynamicRegistration {
         registration_id: &str,
     ) -> Result<RegistrationOutcome, RegistrationError> {
         let platform = self.fetch_configuration(openid_configuration).await?;
+        self.register_with(platform, registration_token, registration_id)
+            .await
+    }
+
+    /// The second half of [`DynamicRegistration::register`]: POSTs the registration to a
+    /// configuration fetched (and checked by the caller's own policy) before.
+    ///
+    /// # Errors
+    /// `Transport`, `Rejected`, `InvalidResponse`.
+    pub async fn register_with(
+        &self,
+        platform: PlatformConfiguration,
+        registration_token: Option<&str>,
+        registration_id: &str,
+    ) -> Result<RegistrationOutcome, RegistrationError> {
         let body = self.registration_request(&platform);
         let mut request = self
             .http
@@ -198,12 +225,13 @@ impl DynamicRegistration {
     }
 
     /// Fetches the platform's OpenID configuration and checks it: issuer a prefix of the
-    /// configuration URL (Dynamic Registration §3.5.1), the four endpoints, RS256 id_tokens,
+    /// configuration URL (Dynamic Registration §3.5.1), the four endpoints on the issuer's
+    /// origin, RS256 id_tokens,
     /// `private_key_jwt` and the lti-platform-configuration claim.
     ///
     /// # Errors
     /// [`RegistrationError::InvalidConfigurationUrl`], `Transport`, `Rejected` (HTTP error),
-    /// `InvalidConfiguration`, `IssuerMismatch`.
+    /// `InvalidConfiguration`, `IssuerMismatch`, `ForeignEndpoint`.
     pub async fn fetch_configuration(
         &self,
         openid_configuration: &str,
@@ -310,20 +338,58 @@ pub fn close_page_html() -> String {
         .to_owned()
 }
 
+/// Whether `url` lies under `base`: the same origin (scheme, host, port) and `base`'s path
+/// segments, whole, at the start of `url`'s. `https://m.example/moodle` has
+/// `https://m.example/moodle/mod/lti/auth.php` under it, but not `https://m.example/moodle2/…`,
+/// `https://m.example.evil/…` or `http://m.example/moodle/…`. A query or fragment on `base`
+/// puts nothing under it.
+pub fn is_under(url: &Url, base: &Url) -> bool {
+    if url.origin() != base.origin()
+        || !url.origin().is_tuple()
+        || base.query().is_some()
+        || base.fragment().is_some()
+    {
+        return false;
+    }
+    let segments = |u: &Url| -> Vec<String> {
+        u.path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let (url, base) = (segments(url), segments(base));
+    url.len() >= base.len() && url.iter().zip(&base).all(|(a, b)| a == b)
+}
+
 fn check_configuration(
     configuration_url: &str,
     document: &Value,
 ) -> Result<PlatformConfiguration, RegistrationError> {
     let issuer =
         json_string(&document["issuer"]).ok_or_else(|| invalid_configuration("no issuer"))?;
-    if !configuration_url.starts_with(issuer.trim_end_matches('/')) {
+    // Dynamic Registration §3.5.1: the issuer is a prefix of the configuration URL. Compared
+    // as parsed URLs, whole path segments, so `https://m.example` does not cover
+    // `https://m.example.evil` and `/moodle` does not cover `/moodle2`.
+    let issuer_url = Url::parse(&issuer)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| RegistrationError::IssuerMismatch {
+            issuer: issuer.clone(),
+        })?;
+    let under_issuer = Url::parse(configuration_url).is_ok_and(|u| is_under(&u, &issuer_url));
+    if !under_issuer {
         return Err(RegistrationError::IssuerMismatch { issuer });
     }
+    // Every endpoint on the issuer's own origin: a configuration served from the platform's
+    // site must not send the tool's trust (keys, tokens, the registration itself) elsewhere.
     let endpoint = |name: &'static str| {
-        json_string(&document[name])
+        let url = json_string(&document[name])
             .and_then(|s| Url::parse(&s).ok())
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| invalid_configuration(&format!("{name} missing or not a URL")))
+            .ok_or_else(|| invalid_configuration(&format!("{name} missing or not a URL")))?;
+        if url.origin() != issuer_url.origin() {
+            return Err(RegistrationError::ForeignEndpoint { endpoint: name });
+        }
+        Ok(url)
     };
     let strings = |value: &Value| -> Vec<String> {
         value

@@ -1,5 +1,5 @@
-//! `moodle-bridge lti add|list|remove` (the platforms that may launch the tool, each with
-//! the Moodle site its launches read) and `moodle-bridge keys rotate` (a new tool key; the
+//! `moodle-bridge lti add|list|remove|approve` (the platforms that may launch the tool, each
+//! with the Moodle site its launches read; dynamic registrations wait for `approve`) and `moodle-bridge keys rotate` (a new tool key; the
 //! old one stays published for `--overlap`, then is dropped). Both work on the database the
 //! service uses; a running service picks a rotated key up within a minute. Moodle tokens are
 //! sealed with a key derived from `SECRET_KEY` before they are stored and never printed.
@@ -18,7 +18,7 @@ use super::operator;
 use crate::audit::{Actor, AuditLog, Event};
 use crate::config::Config;
 use crate::db::Db;
-use crate::lti_store::{LtiStore, NewRegistration};
+use crate::lti_store::{ApproveError, LtiStore, MoodleAccess, NewRegistration};
 
 /// `moodle-bridge lti …`.
 #[derive(Debug, Clone, Subcommand)]
@@ -36,6 +36,33 @@ pub enum LtiCommand {
         /// The registration's id, as `lti list` shows it.
         id: String,
     },
+    /// Approves a registration that a platform made through dynamic registration (pending
+    /// until then), giving it Moodle access explicitly.
+    Approve(ApproveArgs),
+}
+
+/// `moodle-bridge lti approve`.
+#[derive(Debug, Clone, Args)]
+#[command(group(
+    clap::ArgGroup::new("access")
+        .required(true)
+        .args(["moodle_token", "moodle_token_from", "without_moodle"])
+))]
+pub struct ApproveArgs {
+    /// The registration's id, as `lti list` shows it.
+    pub id: String,
+    /// The web-service token of the platform's Moodle (stored encrypted; prefer the variable
+    /// to the flag, which other users of the machine can see).
+    #[arg(long, env = "LTI_MOODLE_TOKEN", hide_env_values = true)]
+    pub moodle_token: Option<String>,
+    /// Use the same Moodle token as this registration (e.g. `default`, when the platform
+    /// is the bridge's own Moodle).
+    #[arg(long, value_name = "REGISTRATION")]
+    pub moodle_token_from: Option<String>,
+    /// Approve without Moodle access: launches work, file features say the platform has no
+    /// token.
+    #[arg(long)]
+    pub without_moodle: bool,
 }
 
 /// `moodle-bridge lti add`.
@@ -92,6 +119,7 @@ pub async fn lti(config: &Config, command: LtiCommand) -> anyhow::Result<ExitCod
         LtiCommand::Add(args) => add(&db, &store, args).await,
         LtiCommand::List { json } => list(&store, json).await,
         LtiCommand::Remove { id } => remove(&db, &store, &id).await,
+        LtiCommand::Approve(args) => approve(&db, &store, args).await,
     };
     db.close().await;
     outcome
@@ -259,10 +287,54 @@ async fn add(db: &Db, store: &LtiStore, args: AddArgs) -> anyhow::Result<ExitCod
     println!("registered {id}: {} (client id {})", r.issuer, r.client_id);
     if new.moodle_token.is_none() {
         println!(
-            "no Moodle token given: launches from it read files only if its Moodle is MOODLE_BASE_URL \
-             (or a token was stored before)"
+            "no Moodle token given: launches from it cannot read Moodle files unless a token was \
+             stored before (give one with LTI_MOODLE_TOKEN, or `lti approve {id} --moodle-token-from default`)"
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn approve(db: &Db, store: &LtiStore, args: ApproveArgs) -> anyhow::Result<ExitCode> {
+    let token = args
+        .moodle_token
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let access = match (token, args.moodle_token_from, args.without_moodle) {
+        (Some(token), None, false) => MoodleAccess::Token(Secret::new(token)),
+        (None, Some(from), false) => MoodleAccess::SameAs(from),
+        (None, None, true) => MoodleAccess::Without,
+        _ => anyhow::bail!(
+            "give exactly one of --moodle-token (or LTI_MOODLE_TOKEN), --moodle-token-from or --without-moodle"
+        ),
+    };
+    match store.approve(&args.id, &access).await {
+        Ok(()) => {}
+        Err(ApproveError::Database(e)) => return Err(e.into()),
+        Err(e) => {
+            eprintln!("{e} (see `moodle-bridge lti list`)");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let shared = match &access {
+        MoodleAccess::Token(_) => json!("token"),
+        MoodleAccess::SameAs(from) => json!({"same_as": from}),
+        MoodleAccess::Without => json!(null),
+    };
+    audit(
+        db,
+        "lti approve",
+        json!({"registration": args.id, "moodle_access": shared}),
+    )
+    .await;
+    println!(
+        "approved {}: its launches are accepted{}",
+        args.id,
+        if matches!(access, MoodleAccess::Without) {
+            " (without Moodle access)"
+        } else {
+            ""
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -279,21 +351,23 @@ async fn list(store: &LtiStore, json: bool) -> anyhow::Result<ExitCode> {
                     "access_token_url": r.access_token_url.as_str(), "jwks_url": r.jwks_url.as_str(),
                     "moodle_url": p.moodle_url, "moodle_token": p.has_moodle_token,
                     "created_by": p.created_by, "created_at_ms": p.created_at_ms,
+                    "status": p.status.as_str(),
                 })
             );
         }
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<32} {:<36} {:<20} {:<12} {:<36} {:<6} {:<8} created",
-        "id", "issuer", "client id", "deployments", "moodle", "token", "by"
+        "{:<32} {:<8} {:<36} {:<20} {:<12} {:<36} {:<6} {:<8} created",
+        "id", "status", "issuer", "client id", "deployments", "moodle", "token", "by"
     );
     for p in &records {
         let r = &p.registration;
         let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(p.created_at_ms).unwrap_or(0));
         println!(
-            "{:<32} {:<36} {:<20} {:<12} {:<36} {:<6} {:<8} {}",
+            "{:<32} {:<8} {:<36} {:<20} {:<12} {:<36} {:<6} {:<8} {}",
             r.id,
+            p.status.as_str(),
             r.issuer,
             r.client_id,
             r.deployments.join(","),

@@ -61,19 +61,20 @@ pub enum DynamicRegistrationPolicy {
     Off,
     /// Any platform.
     Any,
-    /// Platforms whose issuer and configuration URL start with one of these.
-    Issuers(Vec<String>),
+    /// Platforms whose issuer, configuration URL and endpoints lie under one of these.
+    Issuers(Vec<Url>),
 }
 
 impl DynamicRegistrationPolicy {
-    /// Whether a configuration at `url` may be fetched and its platform registered.
+    /// Whether `url` (a configuration URL, an issuer or an endpoint) may be fetched or
+    /// trusted: parsed, on an allowed prefix's origin and under its whole path segments
+    /// (`lti::is_under`), never compared as strings.
     pub fn allows(&self, url: &str) -> bool {
         match self {
             DynamicRegistrationPolicy::Off => false,
             DynamicRegistrationPolicy::Any => true,
-            DynamicRegistrationPolicy::Issuers(prefixes) => prefixes
-                .iter()
-                .any(|p| url == p || url.starts_with(&format!("{}/", p.trim_end_matches('/')))),
+            DynamicRegistrationPolicy::Issuers(prefixes) => Url::parse(url)
+                .is_ok_and(|url| prefixes.iter().any(|p| ::lti::is_under(&url, p))),
         }
     }
 }
@@ -256,8 +257,13 @@ fn dynamic_policy(
             let mut prefixes = Vec::new();
             for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
                 match Url::parse(item) {
-                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                        prefixes.push(item.trim_end_matches('/').to_owned());
+                    Ok(u)
+                        if matches!(u.scheme(), "http" | "https")
+                            && u.host().is_some()
+                            && u.query().is_none()
+                            && u.fragment().is_none() =>
+                    {
+                        prefixes.push(u);
                     }
                     _ => p.push(name, format!("{item:?} is not a platform address like https://moodle.example.org (or use * or off)")),
                 }
@@ -266,9 +272,9 @@ fn dynamic_policy(
         }
         None => DynamicRegistrationPolicy::Issuers(
             moodle
-                .map(|m| m.base_url.as_str().trim_end_matches('/').to_owned())
+                .map(|m| m.base_url.clone())
                 .into_iter()
-                .chain(registration.map(|r| r.issuer.clone()))
+                .chain(registration.and_then(|r| Url::parse(&r.issuer).ok()))
                 .collect(),
         ),
     }
@@ -303,7 +309,9 @@ mod tests {
         assert_eq!(r.jwks_url.path(), "/mod/lti/certs.php");
         assert_eq!(
             c.dynamic_registration,
-            DynamicRegistrationPolicy::Issuers(vec!["https://moodle.example.org".to_owned()])
+            DynamicRegistrationPolicy::Issuers(vec![
+                Url::parse("https://moodle.example.org").expect("url")
+            ])
         );
         assert_eq!(c.max_file_bytes, 512 << 20);
         assert!(!c.dev);
@@ -356,9 +364,13 @@ mod tests {
 
     #[test]
     fn dynamic_registration_prefixes_match_whole_path_segments() {
-        let policy =
-            DynamicRegistrationPolicy::Issuers(vec!["https://m.example/moodle".to_owned()]);
+        let policy = DynamicRegistrationPolicy::Issuers(vec![
+            Url::parse("https://m.example/moodle").expect("url"),
+        ]);
         assert!(policy.allows("https://m.example/moodle/mod/lti/openid-configuration.php"));
+        assert!(!policy.allows("https://m.example/moodle/../evil/openid.json"));
+        assert!(!policy.allows("http://m.example/moodle/x"));
+        assert!(!policy.allows("https://m.example:444/moodle/x"));
         assert!(!policy.allows("https://m.example/moodle-evil/mod/lti/openid-configuration.php"));
         assert!(!policy.allows("https://m.example.evil/moodle/x"));
         assert!(DynamicRegistrationPolicy::Any.allows("https://anything"));

@@ -48,8 +48,10 @@ impl Sites {
         &self.default
     }
 
-    /// The Moodle of a registration. A registration without a token of its own uses the
-    /// bridge's token only when its site *is* the bridge's Moodle.
+    /// The Moodle of a registration, with the token stored for it. A registration without
+    /// one has no Moodle access: the bridge's own `MOODLE_TOKEN` is never lent to it (a
+    /// platform that registered itself must not inherit the bridge's rights; the operator
+    /// shares a token explicitly with `lti approve --moodle-token-from`).
     ///
     /// # Errors
     /// [`FileError::UnknownPlatform`], [`FileError::NoMoodleToken`] (also when the sealed
@@ -73,7 +75,6 @@ impl Sites {
                 .token(token)
                 .timeout(self.timeout)
                 .build()?,
-            Ok(None) if url.trim_end_matches('/') == self.default_url => self.default.clone(),
             Ok(None) => return Err(no_token()),
             Err(e) => {
                 tracing::error!(platform, error = %e, "a platform's Moodle token cannot be opened");

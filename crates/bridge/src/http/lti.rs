@@ -82,7 +82,14 @@ pub async fn login(State(app): State<AppState>, uri: Uri, body: Bytes) -> Respon
     let request = LoginRequest::merged(uri.query().unwrap_or_default(), &body);
     let redirect = match app.lti.login(&request).await {
         Ok(redirect) => redirect,
-        Err(e) => return login_refused(&app, &e),
+        Err(e) => {
+            if let LoginError::UnknownRegistration { issuer, client_id } = &e
+                && app.lti.is_pending(issuer, client_id.as_deref()).await
+            {
+                return registration_pending(&app);
+            }
+            return login_refused(&app, &e);
+        }
     };
     let origin = redirect.url.origin().ascii_serialization();
     let mut again = app.lti.tool().login_url.clone();
@@ -133,6 +140,19 @@ pub async fn login(State(app): State<AppState>, uri: Uri, body: Bytes) -> Respon
         secure,
     );
     response
+}
+
+/// A login from a platform registered dynamically but not approved yet.
+fn registration_pending(app: &AppState) -> Response {
+    ui::message(
+        &base(app),
+        StatusCode::FORBIDDEN,
+        "registrationpending",
+        "Waiting for approval",
+        "<p>This platform registered Moodle Bridge, but the bridge's administrator has not \
+         approved the registration yet. Launches work once it is approved.</p>",
+        None,
+    )
 }
 
 fn login_refused(app: &AppState, e: &LoginError) -> Response {
@@ -297,8 +317,15 @@ pub async fn register(
         Ok(id) => ui::registered(&base, &id),
         Err(e) => {
             let status = match &e {
-                RegisterError::MissingConfiguration => StatusCode::BAD_REQUEST,
+                RegisterError::MissingConfiguration
+                | RegisterError::EndpointNotAllowed { .. }
+                | RegisterError::Registration(
+                    lti::RegistrationError::ForeignEndpoint { .. }
+                    | lti::RegistrationError::IssuerMismatch { .. }
+                    | lti::RegistrationError::InvalidConfigurationUrl,
+                ) => StatusCode::BAD_REQUEST,
                 RegisterError::NotAllowed => StatusCode::FORBIDDEN,
+                RegisterError::AlreadyRegistered => StatusCode::CONFLICT,
                 RegisterError::Registration(_) => StatusCode::BAD_GATEWAY,
                 RegisterError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             };

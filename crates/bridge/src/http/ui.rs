@@ -167,9 +167,11 @@ pub fn message(
 /// The end of a dynamic registration: closes the platform's dialog.
 pub fn registered(base: &str, registration: &str) -> Response {
     let body = format!(
-        "<p>Moodle Bridge is registered (registration <code>{}</code>). In Moodle, an administrator \
-         activates the new tool in Site administration › Plugins › External tool › Manage tools.</p>\n\
-         <script src=\"{}ui/close.js\"></script>",
+        "<p>Moodle Bridge is registered (registration <code>{0}</code>), pending approval. In Moodle, an \
+         administrator activates the new tool in Site administration › Plugins › External tool › \
+         Manage tools; on the bridge, its administrator approves it with \
+         <code>moodle-bridge lti approve {0}</code>. Launches work once both are done.</p>\n\
+         <script src=\"{1}ui/close.js\"></script>",
         escape(registration),
         escape(base)
     );

@@ -19,7 +19,10 @@ use lti::{Clock, Registration, StoreError};
 use moodle_ws::Secret;
 
 pub use keys::{KeyStoreError, StoredKey};
-pub use registrations::{NewRegistration, PlatformRecord};
+pub use registrations::{
+    ApproveError, MoodleAccess, NewRegistration, PendingSaveError, PlatformRecord,
+    RegistrationStatus,
+};
 pub use services::{AgsGrant, LaunchServices, ServiceContext};
 
 use crate::crypto::SecretBox;

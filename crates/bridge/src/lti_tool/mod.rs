@@ -223,6 +223,16 @@ impl LtiTool {
         self.login.initiate(request).await
     }
 
+    /// Whether a registration waiting for approval matches this issuer (and client id).
+    /// A database failure counts as not pending (the login is refused either way).
+    pub async fn is_pending(&self, issuer: &str, client_id: Option<&str>) -> bool {
+        self.store
+            .is_pending(issuer, client_id)
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "pending registrations not checked"))
+            .unwrap_or(false)
+    }
+
     /// Validates a launch. With the state cookie the browser sent, the cookie binds the state;
     /// without it, only a login that offered platform storage can go on (the page then checks
     /// the state there).

@@ -1,15 +1,20 @@
 //! Platform registrations made by the tool itself: the `LTI_*` platform at start (registration
 //! `default`, its Moodle = `MOODLE_BASE_URL`/`MOODLE_TOKEN`) and LTI Dynamic Registration
-//! (`/lti/register`), limited to the platforms `LTI_DYNAMIC_REGISTRATION_ISSUERS` allows — the
-//! configuration URL is checked before it is fetched, so the route cannot be used to make the
-//! bridge request arbitrary addresses.
+//! (`/lti/register`), limited to the platforms `LTI_DYNAMIC_REGISTRATION_ISSUERS` allows.
+//!
+//! `/lti/register` is reachable by anyone, so what it fetches and what it saves is bounded:
+//! the configuration URL is checked before it is fetched (the route cannot make the bridge
+//! request arbitrary addresses); the issuer and every endpoint of the fetched configuration
+//! must lie under an allowed prefix (and, checked by the `lti` crate, on the issuer's origin)
+//! before anything is sent to the platform; an existing registration is never replaced (409);
+//! and what is saved is *pending*, without a Moodle token, until an administrator approves it.
 
 use lti::{DynamicRegistration, Registration, RegistrationError};
 use moodle_ws::Secret;
 
 use super::LtiTool;
 use crate::config::EnvRegistration;
-use crate::lti_store::{LtiStore, NewRegistration};
+use crate::lti_store::{LtiStore, NewRegistration, PendingSaveError};
 
 /// The id of the registration the `LTI_*` variables make.
 pub const ENV_REGISTRATION: &str = "default";
@@ -23,6 +28,16 @@ pub enum RegisterError {
     /// The platform is not one that may register itself here.
     #[error("this bridge does not accept registrations from that platform")]
     NotAllowed,
+    /// An endpoint of the platform's configuration is outside the allowed platforms.
+    #[error("the platform configuration's {endpoint} is not on an allowed platform")]
+    EndpointNotAllowed {
+        /// The endpoint's name in the configuration.
+        endpoint: &'static str,
+    },
+    /// The platform (issuer and client id) is registered already; it is never replaced
+    /// from here.
+    #[error("this platform is registered already; an administrator must remove it first")]
+    AlreadyRegistered,
     /// The platform's configuration or its answer was refused or unusable.
     #[error(transparent)]
     Registration(#[from] RegistrationError),
@@ -74,29 +89,42 @@ pub(super) async fn register(
         return Err(RegisterError::NotAllowed);
     }
     let id = format!("dyn-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let outcome = DynamicRegistration::new(tool.http.clone(), (*tool.tool).clone())
-        .register(openid_configuration, registration_token, &id)
-        .await?;
-    // The issuer is a prefix of the configuration URL (checked by the lti crate), but check
-    // it against the policy too: it decides which Moodle a launch reads.
-    if !tool.policy.allows(&outcome.registration.issuer) {
+    let dynamic = DynamicRegistration::new(tool.http.clone(), (*tool.tool).clone());
+    let platform = dynamic.fetch_configuration(openid_configuration).await?;
+    // The issuer decides which Moodle a launch reads, the endpoints where the tool's trust
+    // goes: each must be under an allowed prefix before anything is sent to the platform.
+    if !tool.policy.allows(&platform.issuer) {
         return Err(RegisterError::NotAllowed);
     }
+    if let Some((endpoint, _)) = platform
+        .endpoints()
+        .into_iter()
+        .find(|(_, url)| !tool.policy.allows(url.as_str()))
+    {
+        return Err(RegisterError::EndpointNotAllowed { endpoint });
+    }
+    let outcome = dynamic
+        .register_with(platform, registration_token, &id)
+        .await?;
     let moodle_url = outcome.registration.issuer.clone();
     let saved = tool
         .store
-        .save_registration(&NewRegistration {
+        .save_pending(&NewRegistration {
             registration: outcome.registration,
             moodle_url,
             moodle_token: None,
             created_by: "dynamic",
             replace_deployments: false,
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            PendingSaveError::Exists { .. } => RegisterError::AlreadyRegistered,
+            PendingSaveError::Database(e) => RegisterError::Database(e),
+        })?;
     tracing::info!(
         registration = saved,
         platform = outcome.platform.product_family_code,
-        "platform registered dynamically"
+        "platform registered dynamically; pending until approved"
     );
     Ok(saved)
 }

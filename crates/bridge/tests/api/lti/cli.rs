@@ -13,7 +13,7 @@ use super::{TEACHER, begin_launch, launch_as, launch_config, log_in, with_token}
 use crate::helpers::{Options, SECRET_KEY, TestApp, body_json, spawn_app, spawn_app_with};
 
 /// The binary with an empty environment but for the database and the key.
-async fn run(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(super) async fn run(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().expect("dir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_moodle-bridge"));
     cmd.env_clear()

@@ -11,6 +11,7 @@ mod database;
 mod files;
 mod launch;
 mod platform;
+mod registration;
 mod s3;
 mod services;
 

@@ -43,6 +43,12 @@ fn payload(jwt: &str) -> Value {
 
 /// A deep-linking request of tool type `typeid` in course 2, up to the bridge's answer.
 async fn deep_link(browser: &Browser, sim: &str, typeid: i64) -> Page {
+    let step = deep_link_login_step(browser, sim, typeid).await;
+    finish_launch(browser, &step).await
+}
+
+/// A deep-linking request of tool type `typeid` in course 2, up to the bridge's login step.
+async fn deep_link_login_step(browser: &Browser, sim: &str, typeid: i64) -> Page {
     let initiation = browser
         .get(&format!(
             "{sim}/mod/lti/contentitem.php?id={typeid}&course=2"
@@ -52,8 +58,7 @@ async fn deep_link(browser: &Browser, sim: &str, typeid: i64) -> Page {
     let form = initiation
         .form("ltiInitiateLoginForm")
         .expect("the login initiation form");
-    let step = browser.submit(&initiation, &form).await;
-    finish_launch(browser, &step).await
+    browser.submit(&initiation, &form).await
 }
 
 #[tokio::test]
@@ -245,11 +250,29 @@ async fn dynamic_registration_registers_the_platform_and_its_launches_work() {
     assert_eq!(records[0].created_by, "dynamic");
     assert_eq!(records[0].registration.issuer, app.sim.url());
     assert!(!records[0].registration.deployments.is_empty());
+    assert_eq!(
+        records[0].status,
+        bridge::lti_store::RegistrationStatus::Pending
+    );
+    assert!(!records[0].has_moodle_token, "never the bridge's own token");
     db.close().await;
 
-    // A teacher's launch through the new tool type: its deep-linking picker.
+    // Until the bridge's administrator approves it, its launches stop at the login step.
     let teacher = Browser::new();
     log_in(&teacher, app.sim.url(), TEACHER).await;
+    let waiting = deep_link_login_step(&teacher, app.sim.url(), typeid).await;
+    assert_eq!(waiting.status, 403, "{}", waiting.body);
+    assert_eq!(waiting.code().as_deref(), Some("registrationpending"));
+    let moodle_token = app.sim.token("admin_bridge").expect("token");
+    let approved = super::cli::run(
+        &app.database_url,
+        &["lti", "approve", &records[0].registration.id],
+        &[("LTI_MOODLE_TOKEN", &moodle_token)],
+    )
+    .await;
+    assert_eq!(approved.status.code(), Some(0), "{approved:?}");
+
+    // A teacher's launch through the new tool type: its deep-linking picker.
     let picker = deep_link(&teacher, app.sim.url(), typeid).await;
     assert_eq!(picker.status, 200, "{}", picker.body);
     assert_eq!(picker.forms().len(), 3, "{}", picker.body);

@@ -158,6 +158,21 @@ impl Bridge {
         Bridge::start_with(site, &[], false).await
     }
 
+    /// Runs a `moodle-bridge` command on this bridge's database.
+    pub async fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_moodle-bridge"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .current_dir(self._dir.path())
+            .env("DATA_DIR", self._dir.path())
+            .env("SECRET_KEY", SECRET_KEY)
+            .env("LOG_LEVEL", "warn")
+            .args(args)
+            .output()
+            .await
+            .expect("moodle-bridge runs")
+    }
+
     async fn start_with(site: &Site, extra: &[(&str, &str)], lti: bool) -> Bridge {
         let port = PORT.lock().await;
         let dir = tempfile::tempdir().expect("dir");

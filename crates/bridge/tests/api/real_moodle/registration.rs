@@ -119,6 +119,20 @@ async fn the_bridge_registers_itself_with_the_real_moodle_and_a_launch_uses_the_
     )
     .await;
 
+    // The bridge keeps the registration pending until its administrator approves it.
+    let listed = bridge.cli(&["lti", "list", "--json"]).await;
+    let rows: Vec<Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["status"], "pending");
+    let id = rows[0]["id"].as_str().expect("id").to_owned();
+    let approved = bridge
+        .cli(&["lti", "approve", &id, "--without-moodle"])
+        .await;
+    assert_eq!(approved.status.code(), Some(0), "{approved:?}");
+
     let teacher = Browser::new();
     let password = site.password("teacher1");
     log_in(&teacher, &site.url, ("teacher1", &password)).await;
