@@ -83,6 +83,7 @@ impl Files {
     ///
     /// # Errors
     /// For the request as a whole: [`Access::course`]'s errors, [`FileError::NotEnrolled`],
+    /// [`FileError::NotALearner`],
     /// [`FileError::Invalid`] (no or too many keys), Moodle failing to list.
     pub async fn copy(
         &self,
@@ -98,7 +99,7 @@ impl Files {
         }
         let course = access.course(request.course_id)?;
         let client = self.moodle(access).await?;
-        moodle::participant(&client, course, request.user_id).await?;
+        moodle::learner(&client, course, request.user_id).await?;
         let listing = moodle::listing(&client, course, request.user_id).await?;
         let mut outcomes = Vec::with_capacity(request.files.len());
         for key in &request.files {

@@ -26,6 +26,15 @@ pub enum FileError {
         /// The course.
         course: i64,
     },
+    /// The user takes part in the course, but not as a learner: the file manager serves
+    /// learners' files only (a teacher's or manager's files are theirs).
+    #[error("user {user} is not a learner of course {course}")]
+    NotALearner {
+        /// The user.
+        user: i64,
+        /// The course.
+        course: i64,
+    },
     /// No stored file with this id is visible to the caller.
     #[error("file {id} not found")]
     NotFound {
@@ -93,6 +102,7 @@ impl FileError {
             FileError::NoCourse => "nocourse".to_owned(),
             FileError::CourseRequired | FileError::Invalid { .. } => "invalidparameter".to_owned(),
             FileError::NotEnrolled { .. } => "notenrolled".to_owned(),
+            FileError::NotALearner { .. } => "notalearner".to_owned(),
             FileError::NotFound { .. } => "notfound".to_owned(),
             FileError::TooLarge { .. } => "toolarge".to_owned(),
             FileError::NoMoodleToken { .. } => "nomoodletoken".to_owned(),
@@ -111,7 +121,9 @@ impl FileError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
-            FileError::OtherCourse { .. } | FileError::NotEnrolled { .. } => 403,
+            FileError::OtherCourse { .. }
+            | FileError::NotEnrolled { .. }
+            | FileError::NotALearner { .. } => 403,
             FileError::NoCourse | FileError::CourseRequired | FileError::Invalid { .. } => 400,
             FileError::NotFound { .. } => 404,
             FileError::TooLarge { .. } => 413,

@@ -248,10 +248,11 @@ impl Files {
         Ok(all)
     }
 
-    /// A participant's Moodle files in a course.
+    /// A learner's Moodle files in a course.
     ///
     /// # Errors
-    /// [`Access::course`]'s errors, [`FileError::NotEnrolled`], Moodle's.
+    /// [`Access::course`]'s errors, [`FileError::NotEnrolled`], [`FileError::NotALearner`],
+    /// Moodle's.
     pub async fn user_files(
         &self,
         access: &Access,
@@ -260,7 +261,7 @@ impl Files {
     ) -> Result<UserFiles, FileError> {
         let course = access.course(course)?;
         let client = self.moodle(access).await?;
-        let participant = moodle::participant(&client, course, user).await?;
+        let participant = moodle::learner(&client, course, user).await?;
         let listing = moodle::listing(&client, course, user).await?;
         let (platform, context, _) = access.filing(Some(course));
         let copies = store::copies_in(&self.db, &platform, &context, user).await?;

@@ -33,9 +33,11 @@ pub struct Participant {
 }
 
 impl Participant {
-    /// Whether the participant learns in the course (a `student` role, or no role shown).
+    /// Whether the participant learns in the course: holds Moodle's learner role (`student`,
+    /// the student archetype's role). A participant without any role, or with staff roles
+    /// only, is not a learner: the file manager never opens their files.
     pub fn is_learner(&self) -> bool {
-        self.roles.is_empty() || self.roles.iter().any(|r| r == "student")
+        self.roles.iter().any(|r| r == "student")
     }
 }
 
@@ -132,6 +134,20 @@ pub async fn participant(
         .into_iter()
         .find(|p| p.id == user)
         .ok_or(FileError::NotEnrolled { user, course })
+}
+
+/// The learner `user` of `course`: an active participant holding a learner role.
+///
+/// # Errors
+/// [`FileError::NotEnrolled`] when the user is not an active participant,
+/// [`FileError::NotALearner`] when they are one without a learner role (a teacher, a manager).
+pub async fn learner(client: &Client, course: i64, user: i64) -> Result<Participant, FileError> {
+    let participant = participant(client, course, user).await?;
+    if participant.is_learner() {
+        Ok(participant)
+    } else {
+        Err(FileError::NotALearner { user, course })
+    }
 }
 
 /// A learner's files in a course.

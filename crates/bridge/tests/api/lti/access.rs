@@ -125,6 +125,57 @@ async fn a_user_not_enrolled_in_the_launch_course_is_refused() {
 }
 
 #[tokio::test]
+async fn staff_of_the_launch_course_are_not_learners_and_their_files_are_refused() {
+    let app = lti_app(false).await;
+    let token = teacher_token(&app).await;
+    // The administrator enrolled as a manager of PHYS101, as an editing teacher could do.
+    let enrolled = app
+        .http
+        .post(format!("{}/webservice/rest/server.php", app.sim.url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([
+                    ("wstoken", app.sim.token("admin_bridge").expect("token").as_str()),
+                    ("wsfunction", "enrol_manual_enrol_users"),
+                    ("moodlewsrestformat", "json"),
+                    ("enrolments[0][roleid]", "1"),
+                    ("enrolments[0][userid]", "2"),
+                    ("enrolments[0][courseid]", "2"),
+                ])
+                .finish(),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(enrolled.text().await.expect("body"), "null");
+    // teacher1 (3) is the course's editing teacher; the administrator (2) now its manager.
+    for user in [3, 2] {
+        let (status, body) =
+            answer(&app, Method::GET, &format!("/get_user_files/{user}"), &token).await;
+        assert_eq!(
+            (status.as_u16(), &body["code"]),
+            (403, &json!("notalearner")),
+            "user {user}: {body}"
+        );
+        let (status, body) = copy(&app, &token, &json!({"user_id": user, "files": ["p1"]})).await;
+        assert_eq!(
+            (status.as_u16(), &body["code"]),
+            (403, &json!("notalearner")),
+            "user {user}: {body}"
+        );
+    }
+    assert_eq!(
+        app.sim.calls("local_bridge_list_user_files"),
+        0,
+        "nothing of a staff member is read"
+    );
+    // A learner of the course still works.
+    let (status, body) = answer(&app, Method::GET, "/get_user_files/4", &token).await;
+    assert_eq!((status.as_u16(), &body["course_id"]), (200, &json!(2)));
+}
+
+#[tokio::test]
 async fn stored_files_are_seen_only_from_the_context_they_were_stored_from() {
     let app = lti_app(false).await;
     let token = teacher_token(&app).await;
