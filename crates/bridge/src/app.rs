@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::audit::AuditLog;
-use crate::auth::{Authenticator, OwnKey, RateLimiter};
+use crate::auth::{Authenticator, OwnKey, RateLimiter, Revocations};
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::gateway::Gateway;
@@ -50,6 +50,12 @@ pub struct AppState {
     pub files: Arc<files::Files>,
     /// The audit log, for writes made outside Moodle's web services (grades).
     pub audit: AuditLog,
+    /// HTTP limits and the trusted proxies.
+    pub http: Arc<crate::config::HttpConfig>,
+    /// The per-address rate limit of the public LTI routes.
+    pub lti_limiter: Arc<RateLimiter>,
+    /// Open server-sent event streams per caller.
+    pub streams: Arc<http::streams::StreamSlots>,
 }
 
 /// Why the service cannot start.
@@ -104,11 +110,14 @@ impl App {
             .max_retries(moodle_config.max_retries)
             .observer(metrics.clone())
             .build()?;
-        let gateway = Arc::new(Gateway::new(
-            moodle.clone(),
-            AuditLog::new(db.clone()),
-            moodle_config.cache_ttl,
-        ));
+        let gateway = Arc::new(
+            Gateway::new(
+                moodle.clone(),
+                AuditLog::new(db.clone()),
+                moodle_config.cache_ttl,
+            )
+            .with_enrol_roles(moodle_config.enrol_role_ids.clone()),
+        );
         let http_client = reqwest::Client::builder()
             .tls_backend_preconfigured(moodle_ws::tls::config(&[], false)?)
             .user_agent(concat!("moodle-bridge/", env!("CARGO_PKG_VERSION")))
@@ -118,24 +127,31 @@ impl App {
                 reason: format!("http client setup failed: {}", e.without_url()),
             })?;
         let own_key = config.secret_key.as_ref().map(OwnKey::derive);
-        let auth = Arc::new(Authenticator::new(
-            &config.auth,
-            own_key.clone(),
-            http_client.clone(),
-        ));
+        let revocations = Arc::new(
+            Revocations::load(db.clone())
+                .await
+                .map_err(DbError::Connect)?,
+        );
+        revocations.spawn_refresh();
+        let auth = Arc::new(
+            Authenticator::new(&config.auth, own_key.clone(), http_client.clone())
+                .with_revocations(revocations),
+        );
         let login = &config.auth.token_login;
-        let token_login = Arc::new(TokenLogin::new(
-            moodle.clone(),
-            own_key,
-            login.scopes,
-            login.ttl,
-            login.per_minute,
-        ));
+        let token_login = Arc::new(
+            TokenLogin::new(
+                moodle.clone(),
+                own_key,
+                login.scopes,
+                login.ttl,
+                login.per_minute,
+            )
+            .recording_in(db.clone()),
+        );
         let limiter = Arc::new(RateLimiter::new(
             config.auth.rate_per_minute,
             config.auth.rate_burst,
         ));
-        spawn_forget_idle(Arc::downgrade(&limiter));
         let (courses, lms, publisher) = publisher_parts(config, &db, &metrics)?;
         let worker = jobs::Worker::new(
             publisher.jobs().clone(),
@@ -169,6 +185,15 @@ impl App {
             lti,
             files,
             audit: AuditLog::new(db.clone()),
+            http: Arc::new(config.http.clone()),
+            lti_limiter: Arc::new(RateLimiter::new(
+                config.http.lti_per_minute,
+                config.http.lti_per_minute.clamp(1, 30),
+            )),
+            streams: Arc::new(http::streams::StreamSlots::new(
+                config.http.streams_per_subject,
+                config.http.stream_max_duration,
+            )),
         };
         let (router, _) = http::router(state, config);
         Ok(App {
@@ -210,20 +235,6 @@ impl App {
         self.db.close().await;
         served
     }
-}
-
-/// Forgets idle rate-limit buckets every minute while the limiter lives.
-fn spawn_forget_idle(limiter: std::sync::Weak<RateLimiter>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match limiter.upgrade() {
-                Some(l) => l.forget_idle(),
-                None => return,
-            }
-        }
-    });
 }
 
 /// The publisher's services: the course store (files in `STORAGE_URL`), the LMS sites and

@@ -22,6 +22,18 @@ pub struct Actor {
     pub route: String,
     /// The request's `X-Request-Id`.
     pub request_id: Option<String>,
+    /// The client's network address (behind `TRUSTED_PROXIES`, the forwarded one); `None` for
+    /// commands and work done later by jobs.
+    pub client: Option<String>,
+}
+
+impl Actor {
+    /// The key that owns what this caller makes (publisher courses, jobs, LMS sessions, stored
+    /// files): source and subject together, so an identity provider's user can never reach
+    /// the data of a bridge-token subject with the same name.
+    pub fn owner(&self) -> String {
+        format!("{}:{}", self.source, self.subject)
+    }
 }
 
 /// One write to record.
@@ -60,6 +72,8 @@ pub struct Entry {
     pub status: i64,
     /// Request id.
     pub request_id: Option<String>,
+    /// Client address.
+    pub client_address: Option<String>,
 }
 
 /// The audit log store.
@@ -83,8 +97,8 @@ impl AuditLog {
 
     async fn insert(&self, actor: &Actor, event: &Event<'_>) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO audit_log (at_ms, subject, source, route, moodle_function, object_ids, outcome, status, request_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO audit_log (at_ms, subject, source, route, moodle_function, object_ids, outcome, status, request_id, client_address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(now_ms())
         .bind(&actor.subject)
@@ -95,6 +109,7 @@ impl AuditLog {
         .bind(event.outcome)
         .bind(i64::from(event.status))
         .bind(actor.request_id.as_deref())
+        .bind(actor.client.as_deref())
         .execute(self.db.pool())
         .await
         .map(drop)
@@ -106,7 +121,7 @@ impl AuditLog {
     /// The database's error.
     pub async fn since(&self, since_ms: i64, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT id, at_ms, subject, source, route, moodle_function, object_ids, outcome, status, request_id \
+            "SELECT id, at_ms, subject, source, route, moodle_function, object_ids, outcome, status, request_id, client_address \
              FROM audit_log WHERE at_ms >= $1 ORDER BY at_ms, id LIMIT $2",
         )
         .bind(since_ms)
@@ -126,6 +141,7 @@ impl AuditLog {
                     outcome: r.try_get("outcome")?,
                     status: r.try_get("status")?,
                     request_id: r.try_get("request_id")?,
+                    client_address: r.try_get("client_address")?,
                 })
             })
             .collect()

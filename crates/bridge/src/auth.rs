@@ -6,14 +6,20 @@
 //! - the bridge's own tokens (`moodle-bridge token create`): HS256 with a key derived from
 //!   `SECRET_KEY`, `kid` naming it, `iss`/`aud` `moodle-bridge`, `exp` required;
 //! - tokens signed with the shared secret `AUTH_HS256_SECRET` (how the seeds' applications
-//!   sign their users' tokens): HS256, `sub` required, `exp` checked when present;
+//!   sign their users' tokens): HS256, `sub` and `exp` required, `iss`/`aud` checked when
+//!   `AUTH_HS256_ISSUER`/`AUTH_HS256_AUDIENCE` are set;
 //! - an identity provider's tokens (RS/PS/ES/EdDSA) checked against its JWKS, with `iss`,
 //!   `aud` and `exp` required.
+//!
+//! Every kind honours `nbf`, and any token can be revoked (`revocations.rs`).
 
 mod jwks;
 mod own;
 mod rate_limit;
+pub mod revocations;
 mod scopes;
+
+use std::sync::Arc;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -22,6 +28,7 @@ use serde_json::{Map, Value};
 pub use jwks::Jwks;
 pub use own::{IssuedToken, OwnKey};
 pub use rate_limit::RateLimiter;
+pub use revocations::Revocations;
 pub use scopes::{Scope, Scopes};
 
 use crate::config::AuthConfig;
@@ -81,6 +88,9 @@ pub enum AuthError {
     /// `exp` is in the past.
     #[error("bearer token has expired")]
     Expired,
+    /// `nbf` is in the future.
+    #[error("bearer token is not valid yet")]
+    NotYetValid,
     /// A claim the source requires is missing (`sub`, `exp`, `iss`, `aud`).
     #[error("bearer token lacks the {0} claim")]
     MissingClaim(String),
@@ -93,6 +103,9 @@ pub enum AuthError {
     /// No configured source accepts this algorithm.
     #[error("bearer tokens signed with {0} are not accepted")]
     UnsupportedAlgorithm(String),
+    /// The token (or every token of its subject) was revoked.
+    #[error("bearer token was revoked")]
+    Revoked,
     /// The identity provider's keys could not be fetched.
     #[error("the identity provider's keys cannot be fetched")]
     IdentityProviderUnreachable,
@@ -106,11 +119,13 @@ impl AuthError {
             AuthError::Malformed => "malformed",
             AuthError::BadSignature => "bad_signature",
             AuthError::Expired => "expired",
+            AuthError::NotYetValid => "not_yet_valid",
             AuthError::MissingClaim(_) => "missing_claim",
             AuthError::WrongParty => "wrong_issuer_or_audience",
             AuthError::UnknownKey => "unknown_key",
             AuthError::UnsupportedAlgorithm(_) => "unsupported_algorithm",
             AuthError::IdentityProviderUnreachable => "identity_provider_unreachable",
+            AuthError::Revoked => "revoked",
         }
     }
 }
@@ -120,6 +135,7 @@ impl From<jsonwebtoken::errors::Error> for AuthError {
         match e.kind() {
             ErrorKind::InvalidSignature => AuthError::BadSignature,
             ErrorKind::ExpiredSignature => AuthError::Expired,
+            ErrorKind::ImmatureSignature => AuthError::NotYetValid,
             ErrorKind::MissingRequiredClaim(c) => AuthError::MissingClaim(c.clone()),
             ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => AuthError::WrongParty,
             ErrorKind::InvalidAlgorithm => AuthError::UnsupportedAlgorithm("this key".to_owned()),
@@ -131,9 +147,10 @@ impl From<jsonwebtoken::errors::Error> for AuthError {
 /// Checks bearer tokens against the configured sources.
 pub struct Authenticator {
     own: Option<OwnKey>,
-    shared: Option<DecodingKey>,
+    shared: Option<(DecodingKey, Validation)>,
     idp: Option<Jwks>,
     default_scopes: Scopes,
+    revocations: Option<Arc<Revocations>>,
 }
 
 impl Authenticator {
@@ -141,13 +158,22 @@ impl Authenticator {
     pub fn new(config: &AuthConfig, own: Option<OwnKey>, http: reqwest::Client) -> Authenticator {
         Authenticator {
             own,
-            shared: config
-                .hs256_secret
-                .as_ref()
-                .map(|s| DecodingKey::from_secret(s.expose().as_bytes())),
+            shared: config.hs256_secret.as_ref().map(|s| {
+                (
+                    DecodingKey::from_secret(s.expose().as_bytes()),
+                    shared_validation(config),
+                )
+            }),
             idp: config.identity_provider.clone().map(|p| Jwks::new(p, http)),
             default_scopes: config.default_scopes,
+            revocations: None,
         }
+    }
+
+    /// The same, refusing tokens that `revocations` lists.
+    pub fn with_revocations(mut self, revocations: Arc<Revocations>) -> Authenticator {
+        self.revocations = Some(revocations);
+        self
     }
 
     /// Verifies `token` and says who it belongs to.
@@ -162,11 +188,14 @@ impl Authenticator {
                 (own.verify(token, kid)?, TokenSource::Bridge)
             }
             (Algorithm::HS256, _) => {
-                let key = self
+                let (key, validation) = self
                     .shared
                     .as_ref()
                     .ok_or_else(|| AuthError::UnsupportedAlgorithm("HS256".to_owned()))?;
-                (decode_shared(token, key)?, TokenSource::SharedSecret)
+                (
+                    jsonwebtoken::decode::<Map<String, Value>>(token, key, validation)?.claims,
+                    TokenSource::SharedSecret,
+                )
             }
             (alg, kid) => {
                 let idp = self
@@ -184,6 +213,16 @@ impl Authenticator {
             Some(Value::Number(n)) => n.to_string(),
             _ => return Err(AuthError::MissingClaim("sub".to_owned())),
         };
+        if let Some(revocations) = &self.revocations
+            && revocations.is_revoked(
+                source,
+                &subject,
+                claims.get("jti").and_then(Value::as_str),
+                claims.get("iat").and_then(Value::as_i64),
+            )
+        {
+            return Err(AuthError::Revoked);
+        }
         Ok(Principal {
             subject,
             scopes: Scopes::from_claims(&claims).unwrap_or(self.default_scopes),
@@ -192,13 +231,29 @@ impl Authenticator {
     }
 }
 
-/// A shared-secret token: HS256 only, `sub` required, `exp` checked when present (the
-/// seeds' tokens carry only `sub`), `aud` not checked (the secret is the trust).
-fn decode_shared(token: &str, key: &DecodingKey) -> Result<Map<String, Value>, AuthError> {
+/// How shared-secret tokens are checked: HS256 only, `sub` and `exp` required (a token that
+/// never expires cannot be taken back), `nbf` honoured, and `iss`/`aud` when configured (else
+/// the secret alone is the trust).
+fn shared_validation(config: &AuthConfig) -> Validation {
     let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_required_spec_claims(&["sub"]);
-    validation.validate_aud = false;
-    Ok(jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation)?.claims)
+    let mut required = vec!["sub", "exp"];
+    validation.validate_nbf = true;
+    match &config.hs256_issuer {
+        Some(issuer) => {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        None => validation.iss = None,
+    }
+    match &config.hs256_audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            required.push("aud");
+        }
+        None => validation.validate_aud = false,
+    }
+    validation.set_required_spec_claims(&required);
+    validation
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `demo`, `token create`, `check`, `migrate`, `audit`, the
+//! The command line: `serve`, `demo`, `token create|list|revoke` (in `cli/token.rs`), `check`,
+//! `migrate`, `audit`, the
 //! publisher's `push` and `sync status|retry` (in `cli/publish.rs`), and the LTI tool's
 //! `lti add|list|remove` and `keys rotate` (in `cli/lti.rs`). Each
 //! command reads the configuration it needs (a problem stops it with exit code 2 and one
@@ -13,14 +14,14 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::app::{App, StartError};
-use crate::audit::{Actor, AuditLog, Event};
-use crate::auth::{OwnKey, Scopes};
+use crate::audit::AuditLog;
 use crate::config::{Config, Env, Needs, Problems};
 use crate::db::Db;
 use crate::{check, demo, telemetry};
 
 mod lti;
 mod publish;
+mod token;
 
 /// Moodle Bridge: the integration layer between Moodle and other applications.
 #[derive(Debug, Parser)]
@@ -59,7 +60,7 @@ pub enum Command {
     Token {
         /// What to do with tokens.
         #[command(subcommand)]
-        command: TokenCommand,
+        command: token::TokenCommand,
     },
     /// Connects to the configured Moodle and reports what the bridge can and cannot do there.
     Check,
@@ -99,23 +100,6 @@ pub enum Command {
     },
 }
 
-/// Token commands.
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Prints a new API token.
-    Create {
-        /// Who the token is for (its `sub`).
-        #[arg(long)]
-        sub: String,
-        /// A scope to grant (moodle:read, moodle:write); repeat for several. Default: both.
-        #[arg(long = "scope", value_name = "SCOPE")]
-        scopes: Vec<String>,
-        /// How long it is valid (`30d`, `12h`; at most 365d).
-        #[arg(long, default_value = "30d")]
-        ttl: String,
-    },
-}
-
 /// Runs a parsed command line.
 ///
 /// # Errors
@@ -145,9 +129,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo { .. } => unreachable!("handled above"),
         Command::Serve { .. } => serve(&config).await,
-        Command::Token {
-            command: TokenCommand::Create { sub, scopes, ttl },
-        } => create_token(&config, &sub, &scopes, &ttl).await,
+        Command::Token { command } => token::run(&config, command).await,
         Command::Check => check::run(&config).await,
         Command::Migrate => {
             let db = Db::connect(&config.database_url).await?;
@@ -229,57 +211,6 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-}
-
-async fn create_token(
-    config: &Config,
-    sub: &str,
-    scopes: &[String],
-    ttl: &str,
-) -> anyhow::Result<ExitCode> {
-    let sub = sub.trim();
-    anyhow::ensure!(
-        !sub.is_empty() && sub.len() <= 255,
-        "--sub must be 1 to 255 characters"
-    );
-    let scopes = if scopes.is_empty() {
-        Scopes::READ_WRITE
-    } else {
-        Scopes::parse_list(&scopes.join(" "))
-            .map_err(|s| anyhow::anyhow!("unknown scope {s:?}; known: moodle:read, moodle:write"))?
-    };
-    let ttl = humantime::parse_duration(ttl)
-        .with_context(|| format!("--ttl {ttl:?} is not a duration like 30d or 12h"))?;
-    anyhow::ensure!(
-        ttl >= Duration::from_secs(60) && ttl <= Duration::from_secs(365 * 86_400),
-        "--ttl must be from 1m to 365d"
-    );
-    let secret = config
-        .secret_key
-        .as_ref()
-        .context("SECRET_KEY is required")?;
-    let issued = OwnKey::derive(secret).issue(sub, scopes, ttl)?;
-    let db = Db::connect(&config.database_url).await?;
-    db.migrate().await?;
-    AuditLog::new(db.clone())
-        .record(
-            &Actor {
-                subject: operator(),
-                source: "cli",
-                route: "token create".to_owned(),
-                request_id: None,
-            },
-            Event {
-                function: None,
-                object_ids: serde_json::json!({"sub": sub, "jti": issued.id, "scope": scopes.to_string(), "exp": issued.expires_at}),
-                outcome: "ok",
-                status: 0,
-            },
-        )
-        .await;
-    db.close().await;
-    println!("{}", issued.token.expose());
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Who runs a command, for the audit log.

@@ -3,7 +3,9 @@
 //! Validation happens before any port is bound and reports every problem at once, each
 //! naming its variable.
 
+mod auth;
 mod env;
+mod http;
 mod lms;
 mod lti;
 
@@ -14,11 +16,12 @@ use std::time::Duration;
 use moodle_ws::Secret;
 use url::Url;
 
+pub use auth::{AuthConfig, IdentityProvider, TokenLoginConfig};
 pub use env::{Env, Problems};
+pub use http::HttpConfig;
+pub(crate) use http::http_config;
 pub use lms::{DEFAULT_SITE, LmsConfig, LmsSite};
 pub use lti::{DynamicRegistrationPolicy, EnvRegistration, LtiConfig};
-
-use crate::auth::Scopes;
 
 /// What a command needs: `serve` and `check` talk to Moodle, `token create` signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,59 +83,9 @@ pub struct MoodleConfig {
     /// `MOODLE_CACHE_TTL_SECONDS`: how long site info and course lists are reused (default
     /// 30; 0 turns the cache off).
     pub cache_ttl: Duration,
-}
-
-/// Token sources, default scopes and the rate limit.
-#[derive(Debug, Clone)]
-pub struct AuthConfig {
-    /// `AUTH_HS256_SECRET`: the shared secret the seeds' applications sign user tokens with.
-    pub hs256_secret: Option<Secret>,
-    /// `AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`: an external identity provider.
-    pub identity_provider: Option<IdentityProvider>,
-    /// `AUTH_DEFAULT_SCOPES`: scopes of a token without a scope claim (default
-    /// `moodle:read moodle:write`, so the seeds' tokens work unchanged).
-    pub default_scopes: Scopes,
-    /// `RATE_LIMIT_PER_MINUTE`: requests per token subject and minute (default 600; 0: off).
-    pub rate_per_minute: u32,
-    /// `RATE_LIMIT_BURST`: requests allowed at once above the steady rate (default 60).
-    pub rate_burst: u32,
-    /// Token login (`/api/auth/*`).
-    pub token_login: TokenLoginConfig,
-}
-
-/// What token login grants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenLoginConfig {
-    /// `AUTH_TOKEN_LOGIN_SCOPES`: scopes of the API tokens it issues (default none: they name
-    /// the user, and the gateway acts with the bridge's own Moodle token).
-    pub scopes: Scopes,
-    /// `AUTH_TOKEN_LOGIN_TTL`: how long they are valid (default `8h`).
-    pub ttl: Duration,
-    /// `AUTH_TOKEN_LOGIN_PER_MINUTE`: attempts per client address and minute (default 30).
-    pub per_minute: u32,
-}
-
-/// An external identity provider whose RS/ES/EdDSA tokens are accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityProvider {
-    /// Where its keys are published.
-    pub jwks_url: Url,
-    /// The `iss` its tokens carry.
-    pub issuer: String,
-    /// The `aud` its tokens must name.
-    pub audience: String,
-}
-
-/// HTTP limits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpConfig {
-    /// `MAX_BODY_BYTES`: largest JSON body (default 1 MiB).
-    pub max_body_bytes: usize,
-    /// `MAX_UPLOAD_BYTES`: largest upload (default 512 MiB).
-    pub max_upload_bytes: usize,
-    /// `REQUEST_TIMEOUT_SECONDS`: longest time a request may take, uploads excepted
-    /// (default 60).
-    pub request_timeout: Duration,
+    /// `GATEWAY_ENROL_ROLE_IDS`: the Moodle roles `POST /api/moodle/enrol` may assign (default
+    /// `5`, Moodle's student role); others are refused before Moodle is called.
+    pub enrol_role_ids: Vec<i64>,
 }
 
 /// The environment names of the Moodle base URL, in the order they are looked up.
@@ -208,18 +161,20 @@ impl Config {
             }
             None => None,
         };
-        let auth = auth_config(env, &mut p);
+        let auth = auth::auth_config(env, &mut p);
         let cors_origins = cors_origins(env, &mut p);
-        let http = HttpConfig {
-            max_body_bytes: p.number(env, "MAX_BODY_BYTES", 1 << 20, 1024..=(64 << 20)),
-            max_upload_bytes: p.number(env, "MAX_UPLOAD_BYTES", 512 << 20, 1024..=(64 << 30)),
-            request_timeout: Duration::from_secs(p.number(
-                env,
-                "REQUEST_TIMEOUT_SECONDS",
-                60u64,
-                1..=3600,
-            )),
-        };
+        let http = http_config(env, &mut p);
+        if lti.dev && !bind.ip().is_loopback() {
+            // The development routes show launch details and call Moodle with the bridge's
+            // token for anyone who asks: never where other machines can reach them.
+            p.push(
+                "BRIDGE_DEV",
+                format!(
+                    "development routes are only served on a loopback address; BIND is {bind} \
+                     (unset BRIDGE_DEV, or bind 127.0.0.1)"
+                ),
+            );
+        }
         p.into_result(|| Config {
             bind,
             data_dir,
@@ -307,6 +262,19 @@ fn moodle_config(env: &Env, p: &mut Problems) -> Option<MoodleConfig> {
     let debug = p.flag(env, "MOODLE_DEBUG", false);
     let cache_ttl =
         Duration::from_secs(p.number(env, "MOODLE_CACHE_TTL_SECONDS", 30u64, 0..=86_400));
+    let enrol_role_ids = p.parse(env, "GATEWAY_ENROL_ROLE_IDS", vec![5], |raw| {
+        let ids: Result<Vec<i64>, _> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| r.parse::<i64>().ok().filter(|id| *id > 0).ok_or(r))
+            .collect();
+        match ids {
+            Ok(ids) if !ids.is_empty() => Ok(ids),
+            Ok(_) => Err("must list at least one Moodle role id, e.g. 5".to_owned()),
+            Err(bad) => Err(format!("{bad:?} is not a Moodle role id (e.g. 5,4)")),
+        }
+    });
     Some(MoodleConfig {
         base_url: base_url?,
         token: token?,
@@ -315,79 +283,8 @@ fn moodle_config(env: &Env, p: &mut Problems) -> Option<MoodleConfig> {
         max_retries,
         debug,
         cache_ttl,
+        enrol_role_ids,
     })
-}
-
-fn auth_config(env: &Env, p: &mut Problems) -> AuthConfig {
-    let hs256_secret = env.get("AUTH_HS256_SECRET").and_then(|s| {
-        if s.len() < 16 {
-            p.push("AUTH_HS256_SECRET", "must be at least 16 characters");
-            None
-        } else {
-            Some(Secret::new(s))
-        }
-    });
-    let names = ["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"];
-    let values: Vec<Option<&str>> = names.iter().map(|n| env.get(n)).collect();
-    let identity_provider = match values.as_slice() {
-        [None, None, None] => None,
-        [Some(url), Some(issuer), Some(audience)] => match Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(IdentityProvider {
-                jwks_url: u,
-                issuer: (*issuer).to_owned(),
-                audience: (*audience).to_owned(),
-            }),
-            _ => {
-                p.push(
-                    "AUTH_JWKS_URL",
-                    format!("must be an http(s) URL (got {url:?})"),
-                );
-                None
-            }
-        },
-        _ => {
-            for (name, value) in names.iter().zip(&values) {
-                if value.is_none() {
-                    p.push(
-                        *name,
-                        "required when any of AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE is set",
-                    );
-                }
-            }
-            None
-        }
-    };
-    let default_scopes = p.parse(env, "AUTH_DEFAULT_SCOPES", Scopes::READ_WRITE, |raw| {
-        Scopes::parse_list(raw)
-            .map_err(|s| format!("unknown scope {s:?}; known: moodle:read, moodle:write"))
-    });
-    AuthConfig {
-        hs256_secret,
-        identity_provider,
-        default_scopes,
-        rate_per_minute: p.number(env, "RATE_LIMIT_PER_MINUTE", 600u32, 0..=1_000_000),
-        rate_burst: p.number(env, "RATE_LIMIT_BURST", 60u32, 1..=1_000_000),
-        token_login: TokenLoginConfig {
-            scopes: p.parse(env, "AUTH_TOKEN_LOGIN_SCOPES", Scopes::NONE, |raw| {
-                Scopes::parse_list(raw)
-                    .map_err(|s| format!("unknown scope {s:?}; known: moodle:read, moodle:write"))
-            }),
-            ttl: p.parse(
-                env,
-                "AUTH_TOKEN_LOGIN_TTL",
-                Duration::from_secs(8 * 3600),
-                |raw| {
-                    humantime::parse_duration(raw)
-                        .ok()
-                        .filter(|d| {
-                            *d >= Duration::from_secs(60) && *d <= Duration::from_secs(30 * 86_400)
-                        })
-                        .ok_or_else(|| "must be a duration from 1m to 30d, e.g. 8h".to_owned())
-                },
-            ),
-            per_minute: p.number(env, "AUTH_TOKEN_LOGIN_PER_MINUTE", 30u32, 0..=100_000),
-        },
-    }
 }
 
 fn cors_origins(env: &Env, p: &mut Problems) -> Vec<String> {

@@ -87,7 +87,13 @@ pub struct Gateway {
     moodle: Client,
     cache: ReplyCache,
     audit: AuditLog,
+    enrol_roles: Vec<i64>,
 }
+
+/// Moodle's student role id on a standard site: the only role the gateway enrols with by
+/// default (the bridge's token is usually an administrator's, who could enrol anyone as a
+/// manager otherwise).
+pub const STUDENT_ROLE: i64 = 5;
 
 /// A function without parameters.
 #[derive(Serialize)]
@@ -100,7 +106,14 @@ impl Gateway {
             moodle,
             cache: ReplyCache::new(cache_ttl),
             audit,
+            enrol_roles: vec![STUDENT_ROLE],
         }
+    }
+
+    /// The same, enrolling with these Moodle role ids only (`GATEWAY_ENROL_ROLE_IDS`).
+    pub fn with_enrol_roles(mut self, roles: Vec<i64>) -> Gateway {
+        self.enrol_roles = roles;
+        self
     }
 
     /// `core_webservice_get_site_info`, without the user's private access key.

@@ -15,6 +15,7 @@
 //! | documentation | `/openapi.json`, `/docs` | none |
 
 mod auth;
+pub mod client_addr;
 pub mod courses;
 pub mod docs;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod lti_services;
 pub mod observe;
 pub mod ops;
 pub mod publish;
+pub mod streams;
 pub mod token_login;
 pub mod ui;
 
@@ -171,9 +173,14 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(ops::ready))
         .routes(routes!(ops::metrics));
     // The file manager at the seed's root paths: a launch token or a bearer token.
-    let file_manager = files::routes(config.http.max_body_bytes).route_layer(
-        middleware::from_fn_with_state(state.clone(), files::require_caller),
-    );
+    let file_manager = files::routes(
+        config.http.max_body_bytes,
+        config.http.upload_max_total_bytes,
+    )
+    .route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        files::require_caller,
+    ));
     // The platform's services for a launch: a staff launch token only.
     let lti_services = lti_services::routes()
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
@@ -204,7 +211,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .route("/.well-known/jwks.json", get(lti::jwks))
         .route("/config.json", get(lti::config_json))
         .route("/ui/{name}", get(ui::asset))
-        .layer(DefaultBodyLimit::max(config.http.max_body_bytes));
+        .layer(DefaultBodyLimit::max(lti::MAX_LTI_BODY_BYTES));
     let router = if config.lti.dev {
         router.merge(lti).merge(lti::dev_routes())
     } else {

@@ -128,14 +128,28 @@ impl Default for Metrics {
     }
 }
 
+/// The method as a label: one of HTTP's standard methods, else `OTHER`.
+fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("OTHER")
+}
+
 impl Metrics {
-    /// Counts a served request.
+    /// Counts a served request. Every label comes from a closed set, so no caller can grow
+    /// the registry: `route` is a route pattern of the router (or `unmatched`), an unknown
+    /// method is `OTHER`, a status outside 100–599 is 0.
     pub fn request_served(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         self.requests
             .get_or_create(&RequestLabels {
                 route: route.to_owned(),
-                method: method.to_owned(),
-                status,
+                method: method_label(method).to_owned(),
+                status: if (100..600).contains(&status) {
+                    status
+                } else {
+                    0
+                },
             })
             .inc();
         self.request_seconds

@@ -86,6 +86,7 @@ pub struct TokenLogin {
     scopes: Scopes,
     ttl: Duration,
     limiter: RateLimiter,
+    db: Option<crate::db::Db>,
 }
 
 impl TokenLogin {
@@ -103,7 +104,14 @@ impl TokenLogin {
             scopes,
             ttl,
             limiter: RateLimiter::new(per_minute, per_minute.clamp(1, 10)),
+            db: None,
         }
+    }
+
+    /// The same, recording the tokens it issues in `db`.
+    pub fn recording_in(mut self, db: crate::db::Db) -> TokenLogin {
+        self.db = Some(db);
+        self
     }
 
     /// Checks `wstoken` for a client at `from`.
@@ -169,6 +177,16 @@ impl TokenLogin {
         let issued = own
             .issue(&format!("moodle:{}", valid.user.id), self.scopes, self.ttl)
             .map_err(|_| TokenLoginError::Signing)?;
+        // Recorded so `token list` shows it and `token revoke` can take it back; a token that
+        // cannot be recorded is not handed out.
+        if let Some(db) = &self.db {
+            crate::auth::revocations::record_issued(db, &issued, "token-login")
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "issued token not recorded");
+                    TokenLoginError::Signing
+                })?;
+        }
         Ok((valid, issued))
     }
 

@@ -66,6 +66,7 @@ impl Jwks {
             )));
         }
         let mut validation = Validation::new(alg);
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.set_issuer(&[&self.provider.issuer]);
         validation.set_audience(&[&self.provider.audience]);

@@ -123,6 +123,7 @@ impl OwnKey {
             return Err(AuthError::UnknownKey);
         }
         let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[ISSUER]);

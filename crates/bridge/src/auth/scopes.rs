@@ -1,4 +1,5 @@
-//! API scopes: `moodle:read` for reads, `moodle:write` for writes. Tokens carry them in
+//! API scopes: `moodle:read` for reads, `moodle:write` for writes, `files:admin` for every
+//! caller's stored files (without it an API token sees only its own). Tokens carry them in
 //! `scope` (space-separated, RFC 8693) or `scp` (a string or a list, as some identity
 //! providers send); scopes the bridge does not know are ignored.
 
@@ -17,7 +18,12 @@ pub enum Scope {
     Read,
     /// `moodle:write`: writes through the gateway.
     Write,
+    /// `files:admin`: every stored file of the file manager, not only the caller's own.
+    FilesAdmin,
 }
+
+/// Every scope, in the order they are printed.
+const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::FilesAdmin];
 
 impl Scope {
     /// The scope's name in tokens.
@@ -25,6 +31,7 @@ impl Scope {
         match self {
             Scope::Read => "moodle:read",
             Scope::Write => "moodle:write",
+            Scope::FilesAdmin => "files:admin",
         }
     }
 
@@ -32,23 +39,24 @@ impl Scope {
         match self {
             Scope::Read => 1,
             Scope::Write => 2,
+            Scope::FilesAdmin => 4,
         }
     }
 
     fn from_name(name: &str) -> Option<Scope> {
-        match name {
-            "moodle:read" => Some(Scope::Read),
-            "moodle:write" => Some(Scope::Write),
-            _ => None,
-        }
+        ALL.into_iter().find(|s| s.name() == name)
     }
 }
 
 impl Scopes {
     /// No scope.
     pub const NONE: Scopes = Scopes(0);
+    /// `moodle:read`.
+    pub const READ: Scopes = Scopes(1);
     /// `moodle:read moodle:write`.
     pub const READ_WRITE: Scopes = Scopes(3);
+    /// The known scope names, for messages.
+    pub const KNOWN: &str = "moodle:read, moodle:write, files:admin";
 
     /// Whether `scope` is in the set.
     pub fn contains(self, scope: Scope) -> bool {
@@ -93,7 +101,7 @@ impl Scopes {
 
 impl fmt::Display for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = [Scope::Read, Scope::Write]
+        let names: Vec<&str> = ALL
             .into_iter()
             .filter(|s| self.contains(*s))
             .map(Scope::name)

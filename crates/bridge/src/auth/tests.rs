@@ -45,10 +45,10 @@ fn now() -> u64 {
 }
 
 #[tokio::test]
-async fn a_seed_shaped_token_with_only_sub_gets_the_default_scopes() {
+async fn a_seed_shaped_token_without_a_scope_claim_gets_the_default_scopes() {
     let read_only = Scopes::NONE.with(Scope::Read);
     let p = authenticator(read_only)
-        .verify(&shared_token(json!({"sub": "user-42"})))
+        .verify(&shared_token(json!({"sub": "user-42", "exp": now() + 60})))
         .await
         .expect("accepted");
     assert_eq!(
@@ -73,11 +73,19 @@ async fn shared_secret_tokens_are_refused_when_expired_forged_or_without_sub() {
     )
     .expect("sign");
     assert_eq!(auth.verify(&forged).await, Err(AuthError::BadSignature));
-    let anonymous = shared_token(json!({"name": "u"}));
+    let anonymous = shared_token(json!({"name": "u", "exp": now() + 60}));
     assert_eq!(
         auth.verify(&anonymous).await,
         Err(AuthError::MissingClaim("sub".to_owned()))
     );
+    let endless = shared_token(json!({"sub": "u"}));
+    assert_eq!(
+        auth.verify(&endless).await,
+        Err(AuthError::MissingClaim("exp".to_owned())),
+        "a shared-secret token must expire"
+    );
+    let early = shared_token(json!({"sub": "u", "exp": now() + 600, "nbf": now() + 300}));
+    assert_eq!(auth.verify(&early).await, Err(AuthError::NotYetValid));
     assert_eq!(auth.verify("not-a-jwt").await, Err(AuthError::Malformed));
 }
 

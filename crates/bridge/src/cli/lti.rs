@@ -398,6 +398,7 @@ async fn audit(db: &Db, command: &str, ids: serde_json::Value) {
                 source: "cli",
                 route: command.to_owned(),
                 request_id: None,
+                client: None,
             },
             Event {
                 function: None,

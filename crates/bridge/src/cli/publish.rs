@@ -92,6 +92,7 @@ fn operator(route: &str) -> Actor {
         source: "cli",
         route: route.to_owned(),
         request_id: None,
+        client: None,
     }
 }
 

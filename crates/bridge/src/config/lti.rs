@@ -73,8 +73,9 @@ impl DynamicRegistrationPolicy {
         match self {
             DynamicRegistrationPolicy::Off => false,
             DynamicRegistrationPolicy::Any => true,
-            DynamicRegistrationPolicy::Issuers(prefixes) => Url::parse(url)
-                .is_ok_and(|url| prefixes.iter().any(|p| ::lti::is_under(&url, p))),
+            DynamicRegistrationPolicy::Issuers(prefixes) => {
+                Url::parse(url).is_ok_and(|url| prefixes.iter().any(|p| ::lti::is_under(&url, p)))
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::auth::Scopes;
 
 const SERVE: Needs = Needs {
     moodle: true,
@@ -16,7 +17,7 @@ fn valid() -> Vec<(&'static str, &'static str)> {
 #[test]
 fn the_seed_names_give_a_working_configuration_with_seed_defaults() {
     let c = Config::from_env(&Env::from_pairs(valid()), SERVE).expect("valid");
-    let m = c.moodle.expect("moodle");
+    let m = c.moodle.clone().expect("moodle");
     assert_eq!(m.base_url.as_str(), "https://moodle.example.org/moodle");
     assert_eq!(m.timeout, Duration::from_millis(15_000));
     assert_eq!(m.max_retries, 2);
@@ -25,7 +26,12 @@ fn the_seed_names_give_a_working_configuration_with_seed_defaults() {
     assert_eq!(c.lms.retry_attempts, 3);
     assert_eq!(c.database_url, "sqlite://data/bridge.db?mode=rwc");
     assert!(c.cors_origins.is_empty(), "no origin allowed by default");
-    assert_eq!(c.auth.default_scopes, Scopes::READ_WRITE);
+    assert_eq!(
+        c.auth.default_scopes,
+        Scopes::READ,
+        "a token naming no scope cannot write"
+    );
+    assert_eq!(m.enrol_role_ids, [5]);
 }
 
 #[test]

@@ -43,7 +43,7 @@ impl Courses {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let course = self.course(&actor.subject, course_id).await?;
+        let course = self.course(&actor.owner(), course_id).await?;
         let name = asset_name(name)?;
         if store::asset(&self.db, course.id, &name).await?.is_some() {
             return Err(CourseError::AssetExists {
@@ -83,7 +83,7 @@ impl Courses {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let course = self.course(&actor.subject, course_id).await?;
+        let course = self.course(&actor.owner(), course_id).await?;
         let asset = self.asset_in(course.id, name).await?;
         if asset.kind != AssetType::File {
             return Err(CourseError::invalid(

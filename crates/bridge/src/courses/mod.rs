@@ -107,7 +107,7 @@ impl Courses {
         };
         let category_path = category_path(&input.category_path)?;
         let row = store::CourseRow {
-            owner: &actor.subject,
+            owner: &actor.owner(),
             name: &name,
             shortname: &shortname,
             description: &input.description,
@@ -115,7 +115,7 @@ impl Courses {
         };
         let id = store::insert_course(&self.db, &row, now_ms()).await?;
         self.audited(actor, json!({"course_id": id}), 201).await;
-        self.course(&actor.subject, &id.to_string()).await
+        self.course(&actor.owner(), &id.to_string()).await
     }
 
     /// The caller's courses.
@@ -160,7 +160,7 @@ impl Courses {
         id: &str,
         changes: CourseChanges,
     ) -> Result<Course, CourseError> {
-        let course = self.course(&actor.subject, id).await?;
+        let course = self.course(&actor.owner(), id).await?;
         let name = match &changes.name {
             Some(n) => text("name", n, MAX_NAME)?,
             None => course.name.clone(),
@@ -175,7 +175,7 @@ impl Courses {
         };
         let description = changes.description.unwrap_or(course.description);
         let row = store::CourseRow {
-            owner: &actor.subject,
+            owner: &actor.owner(),
             name: &name,
             shortname: &shortname,
             description: &description,
@@ -184,7 +184,7 @@ impl Courses {
         store::update_course(&self.db, course.id, &row, now_ms()).await?;
         self.audited(actor, json!({"course_id": course.id}), 200)
             .await;
-        self.course(&actor.subject, id).await
+        self.course(&actor.owner(), id).await
     }
 
     /// Deletes a course, its assets and their files (not what was made in Moodle).
@@ -192,9 +192,9 @@ impl Courses {
     /// # Errors
     /// [`CourseError::CourseNotFound`].
     pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), CourseError> {
-        let course = self.course(&actor.subject, id).await?;
+        let course = self.course(&actor.owner(), id).await?;
         let keys = store::storage_keys(&self.db, course.id).await?;
-        if !store::delete_course(&self.db, &actor.subject, course.id).await? {
+        if !store::delete_course(&self.db, &actor.owner(), course.id).await? {
             return Err(CourseError::CourseNotFound(id.to_owned()));
         }
         self.audited(actor, json!({"course_id": course.id}), 204)
@@ -213,7 +213,7 @@ impl Courses {
         course_id: &str,
         input: NewAsset,
     ) -> Result<Asset, CourseError> {
-        let course = self.course(&actor.subject, course_id).await?;
+        let course = self.course(&actor.owner(), course_id).await?;
         let name = asset_name(&input.asset_name)?;
         assets::check(input.asset_type, &input.asset_content)?;
         let row = store::AssetRow {
@@ -279,7 +279,7 @@ impl Courses {
         name: &str,
         changes: AssetChanges,
     ) -> Result<Asset, CourseError> {
-        let course = self.course(&actor.subject, course_id).await?;
+        let course = self.course(&actor.owner(), course_id).await?;
         let asset = self.asset_in(course.id, name).await?;
         assets::check(asset.kind, &changes.asset_content)?;
         let row = store::AssetRow {
@@ -306,7 +306,7 @@ impl Courses {
         course_id: &str,
         name: &str,
     ) -> Result<(), CourseError> {
-        let course = self.course(&actor.subject, course_id).await?;
+        let course = self.course(&actor.owner(), course_id).await?;
         let asset = self.asset_in(course.id, name).await?;
         if !store::delete_asset(&self.db, course.id, name).await? {
             return Err(CourseError::AssetNotFound {

@@ -200,7 +200,7 @@ impl Files {
                 modified: file.modified,
                 location: file.location.clone(),
             }),
-            stored_by: actor.subject.clone(),
+            stored_by: access.stored_by(actor),
             created_at_ms: now_ms(),
         };
         match store::insert(&self.db, &row).await {

@@ -2,7 +2,8 @@
 //! copies from Moodle into the bridge's storage, uploads, and the stored files' list,
 //! download and deletion. Every operation takes the caller's [`Access`]: a launch sees only
 //! its platform's Moodle and its own course, and only the files stored from its context; an
-//! API token sees everything of the bridge's own Moodle.
+//! API token reads the bridge's own Moodle and sees the files it stored itself (every stored
+//! file with the `files:admin` scope).
 //!
 //! Bytes stream in constant memory with their SHA-256 counted on the way (`storage.rs`); an
 //! interrupted transfer keeps nothing; metadata is in `stored_files` (`store.rs`). Every
@@ -41,15 +42,26 @@ pub enum Access {
         /// The Moodle course of the context.
         course_id: Option<i64>,
     },
-    /// An API token: the bridge's own Moodle, any course, every stored file.
-    Api,
+    /// An API token: the bridge's own Moodle, any course; its own stored files, or every
+    /// stored file with `files:admin`.
+    Api {
+        /// Who owns what it stores: the token's source and subject (`bridge:alice`).
+        owner: String,
+        /// Whether it holds `files:admin`.
+        admin: bool,
+    },
 }
 
 /// Which stored files a caller sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    /// All of them (API tokens).
+    /// All of them (API tokens with `files:admin`).
     Everything,
+    /// Those filed under one platform key, whatever the context (an API token's own).
+    Platform {
+        /// The key (`api:<owner>`).
+        platform: String,
+    },
     /// Those stored from one context.
     Context {
         /// The registration.
@@ -71,7 +83,10 @@ impl Access {
                 platform: platform.clone(),
                 context_id: context_id.clone(),
             },
-            Access::Api => Scope::Everything,
+            Access::Api { admin: true, .. } => Scope::Everything,
+            Access::Api { owner, .. } => Scope::Platform {
+                platform: api_platform(owner),
+            },
         }
     }
 
@@ -102,12 +117,12 @@ impl Access {
                 },
                 _,
             ) => Ok(*own),
-            (Access::Api, Some(asked)) if asked > 0 => Ok(asked),
-            (Access::Api, Some(_)) => Err(FileError::Invalid {
+            (Access::Api { .. }, Some(asked)) if asked > 0 => Ok(asked),
+            (Access::Api { .. }, Some(_)) => Err(FileError::Invalid {
                 field: "course_id".to_owned(),
                 reason: "must be a course id".to_owned(),
             }),
-            (Access::Api, None) => Err(FileError::CourseRequired),
+            (Access::Api { .. }, None) => Err(FileError::CourseRequired),
         }
     }
 
@@ -119,11 +134,28 @@ impl Access {
                 context_id,
                 course_id,
             } => (platform.clone(), context_id.clone(), *course_id),
-            Access::Api => (
-                String::new(),
+            Access::Api { owner, .. } => (
+                api_platform(owner),
                 course.map(|c| c.to_string()).unwrap_or_default(),
                 course,
             ),
+        }
+    }
+}
+
+/// Where an API caller's files are filed: its own key, so one caller's copies and uploads
+/// never meet another's (a copy of the same Moodle file is stored once per caller).
+fn api_platform(owner: &str) -> String {
+    format!("api:{owner}")
+}
+
+impl Access {
+    /// Who a stored file is recorded as stored by: the API caller's owner key, or the
+    /// launch's user.
+    pub fn stored_by(&self, actor: &Actor) -> String {
+        match self {
+            Access::Api { owner, .. } => owner.clone(),
+            Access::Launch { .. } => actor.subject.clone(),
         }
     }
 }
@@ -228,7 +260,7 @@ impl Files {
     async fn moodle(&self, access: &Access) -> Result<moodle_ws::Client, FileError> {
         match access {
             Access::Launch { platform, .. } => self.sites.client(platform).await,
-            Access::Api => Ok(self.sites.default_client().clone()),
+            Access::Api { .. } => Ok(self.sites.default_client().clone()),
         }
     }
 
@@ -336,11 +368,15 @@ mod tests {
             launch(None).course(Some(2)),
             Err(FileError::NoCourse)
         ));
+        let api = |admin| Access::Api {
+            owner: "bridge:alice".to_owned(),
+            admin,
+        };
         assert!(matches!(
-            Access::Api.course(None),
+            api(false).course(None),
             Err(FileError::CourseRequired)
         ));
-        assert_eq!(Access::Api.course(Some(3)).ok(), Some(3));
+        assert_eq!(api(false).course(Some(3)).ok(), Some(3));
         assert_eq!(
             launch(Some(2)).scope(),
             Scope::Context {
@@ -348,6 +384,12 @@ mod tests {
                 context_id: "2".to_owned()
             }
         );
-        assert_eq!(Access::Api.scope(), Scope::Everything);
+        assert_eq!(api(true).scope(), Scope::Everything);
+        assert_eq!(
+            api(false).scope(),
+            Scope::Platform {
+                platform: "api:bridge:alice".to_owned()
+            }
+        );
     }
 }

@@ -15,7 +15,8 @@ macro_rules! columns {
     };
 }
 
-/// The scope as query parameters: (everything?, platform, context).
+/// The scope as query parameters: (mode, platform, context); mode 1 sees every row, 0 one
+/// platform's context, 2 one platform's rows in any context.
 fn scope_params(scope: &Scope) -> (i64, &str, &str) {
     match scope {
         Scope::Everything => (1, "", ""),
@@ -23,6 +24,7 @@ fn scope_params(scope: &Scope) -> (i64, &str, &str) {
             platform,
             context_id,
         } => (0, platform, context_id),
+        Scope::Platform { platform } => (2, platform, ""),
     }
 }
 
@@ -92,7 +94,7 @@ pub(super) async fn get(
     sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM stored_files WHERE id = $1 AND ($2 = 1 OR (platform = $3 AND context_id = $4))"
+        " FROM stored_files WHERE id = $1 AND ($2 = 1 OR (platform = $3 AND ($2 = 2 OR context_id = $4)))"
     ))
     .bind(id)
     .bind(all)
@@ -116,7 +118,7 @@ pub(super) async fn list(
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM stored_files WHERE ($1 = 1 OR (platform = $2 AND context_id = $3)) \
+        " FROM stored_files WHERE ($1 = 1 OR (platform = $2 AND ($1 = 2 OR context_id = $3))) \
          AND ($4 = 0 OR created_at_ms < $5 OR (created_at_ms = $5 AND id < $6)) \
          ORDER BY created_at_ms DESC, id DESC LIMIT $7"
     ))

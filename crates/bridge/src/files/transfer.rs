@@ -25,6 +25,9 @@ pub struct Upload<S> {
     pub content_type: Option<String>,
     /// Its bytes, as they arrive.
     pub body: S,
+    /// The most bytes this file may have: `MAX_UPLOAD_MB`, or less when the request it comes
+    /// in is near its own total limit.
+    pub max_bytes: u64,
 }
 
 /// A page of the list: at most `limit` files after `cursor`.
@@ -61,7 +64,7 @@ impl Files {
         let result = async {
             let stored = self
                 .storage
-                .put_stream(&key, upload.body, self.max_file_bytes)
+                .put_stream(&key, upload.body, upload.max_bytes.min(self.max_file_bytes))
                 .await?;
             let row = StoredFile {
                 id: uuid::Uuid::new_v4().simple().to_string(),
@@ -74,7 +77,7 @@ impl Files {
                 context_id,
                 course_id,
                 moodle: None,
-                stored_by: actor.subject.clone(),
+                stored_by: access.stored_by(actor),
                 created_at_ms: now_ms(),
             };
             if let Err(e) = store::insert(&self.db, &row).await {

@@ -18,6 +18,17 @@ pub enum GatewayError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The request asks for a Moodle role the bridge does not hand out
+    /// (`GATEWAY_ENROL_ROLE_IDS`); Moodle was not called.
+    #[error("{field}: role {roleid} is not one this bridge enrols with (allowed: {allowed})")]
+    RoleForbidden {
+        /// The field at fault (`enrolments[0].roleid`).
+        field: String,
+        /// The role asked for.
+        roleid: i64,
+        /// The allowed roles, for the message.
+        allowed: String,
+    },
     /// The operation needs a companion plugin that the site does not offer.
     #[error(
         "{what} needs the Moodle plugin {plugin}: install it and add {function} to the token's service"
@@ -42,6 +53,7 @@ impl GatewayError {
                 (hint.status, hint.code, hint.reason)
             }
             GatewayError::Invalid { .. } => (400, "invalidparameter".to_owned(), None),
+            GatewayError::RoleForbidden { .. } => (403, "roleforbidden".to_owned(), None),
             GatewayError::PluginRequired { .. } => (501, "pluginrequired".to_owned(), None),
         }
     }

@@ -80,6 +80,18 @@ impl Gateway {
     /// `wsnoinstance`, …).
     pub async fn enrol(&self, actor: &Actor, request: Enrol) -> Result<Reply, GatewayError> {
         let enrolments = request.validate()?;
+        if let Some((i, e)) = enrolments
+            .iter()
+            .enumerate()
+            .find(|(_, e)| !self.enrol_roles.contains(&e.roleid))
+        {
+            let allowed: Vec<String> = self.enrol_roles.iter().map(i64::to_string).collect();
+            return Err(GatewayError::RoleForbidden {
+                field: format!("enrolments[{i}].roleid"),
+                roleid: e.roleid,
+                allowed: allowed.join(", "),
+            });
+        }
         let ids: Vec<Value> = enrolments
             .iter()
             .map(|e| json!({"userid": e.userid, "courseid": e.courseid, "roleid": e.roleid}))

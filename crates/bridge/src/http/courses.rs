@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::error::{Detail, DetailError};
-use super::extract::DetailJson;
+use super::extract::{DetailJson, MAX_TEXT_FIELD_BYTES, TextFieldError, text_field};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::courses::{
@@ -105,7 +105,7 @@ pub async fn list_courses(
     State(app): State<AppState>,
     actor: Actor,
 ) -> Result<Json<Vec<CourseReply>>, DetailError> {
-    let courses = app.courses.list(&actor.subject).await?;
+    let courses = app.courses.list(&actor.owner()).await?;
     Ok(Json(courses.into_iter().map(CourseReply::from).collect()))
 }
 
@@ -118,7 +118,7 @@ pub async fn get_course(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<CourseReply>, DetailError> {
-    Ok(Json(app.courses.course(&actor.subject, &id).await?.into()))
+    Ok(Json(app.courses.course(&actor.owner(), &id).await?.into()))
 }
 
 /// Changes the fields given.
@@ -156,7 +156,7 @@ pub async fn list_assets(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<AssetReply>>, DetailError> {
-    let assets = app.courses.assets(&actor.subject, &id).await?;
+    let assets = app.courses.assets(&actor.owner(), &id).await?;
     Ok(Json(assets.into_iter().map(AssetReply::from).collect()))
 }
 
@@ -179,10 +179,10 @@ pub async fn create_asset(
         let mut name = None;
         let mut kind = None;
         let mut created = None;
-        while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
             match field.name().unwrap_or_default() {
-                "asset_name" => name = Some(field.text().await.map_err(multipart_error)?),
-                "asset_type" => kind = Some(field.text().await.map_err(multipart_error)?),
+                "asset_name" => name = Some(text(&mut field, "asset_name").await?),
+                "asset_type" => kind = Some(text(&mut field, "asset_type").await?),
                 "file" if created.is_none() => {
                     if kind.as_deref().map(str::trim) != Some("file") {
                         return Err(unprocessable(
@@ -227,7 +227,7 @@ pub async fn get_asset(
     Path((id, name)): Path<(String, String)>,
 ) -> Result<Json<AssetReply>, DetailError> {
     Ok(Json(
-        app.courses.asset(&actor.subject, &id, &name).await?.into(),
+        app.courses.asset(&actor.owner(), &id, &name).await?.into(),
     ))
 }
 
@@ -325,6 +325,20 @@ fn upload_of(
 
 fn unprocessable(detail: impl Into<String>) -> DetailError {
     DetailError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+}
+
+/// A text field of the asset form, at most a few KiB.
+async fn text(
+    field: &mut axum::extract::multipart::Field<'_>,
+    name: &str,
+) -> Result<String, DetailError> {
+    text_field(field).await.map_err(|e| match e {
+        TextFieldError::Body(e) => multipart_error(e),
+        TextFieldError::TooLong => unprocessable(format!(
+            "{name}: must be at most {MAX_TEXT_FIELD_BYTES} bytes"
+        )),
+        TextFieldError::NotUtf8 => unprocessable(format!("{name}: must be UTF-8 text")),
+    })
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> DetailError {

@@ -147,6 +147,9 @@ impl From<GatewayError> for ApiError {
             GatewayError::Invalid { field, reason } => {
                 (format!("{field}: {reason}"), json!({ "field": field }))
             }
+            GatewayError::RoleForbidden { field, roleid, .. } => {
+                (e.to_string(), json!({ "field": field, "roleid": roleid }))
+            }
             GatewayError::PluginRequired {
                 plugin, function, ..
             } => (

@@ -48,6 +48,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
             source: principal.source.name(),
             route: format!("{} {route}", parts.method),
             request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()),
+            client: parts
+                .extensions
+                .get::<super::client_addr::ClientAddr>()
+                .map(|c| c.0.to_string()),
         })
     }
 }
@@ -250,4 +254,37 @@ mod tests {
             .contains("\"field\": String(\"enrolments[0].userid\")")
         );
     }
+}
+
+/// The largest multipart text field read (a name, a type, an id): a few KiB, so a field can
+/// never fill memory however large the body limit is.
+pub const MAX_TEXT_FIELD_BYTES: usize = 4 * 1024;
+
+/// Why a multipart text field was not read.
+#[derive(Debug)]
+pub enum TextFieldError {
+    /// Longer than [`MAX_TEXT_FIELD_BYTES`].
+    TooLong,
+    /// Not UTF-8.
+    NotUtf8,
+    /// The body broke off or is malformed (its status says which: 413 over the body limit).
+    Body(axum::extract::multipart::MultipartError),
+}
+
+/// Reads a multipart text field of at most [`MAX_TEXT_FIELD_BYTES`], stopping at the first
+/// chunk past it.
+///
+/// # Errors
+/// [`TextFieldError`].
+pub async fn text_field(
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> Result<String, TextFieldError> {
+    let mut text = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(TextFieldError::Body)? {
+        if text.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+            return Err(TextFieldError::TooLong);
+        }
+        text.extend_from_slice(&chunk);
+    }
+    String::from_utf8(text).map_err(|_| TextFieldError::NotUtf8)
 }

@@ -10,7 +10,7 @@ mod download;
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -21,12 +21,12 @@ use utoipa_axum::routes;
 pub use caller::{FileActor, FileCaller, LAUNCH_TOKEN_HEADER, require_caller};
 
 use super::error::{FileApiError, FileProblem};
-use super::extract::{AppJson, AppQuery};
+use super::extract::{AppJson, AppQuery, TextFieldError, text_field};
 use super::ui;
 use crate::app::AppState;
 use crate::files::{
-    Access, CopyOutcome, CopyRequest, MoodleOrigin, Page, Participant, StoredFile, Upload,
-    UserFiles,
+    Access, CopyOutcome, CopyRequest, FileError, MoodleOrigin, Page, Participant, StoredFile,
+    Upload, UserFiles,
 };
 
 /// The `launch` security scheme of the OpenAPI document: the `X-Launch-Token` header.
@@ -43,7 +43,7 @@ impl Modify for LaunchTokenScheme {
 }
 
 /// The routes, before their authentication layer.
-pub fn routes(max_body_bytes: usize) -> OpenApiRouter<AppState> {
+pub fn routes(max_body_bytes: usize, max_upload_total_bytes: u64) -> OpenApiRouter<AppState> {
     let json = OpenApiRouter::new()
         .routes(routes!(get_learners))
         .routes(routes!(get_user_files))
@@ -52,12 +52,17 @@ pub fn routes(max_body_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(files_page))
         .routes(routes!(delete_file))
         .layer(DefaultBodyLimit::max(max_body_bytes));
-    // Uploads and downloads stream for as long as they take; each file has its own size limit.
-    let streams = OpenApiRouter::new()
+    // Uploads stream for as long as they take, each file within its own size limit and the
+    // whole body within the upload total (plus room for the parts' headers and small fields).
+    let uploads = OpenApiRouter::new()
         .routes(routes!(upload_files))
-        .routes(routes!(download_file))
-        .layer(DefaultBodyLimit::disable());
-    json.merge(streams)
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(max_upload_total_bytes)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1 << 20),
+        ));
+    let downloads = OpenApiRouter::new().routes(routes!(download_file));
+    json.merge(uploads).merge(downloads)
 }
 
 /// `?course_id=`.
@@ -189,15 +194,16 @@ pub struct UploadReply {
     pub files: Vec<StoredFileReply>,
 }
 
-/// Uploads files (`multipart/form-data`, any number of file parts). An API token names the
-/// course, as `?course_id=` or as a `course_id` field before the first file part (each file is
-/// stored as it arrives, so a later field cannot apply to it: 400). All or nothing: a file over
-/// `MAX_UPLOAD_MB` (413) or a broken upload keeps none.
+/// Uploads files (`multipart/form-data`, up to `UPLOAD_FILES_MAX_PARTS` parts and
+/// `UPLOAD_FILES_MAX_TOTAL_MB` in all). An API token names the course, as `?course_id=` or as a
+/// `course_id` field before the first file part (each file is stored as it arrives, so a later
+/// field cannot apply to it: 400). All or nothing: a file over `MAX_UPLOAD_MB`, a body over the
+/// total or with too many parts (413), or a broken upload keeps none.
 #[utoipa::path(post, path = "/upload_files", tag = "file manager",
     params(("course_id" = Option<i64>, Query, description = "The course (required with an API token unless sent as a form field before the files)")),
     security(("launch" = []), ("bearer" = ["moodle:write"])),
     responses((status = 200, description = "Stored", body = UploadReply),
-        (status = 413, description = "A file is larger than MAX_UPLOAD_MB", body = FileProblem),
+        (status = 413, description = "A file is larger than MAX_UPLOAD_MB, or the body has more than UPLOAD_FILES_MAX_PARTS parts or UPLOAD_FILES_MAX_TOTAL_MB bytes", body = FileProblem),
         (status = "4XX", description = "Refused", body = FileProblem)))]
 pub async fn upload_files(
     State(app): State<AppState>,
@@ -208,30 +214,28 @@ pub async fn upload_files(
 ) -> Result<Json<UploadReply>, FileApiError> {
     let access = caller.access();
     let mut course = q.course_id;
-    let mut stored = Vec::new();
+    let mut stored: Vec<StoredFile> = Vec::new();
+    let (max_parts, max_total) = (app.http.upload_max_parts, app.http.upload_max_total_bytes);
+    let mut parts = 0usize;
     let outcome: Result<(), FileApiError> = async {
-        while let Some(mut field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| FileApiError::invalid("body", &e.body_text()))?
-        {
+        while let Some(mut field) = multipart.next_field().await.map_err(body_error)? {
+            parts += 1;
+            if parts > max_parts {
+                return Err(FileApiError::too_large(
+                    "toomanyparts",
+                    &format!("an upload has at most {max_parts} parts (UPLOAD_FILES_MAX_PARTS)"),
+                ));
+            }
             let Some(filename) = field.file_name().map(str::to_owned) else {
                 if field.name() == Some("course_id") {
-                    let mut text = Vec::new();
-                    while let Some(chunk) = field
-                        .chunk()
-                        .await
-                        .map_err(|e| FileApiError::invalid("course_id", &e.body_text()))?
-                    {
-                        text.extend_from_slice(&chunk);
-                        if text.len() > 32 {
-                            return Err(FileApiError::invalid("course_id", "must be a course id"));
-                        }
-                    }
-                    let parsed = std::str::from_utf8(&text)
-                        .ok()
-                        .and_then(|t| t.trim().parse::<i64>().ok())
-                        .ok_or_else(|| FileApiError::invalid("course_id", "must be a course id"))?;
+                    let text = text_field(&mut field).await.map_err(|e| match e {
+                        TextFieldError::Body(e) => body_error(e),
+                        _ => FileApiError::invalid("course_id", "must be a course id"),
+                    })?;
+                    let parsed = text
+                        .trim()
+                        .parse::<i64>()
+                        .map_err(|_| FileApiError::invalid("course_id", "must be a course id"))?;
                     if !stored.is_empty() {
                         return Err(FileApiError::invalid(
                             "course_id",
@@ -248,18 +252,34 @@ pub async fn upload_files(
                 }
                 continue;
             };
-            if access == Access::Api && course.is_none() {
+            if matches!(access, Access::Api { .. }) && course.is_none() {
                 return Err(FileApiError::invalid(
                     "course_id",
                     "must come before the file parts (or be sent as ?course_id=)",
                 ));
             }
+            let used: u64 = stored.iter().map(|f| f.size.unsigned_abs()).sum();
+            let left = max_total.saturating_sub(used);
             let upload = Upload {
                 filename,
                 content_type: field.content_type().map(str::to_owned),
                 body: field,
+                max_bytes: left,
             };
-            stored.push(app.files.upload(&access, &actor, course, upload).await?);
+            match app.files.upload(&access, &actor, course, upload).await {
+                Ok(file) => stored.push(file),
+                // The file fits MAX_UPLOAD_MB but not what is left of the request's total.
+                Err(FileError::TooLarge { limit }) if limit == left => {
+                    return Err(FileApiError::too_large(
+                        "uploadtoolarge",
+                        &format!(
+                            "an upload carries at most {} MiB in all (UPLOAD_FILES_MAX_TOTAL_MB)",
+                            max_total >> 20
+                        ),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(())
     }
@@ -282,6 +302,18 @@ pub async fn upload_files(
     }))
 }
 
+/// A broken or over-long multipart body.
+fn body_error(e: axum::extract::multipart::MultipartError) -> FileApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        FileApiError::too_large(
+            "uploadtoolarge",
+            "the upload is larger than this bridge accepts",
+        )
+    } else {
+        FileApiError::invalid("body", &e.body_text())
+    }
+}
+
 /// Downloads a stored file (streamed; `Range` requests answered with 206 or 416).
 #[utoipa::path(get, path = "/download_file/{file_id}", tag = "file manager", params(("file_id" = String, Path)),
     security(("launch" = []), ("bearer" = ["moodle:read"])),
@@ -298,7 +330,7 @@ pub async fn download_file(
     if let FileCaller::Ticket(ticket) = &caller
         && ticket.file != file_id
     {
-        return Err(crate::files::FileError::NotFound { id: file_id }.into());
+        return Err(FileError::NotFound { id: file_id }.into());
     }
     let file = app.files.get(&caller.access(), &file_id).await?;
     let size = u64::try_from(file.size).unwrap_or(0);

@@ -12,7 +12,7 @@ use tokio_util::io::StreamReader;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorEnvelope, ok};
-use super::extract::{AppJson, AppQuery};
+use super::extract::{AppJson, AppQuery, MAX_TEXT_FIELD_BYTES, TextFieldError, text_field};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::gateway::replies::{
@@ -157,7 +157,17 @@ pub async fn upload_file(
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name != "file" {
-            let value = field.text().await.map_err(multipart_error)?;
+            let value = text_field(&mut field).await.map_err(|e| match e {
+                TextFieldError::Body(e) => multipart_error(e),
+                TextFieldError::TooLong => GatewayError::invalid(
+                    name.clone(),
+                    format!("must be at most {MAX_TEXT_FIELD_BYTES} bytes"),
+                )
+                .into(),
+                TextFieldError::NotUtf8 => {
+                    GatewayError::invalid(name.clone(), "must be UTF-8 text").into()
+                }
+            })?;
             target.set(&name, &value)?;
             continue;
         }

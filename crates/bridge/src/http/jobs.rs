@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Serialize;
@@ -86,7 +86,7 @@ pub async fn get_job(
     Path(id): Path<String>,
 ) -> Result<Json<JobReply>, DetailError> {
     Ok(Json(
-        app.publisher.job(Some(&actor.subject), &id).await?.into(),
+        app.publisher.job(Some(&actor.owner()), &id).await?.into(),
     ))
 }
 
@@ -101,40 +101,50 @@ pub async fn job_events(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, DetailError> {
-    app.publisher.job(Some(&actor.subject), &id).await?;
+    app.publisher.job(Some(&actor.owner()), &id).await?;
+    let slot = app.streams.take(&actor.owner()).ok_or_else(|| {
+        DetailError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many event streams are open for this caller (EVENT_STREAMS_PER_SUBJECT)",
+        )
+    })?;
+    let deadline = tokio::time::Instant::now() + app.streams.max_duration();
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .unwrap_or(0);
     let publisher = app.publisher.clone();
-    let owner = actor.subject;
-    let start = (after, VecDeque::<JobEvent>::new(), false);
-    let stream = futures_util::stream::unfold(start, move |(mut after, mut pending, mut done)| {
-        let publisher = publisher.clone();
-        let owner = owner.clone();
-        let id = id.clone();
-        async move {
-            loop {
-                if let Some(event) = pending.pop_front() {
-                    return Some((Ok(sse_event(&event)), (after, pending, done)));
+    let owner = actor.owner();
+    let start = (after, VecDeque::<JobEvent>::new(), false, slot);
+    let stream =
+        futures_util::stream::unfold(start, move |(mut after, mut pending, mut done, slot)| {
+            let publisher = publisher.clone();
+            let owner = owner.clone();
+            let id = id.clone();
+            async move {
+                loop {
+                    if let Some(event) = pending.pop_front() {
+                        return Some((Ok(sse_event(&event)), (after, pending, done, slot)));
+                    }
+                    // The job ended, or the stream's time is up (the client resumes with
+                    // Last-Event-ID); either way the slot goes back with the stream.
+                    if done || tokio::time::Instant::now() >= deadline {
+                        return None;
+                    }
+                    let (events, finished) =
+                        publisher.job_events(Some(&owner), &id, after).await.ok()?;
+                    if let Some(last) = events.last() {
+                        after = last.id;
+                    }
+                    done = finished && events.is_empty();
+                    if events.is_empty() && !finished {
+                        tokio::time::sleep(POLL).await;
+                    }
+                    pending.extend(events);
                 }
-                if done {
-                    return None;
-                }
-                let (events, finished) =
-                    publisher.job_events(Some(&owner), &id, after).await.ok()?;
-                if let Some(last) = events.last() {
-                    after = last.id;
-                }
-                done = finished && events.is_empty();
-                if events.is_empty() && !finished {
-                    tokio::time::sleep(POLL).await;
-                }
-                pending.extend(events);
             }
-        }
-    });
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -135,7 +135,7 @@ pub async fn validate(
 ) -> Result<Json<ValidReply>, DetailError> {
     let (credential, user_id) = app
         .lms
-        .validate(&actor.subject, lms.token.expose(), lms.site.as_deref())
+        .validate(&actor.owner(), lms.token.expose(), lms.site.as_deref())
         .await?;
     Ok(Json(ValidReply {
         valid: true,
@@ -156,7 +156,7 @@ pub async fn me(
 ) -> Result<Json<MeReply>, DetailError> {
     let (site, user) = app
         .lms
-        .me(&actor.subject, lms.token.expose(), lms.site.as_deref())
+        .me(&actor.owner(), lms.token.expose(), lms.site.as_deref())
         .await?;
     Ok(Json(MeReply {
         lms: site.name.clone(),

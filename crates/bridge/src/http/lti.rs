@@ -23,6 +23,7 @@ use sha2::{Digest as _, Sha256};
 
 pub use dev::routes as dev_routes;
 
+use super::client_addr::ClientAddr;
 use super::extract::AppQuery;
 use super::ui;
 use crate::app::AppState;
@@ -77,9 +78,74 @@ fn base(app: &AppState) -> String {
     app.lti.tool().base_url.to_string()
 }
 
+/// The largest value of any login or launch parameter, but the id_token.
+const MAX_PARAM_BYTES: usize = 2 * 1024;
+/// The largest id_token (Moodle's are 2–4 KB; custom parameters and claims add some).
+const MAX_ID_TOKEN_BYTES: usize = 64 * 1024;
+/// The largest body `/lti/login` and `/lti/launch` read (the route's body limit).
+pub const MAX_LTI_BODY_BYTES: usize = 96 * 1024;
+
+/// What an anonymous caller may send to the public launch routes: at most
+/// `LTI_RATE_LIMIT_PER_MINUTE` requests per client address, and no parameter over its cap.
+/// Checked before anything is parsed further or stored.
+fn public_route_guard(
+    app: &AppState,
+    ClientAddr(ip): ClientAddr,
+    query: &str,
+    body: &[u8],
+) -> Option<Response> {
+    if let Err(wait) = app.lti_limiter.check(&ip.to_string()) {
+        let mut page = ui::message(
+            &base(app),
+            StatusCode::TOO_MANY_REQUESTS,
+            "ratelimited",
+            "Too many launches",
+            "<p>Too many launches came from your address in a short time. Wait a moment and open \
+             the activity again.</p>",
+            None,
+        );
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().to_string()) {
+            page.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Some(page);
+    }
+    let pairs = form_urlencoded::parse(query.as_bytes()).chain(form_urlencoded::parse(body));
+    for (name, value) in pairs {
+        let cap = if name == "id_token" {
+            MAX_ID_TOKEN_BYTES
+        } else {
+            MAX_PARAM_BYTES
+        };
+        if name.len() > MAX_PARAM_BYTES || value.len() > cap {
+            tracing::info!(parameter = %name.chars().take(64).collect::<String>(), "LTI parameter over its cap");
+            return Some(ui::message(
+                &base(app),
+                StatusCode::BAD_REQUEST,
+                "parametertoolarge",
+                "The launch cannot start",
+                &format!(
+                    "<p>The launch's parameter {} is larger than this tool accepts.</p>",
+                    ui::escape(&name.chars().take(64).collect::<String>())
+                ),
+                None,
+            ));
+        }
+    }
+    None
+}
+
 /// `GET|POST /lti/login`: the platform's OIDC login initiation.
-pub async fn login(State(app): State<AppState>, uri: Uri, body: Bytes) -> Response {
-    let request = LoginRequest::merged(uri.query().unwrap_or_default(), &body);
+pub async fn login(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let query = uri.query().unwrap_or_default();
+    if let Some(refused) = public_route_guard(&app, client, query, &body) {
+        return refused;
+    }
+    let request = LoginRequest::merged(query, &body);
     let redirect = match app.lti.login(&request).await {
         Ok(redirect) => redirect,
         Err(e) => {
@@ -176,7 +242,15 @@ fn login_refused(app: &AppState, e: &LoginError) -> Response {
 }
 
 /// `POST /lti/launch` and `POST /lti/deeplink`: the platform's authentication response.
-pub async fn launch(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn launch(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = public_route_guard(&app, client, "", &body) {
+        return refused;
+    }
     let form = LaunchForm::from_form(&body);
     let cookie_name = form.state.as_deref().map(state_cookie);
     let cookie_value = cookie_name.as_deref().and_then(|n| cookie(&headers, n));

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::client_addr::ClientAddr;
 use super::error::{FileApiError, FileProblem};
 use super::extract::{AppJson, AppQuery, RequestId};
 use super::files::LAUNCH_TOKEN_HEADER;
@@ -309,6 +310,7 @@ pub async fn create_line_item(
     State(app): State<AppState>,
     StaffLaunch(claims): StaffLaunch,
     request_id: Option<axum::Extension<RequestId>>,
+    client: ClientAddr,
     AppJson(body): AppJson<CreateLineItem>,
 ) -> Result<Response, FileApiError> {
     let label = body.label.clone();
@@ -334,6 +336,7 @@ pub async fn create_line_item(
         &claims,
         "POST /lti/lineitems",
         request_id,
+        client,
         ids,
         created.as_ref().err(),
     )
@@ -348,6 +351,7 @@ async fn audit(
     claims: &LaunchClaims,
     route: &str,
     request_id: Option<axum::Extension<RequestId>>,
+    ClientAddr(client): ClientAddr,
     ids: serde_json::Value,
     error: Option<&FileApiError>,
 ) {
@@ -356,6 +360,7 @@ async fn audit(
         source: "launch",
         route: route.to_owned(),
         request_id: request_id.map(|axum::Extension(id)| id.0),
+        client: Some(client.to_string()),
     };
     let (status, outcome) = error.map_or((200, "ok"), FileApiError::outcome);
     app.audit
@@ -470,6 +475,7 @@ pub async fn post_score(
     State(app): State<AppState>,
     StaffLaunch(claims): StaffLaunch,
     request_id: Option<axum::Extension<RequestId>>,
+    client: ClientAddr,
     AppJson(body): AppJson<ScoreRequest>,
 ) -> Result<Json<ScoreReply>, FileApiError> {
     let (user, given, named) = (
@@ -502,6 +508,7 @@ pub async fn post_score(
         &claims,
         "POST /lti/scores",
         request_id,
+        client,
         ids,
         posted.as_ref().err(),
     )

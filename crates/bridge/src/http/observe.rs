@@ -1,18 +1,21 @@
 //! The outermost middleware of every request: takes the caller's `X-Request-Id` (when it is
-//! a sane token) or makes one, returns it, opens the request's span, counts the request in
-//! the metrics and writes one access-log line with the error's internal cause, if any.
+//! a sane token) or makes one, returns it, works out the client's address (`client_addr.rs`),
+//! opens the request's span, counts the request in the metrics and writes one access-log
+//! line with the error's internal cause, if any.
 //!
 //! Only the path is logged, never the query string or headers: tokens travel in headers,
 //! and some seed routes take them in the query.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument as _;
 
+use super::client_addr::{ClientAddr, client_address};
 use super::error::ErrorCause;
 use super::extract::RequestId;
 use crate::app::AppState;
@@ -30,6 +33,13 @@ pub async fn observe(State(app): State<AppState>, mut req: Request, next: Next) 
         .filter(|v| is_sane_id(v))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| client_address(peer.ip(), req.headers(), &app.http));
+    if let Some(client) = client {
+        req.extensions_mut().insert(ClientAddr(client));
+    }
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -41,6 +51,7 @@ pub async fn observe(State(app): State<AppState>, mut req: Request, next: Next) 
         request_id = %id,
         method = %method,
         route = %route,
+        client = client.map(tracing::field::display),
         subject = tracing::field::Empty,
     );
     let mut response = next.run(req).instrument(span.clone()).await;

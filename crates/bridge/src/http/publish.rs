@@ -68,7 +68,7 @@ pub async fn push_course(
     };
     let pushed = app
         .publisher
-        .push(&actor, &actor.subject, given(&lms), &id, request, mode)
+        .push(&actor, &actor.owner(), given(&lms), &id, request, mode)
         .await?;
     Ok(match pushed {
         Pushed::Done(report) => {
@@ -126,7 +126,7 @@ pub async fn sync_status(
 ) -> Result<Json<SyncStatus>, DetailError> {
     Ok(Json(
         app.publisher
-            .status(Some(&actor.subject), query.course_id.as_deref())
+            .status(Some(&actor.owner()), query.course_id.as_deref())
             .await?,
     ))
 }
@@ -144,7 +144,7 @@ pub async fn retry_failed(
     let token = lms.as_ref().map(given);
     let reply = app
         .publisher
-        .retry_failed(&actor, Some(&actor.subject), token)
+        .retry_failed(&actor, Some(&actor.owner()), token)
         .await?;
     Ok((StatusCode::ACCEPTED, Json(reply)))
 }

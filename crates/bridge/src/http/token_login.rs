@@ -3,14 +3,13 @@
 //! (`{"success": …}`, `{"valid": …}`), errors `{"success": false, "error", "message",
 //! "errorcode"}`.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::client_addr::ClientAddr;
 use super::error::{TokenLoginFailure, TokenLoginProblem};
 use super::extract::AppJson;
 use crate::app::AppState;
@@ -120,10 +119,10 @@ pub struct TokenValidationReply {
     responses((status = 200, description = "Success", body = TokenLoginReply), (status = "4XX", description = "The request was refused; `error.code` says why", body = TokenLoginProblem), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = TokenLoginProblem)))]
 pub async fn token_login(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(from): ClientAddr,
     AppJson(request): AppJson<TokenLoginRequest>,
 ) -> Result<Json<TokenLoginReply>, TokenLoginFailure> {
-    let (valid, issued) = app.token_login.login(&request.wstoken, peer.ip()).await?;
+    let (valid, issued) = app.token_login.login(&request.wstoken, from).await?;
     Ok(Json(TokenLoginReply {
         success: true,
         message: "Login successful",
@@ -144,7 +143,7 @@ pub async fn token_login(
     responses((status = 200, description = "Success", body = TokenValidationReply), (status = "4XX", description = "The request was refused; `error.code` says why", body = TokenLoginProblem), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = TokenLoginProblem)))]
 pub async fn token_validate(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Json<TokenValidationReply>, TokenLoginFailure> {
@@ -164,7 +163,7 @@ pub async fn token_validate(
         user,
         token_info,
         validated_by,
-    } = app.token_login.validate(&wstoken, peer.ip()).await?;
+    } = app.token_login.validate(&wstoken, from).await?;
     Ok(Json(TokenValidationReply {
         valid: true,
         message: "Token is valid",

@@ -89,7 +89,7 @@ impl Lms {
         let ttl_ms = i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX / 4);
         let row = SessionRow {
             id: session_id(handle.expose()),
-            owner: actor.subject.clone(),
+            owner: actor.owner(),
             site: site.name.clone(),
             moodle_token: self.seal(&grant.token),
             moodle_user_id: user.id,
@@ -162,7 +162,7 @@ impl Lms {
     /// [`LmsError::NotRevocable`] for a raw Moodle token, [`LmsError::TokenRejected`] for an
     /// unknown or ended handle.
     pub async fn logout(&self, actor: &Actor, token: &str) -> Result<(), LmsError> {
-        let credential = self.resolve(&actor.subject, token, None).await?;
+        let credential = self.resolve(&actor.owner(), token, None).await?;
         let Some(id) = credential.session_id else {
             return Err(LmsError::NotRevocable);
         };

@@ -402,9 +402,9 @@ pub(super) async fn find(
     issuer: &str,
     client_id: Option<&str>,
 ) -> Result<Vec<Registration>, sqlx::Error> {
-    let rows = match client_id {
-        Some(client_id) => {
-            sqlx::query(concat!(
+    let rows =
+        match client_id {
+            Some(client_id) => sqlx::query(concat!(
                 "SELECT ",
                 columns!(),
                 " FROM lti_registrations WHERE issuer = $1 AND client_id = $2 AND status = 'active'"
@@ -412,19 +412,18 @@ pub(super) async fn find(
             .bind(issuer)
             .bind(client_id)
             .fetch_all(db.pool())
-            .await?
-        }
-        None => {
-            sqlx::query(concat!(
-                "SELECT ",
-                columns!(),
-                " FROM lti_registrations WHERE issuer = $1 AND status = 'active' ORDER BY id"
-            ))
-            .bind(issuer)
-            .fetch_all(db.pool())
-            .await?
-        }
-    };
+            .await?,
+            None => {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    columns!(),
+                    " FROM lti_registrations WHERE issuer = $1 AND status = 'active' ORDER BY id"
+                ))
+                .bind(issuer)
+                .fetch_all(db.pool())
+                .await?
+            }
+        };
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         out.push(record(db, row).await?.registration);

@@ -128,6 +128,9 @@ pub(crate) struct ActorArgs {
     pub source: String,
     pub route: String,
     pub request_id: Option<String>,
+    /// The client's address (absent in jobs stored before it was kept).
+    #[serde(default)]
+    pub client: Option<String>,
 }
 
 impl ActorArgs {
@@ -137,6 +140,7 @@ impl ActorArgs {
             source: actor.source.to_owned(),
             route: actor.route.clone(),
             request_id: actor.request_id.clone(),
+            client: actor.client.clone(),
         }
     }
 
@@ -152,6 +156,7 @@ impl ActorArgs {
             },
             route: self.route.clone(),
             request_id: self.request_id.clone(),
+            client: self.client.clone(),
         }
     }
 }

@@ -79,7 +79,7 @@ impl Publisher {
         owner: Option<&str>,
         token: Option<GivenToken<'_>>,
     ) -> Result<RetryReply, PublishError> {
-        let credential = self.credential(&actor.subject, token).await?;
+        let credential = self.credential(&actor.owner(), token).await?;
         let mut reply = RetryReply {
             job_ids: Vec::new(),
             skipped: Vec::new(),
@@ -118,8 +118,8 @@ impl Publisher {
         course_id: &str,
         token: Option<GivenToken<'_>>,
     ) -> Result<RetryReply, PublishError> {
-        let course = self.inner.courses.course(&actor.subject, course_id).await?;
-        let credential = self.credential(&actor.subject, token).await?;
+        let course = self.inner.courses.course(&actor.owner(), course_id).await?;
+        let credential = self.credential(&actor.owner(), token).await?;
         let sites = match &credential {
             Some(c) => vec![c.site.name.clone()],
             None => store::sites_of(&self.inner.db, course.id).await?,

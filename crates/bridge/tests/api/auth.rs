@@ -92,13 +92,30 @@ async fn a_seed_shaped_token_gets_the_default_scopes() {
 }
 
 #[tokio::test]
-async fn with_default_settings_the_seeds_tokens_may_read_and_write() {
+async fn with_default_settings_a_token_naming_no_scope_may_read_but_not_write() {
     let app = spawn_app().await;
     let auth = format!("Bearer {}", shared_token(json!({"sub": "user-42"})));
-    let created = app
+    expect_ok(get_with(&app, Some(&auth)).await).await;
+    let refused = app
         .http
         .post(format!("{}/api/moodle/courses", app.url))
         .header("authorization", &auth)
+        .header("content-type", "application/json")
+        .body(r#"{"fullname":"Seed client","shortname":"SEED1","categoryid":1}"#)
+        .send()
+        .await
+        .expect("request");
+    expect_error(refused, 403, "insufficientscope").await;
+    assert_eq!(app.sim.calls("core_course_create_courses"), 0);
+    // Writes are granted by the token's scope claim (or AUTH_DEFAULT_SCOPES).
+    let writer = format!(
+        "Bearer {}",
+        shared_token(json!({"sub": "user-42", "scope": "moodle:read moodle:write"}))
+    );
+    let created = app
+        .http
+        .post(format!("{}/api/moodle/courses", app.url))
+        .header("authorization", &writer)
         .header("content-type", "application/json")
         .body(r#"{"fullname":"Seed client","shortname":"SEED1","categoryid":1}"#)
         .send()

@@ -49,6 +49,43 @@ async fn configuration_problems_exit_2_naming_every_variable() {
 }
 
 #[tokio::test]
+async fn development_routes_on_a_non_loopback_address_stop_the_start() {
+    let serve = |bind: &'static str| {
+        let mut cmd = bridge();
+        cmd.args(["serve"])
+            .env("MOODLE_BASE_URL", "http://127.0.0.1:9")
+            .env("MOODLE_TOKEN", "0123456789abcdef0123456789abcdef")
+            .env("SECRET_KEY", SECRET_KEY)
+            .env("BRIDGE_DEV", "1")
+            .env("BIND", bind);
+        cmd
+    };
+    let out = serve("0.0.0.0:0").output().await.expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("  BRIDGE_DEV: "), "{stderr}");
+    assert!(stderr.contains("loopback"), "{stderr}");
+    // On loopback the same settings are accepted (the start goes past configuration).
+    let mut child = serve("127.0.0.1:0")
+        .env(
+            "DATA_DIR",
+            std::env::temp_dir().join(format!("bridge-dev-{}", std::process::id())),
+        )
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        child
+            .try_wait()
+            .expect("status")
+            .is_none_or(|s| s.code() != Some(2)),
+        "a loopback BIND with BRIDGE_DEV is fine"
+    );
+    let _ = child.kill().await;
+}
+
+#[tokio::test]
 async fn debug_logs_name_functions_but_never_a_token() {
     let sim = Sim::start(SimConfig::default()).await.expect("sim");
     add_service_functions(&sim, &["core_course_search_courses"]);
@@ -83,7 +120,8 @@ async fn debug_logs_name_functions_but_never_a_token() {
             break v["port"].as_u64().expect("port");
         }
     };
-    let api_token = shared_token(serde_json::json!({"sub": "log-test"}));
+    let api_token =
+        shared_token(serde_json::json!({"sub": "log-test", "scope": "moodle:read moodle:write"}));
     let http = http_client();
     let base = format!("http://127.0.0.1:{port}");
     for path in [

@@ -104,7 +104,9 @@ async fn a_warning_about_the_patched_course_fails_the_patch() {
 
 #[tokio::test]
 async fn enrolling_with_a_role_the_token_user_cannot_assign_is_403() {
-    let teacher = spawn_app_with(as_role("teacher1_bridge")).await;
+    // The role is one the bridge allows; Moodle refuses it for this token's user.
+    let teacher =
+        spawn_app_with(as_role("teacher1_bridge").env("GATEWAY_ENROL_ROLE_IDS", "5,1")).await;
     expect_error(
         teacher
             .enrol(&json!({"enrolments": [{"roleid": 1, "userid": 8, "courseid": 2}]}))

@@ -197,11 +197,20 @@ pub fn read_only_token() -> String {
     bridge_token(Scopes::NONE.with(Scope::Read))
 }
 
-/// A token shaped like the seeds' (HS256 with the shared secret, given claims).
-pub fn shared_token(claims: Value) -> String {
+/// A token shaped like the seeds' (HS256 with the shared secret, given claims), valid for an
+/// hour unless the claims give `exp`.
+pub fn shared_token(mut claims: Value) -> String {
+    if claims.get("exp").is_none() {
+        claims["exp"] = json!(jsonwebtoken::get_current_timestamp() + 3600);
+    }
+    raw_shared_token(&claims)
+}
+
+/// A token signed with the shared secret carrying exactly `claims`.
+pub fn raw_shared_token(claims: &Value) -> String {
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
-        &claims,
+        claims,
         &EncodingKey::from_secret(SHARED_SECRET.as_bytes()),
     )
     .expect("sign")

@@ -46,14 +46,26 @@ fn under_compares_origins_and_whole_path_segments() {
     let base = url("https://m.example/moodle");
     assert!(is_under(&url("https://m.example/moodle"), &base));
     assert!(is_under(&url("https://m.example/moodle/"), &base));
-    assert!(is_under(&url("https://m.example/moodle/mod/lti/auth.php"), &base));
-    assert!(!is_under(&url("https://m.example/moodle2/mod/lti/auth.php"), &base));
+    assert!(is_under(
+        &url("https://m.example/moodle/mod/lti/auth.php"),
+        &base
+    ));
+    assert!(!is_under(
+        &url("https://m.example/moodle2/mod/lti/auth.php"),
+        &base
+    ));
     assert!(!is_under(&url("https://m.example.evil/moodle/x"), &base));
     assert!(!is_under(&url("http://m.example/moodle/x"), &base));
     assert!(!is_under(&url("https://m.example:8443/moodle/x"), &base));
     assert!(!is_under(&url("https://m.example/"), &base));
-    assert!(is_under(&url("https://m.example/a/b"), &url("https://m.example/")));
-    assert!(!is_under(&url("https://m.example/moodle/x"), &url("https://m.example/moodle?x=1")));
+    assert!(is_under(
+        &url("https://m.example/a/b"),
+        &url("https://m.example/")
+    ));
+    assert!(!is_under(
+        &url("https://m.example/moodle/x"),
+        &url("https://m.example/moodle?x=1")
+    ));
 }
 
 fn configuration(issuer: &str, jwks: &str) -> Value {
@@ -74,19 +86,35 @@ fn an_endpoint_off_the_issuers_origin_is_refused_by_name() {
     let error = check_configuration("https://m.example/mod/lti/openid-configuration.php", &doc)
         .unwrap_err();
     assert!(
-        matches!(error, RegistrationError::ForeignEndpoint { endpoint: "jwks_uri" }),
+        matches!(
+            error,
+            RegistrationError::ForeignEndpoint {
+                endpoint: "jwks_uri"
+            }
+        ),
         "{error:?}"
     );
     let doc = configuration("https://m.example", "https://m.example/mod/lti/certs.php");
-    assert!(check_configuration("https://m.example/mod/lti/openid-configuration.php", &doc).is_ok());
+    assert!(
+        check_configuration("https://m.example/mod/lti/openid-configuration.php", &doc).is_ok()
+    );
 }
 
 #[test]
 fn an_issuer_that_is_only_a_string_prefix_of_the_configuration_url_is_refused() {
     let doc = configuration("https://m.example", "https://m.example/mod/lti/certs.php");
     let error = check_configuration("https://m.example.evil/openid.json", &doc).unwrap_err();
-    assert!(matches!(error, RegistrationError::IssuerMismatch { .. }), "{error:?}");
-    let doc = configuration("https://m.example/moodle", "https://m.example/moodle/certs.php");
+    assert!(
+        matches!(error, RegistrationError::IssuerMismatch { .. }),
+        "{error:?}"
+    );
+    let doc = configuration(
+        "https://m.example/moodle",
+        "https://m.example/moodle/certs.php",
+    );
     let error = check_configuration("https://m.example/moodle2/openid.json", &doc).unwrap_err();
-    assert!(matches!(error, RegistrationError::IssuerMismatch { .. }), "{error:?}");
+    assert!(
+        matches!(error, RegistrationError::IssuerMismatch { .. }),
+        "{error:?}"
+    );
 }

@@ -68,6 +68,11 @@ impl FileApiError {
         e
     }
 
+    /// 413: a request over one of the upload limits; `code` says which.
+    pub fn too_large(code: &str, message: &str) -> FileApiError {
+        FileApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+    }
+
     /// 401: no credential.
     pub fn unauthenticated() -> FileApiError {
         let mut e = FileApiError::new(

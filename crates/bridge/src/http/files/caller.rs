@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{Principal, Scope};
 use crate::files::Access;
+use crate::http::client_addr::ClientAddr;
 use crate::http::error::FileApiError;
 use crate::http::extract::RequestId;
 use crate::lti_tool::{LaunchClaims, TicketClaims};
@@ -40,7 +41,10 @@ impl FileCaller {
                 context_id: c.ctx.clone(),
                 course_id: c.course,
             },
-            FileCaller::Api(_) => Access::Api,
+            FileCaller::Api(p) => Access::Api {
+                owner: p.key(),
+                admin: p.scopes.contains(Scope::FilesAdmin),
+            },
             FileCaller::Ticket(t) => Access::Launch {
                 platform: t.reg.clone(),
                 context_id: t.ctx.clone(),
@@ -108,6 +112,10 @@ pub async fn require_caller(
         source,
         route: format!("{} {route}", req.method()),
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        client: req
+            .extensions()
+            .get::<ClientAddr>()
+            .map(|ClientAddr(ip)| ip.to_string()),
     };
     req.extensions_mut().insert(actor);
     req.extensions_mut().insert(caller);

@@ -136,7 +136,10 @@ async fn staff_of_the_launch_course_are_not_learners_and_their_files_are_refused
         .body(
             form_urlencoded::Serializer::new(String::new())
                 .extend_pairs([
-                    ("wstoken", app.sim.token("admin_bridge").expect("token").as_str()),
+                    (
+                        "wstoken",
+                        app.sim.token("admin_bridge").expect("token").as_str(),
+                    ),
                     ("wsfunction", "enrol_manual_enrol_users"),
                     ("moodlewsrestformat", "json"),
                     ("enrolments[0][roleid]", "1"),
@@ -151,8 +154,13 @@ async fn staff_of_the_launch_course_are_not_learners_and_their_files_are_refused
     assert_eq!(enrolled.text().await.expect("body"), "null");
     // teacher1 (3) is the course's editing teacher; the administrator (2) now its manager.
     for user in [3, 2] {
-        let (status, body) =
-            answer(&app, Method::GET, &format!("/get_user_files/{user}"), &token).await;
+        let (status, body) = answer(
+            &app,
+            Method::GET,
+            &format!("/get_user_files/{user}"),
+            &token,
+        )
+        .await;
         assert_eq!(
             (status.as_u16(), &body["code"]),
             (403, &json!("notalearner")),
@@ -216,9 +224,22 @@ async fn stored_files_are_seen_only_from_the_context_they_were_stored_from() {
     .await;
     assert_eq!(list, json!([]));
 
-    // The API token sees every file; the launch's own list shows it, with a download ticket
-    // that fetches that file alone, without a header.
-    let all = body_json(app.get("/list_uploaded_files").await).await;
+    // An API token sees only its own files, one with files:admin every file; the launch's own
+    // list shows it, with a download ticket that fetches that file alone, without a header.
+    let own = body_json(app.get("/list_uploaded_files").await).await;
+    assert_eq!(own, json!([]));
+    let admin = crate::helpers::bridge_token(
+        bridge::auth::Scopes::READ_WRITE.with(bridge::auth::Scope::FilesAdmin),
+    );
+    let all = body_json(
+        app.http
+            .get(format!("{}/list_uploaded_files", app.url))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
     assert_eq!(all[0]["id"], id.as_str());
     let url = stored["download_url"].as_str().expect("url");
     assert!(url.contains("?ticket="), "{url}");

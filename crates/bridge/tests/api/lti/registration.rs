@@ -87,12 +87,7 @@ async fn try_register(app: &TestApp, root: &str) -> (u16, String) {
             ("registration_token", "t"),
         ],
     );
-    let response = app
-        .http
-        .get(url)
-        .send()
-        .await
-        .expect("request");
+    let response = app.http.get(url).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
@@ -118,19 +113,16 @@ async fn login(app: &TestApp, issuer: &str, client_id: &str) -> (u16, String) {
             ("target_link_uri", &format!("{}/lti/launch", app.url)),
         ],
     );
-    let response = app
-        .http
-        .get(url)
-        .send()
-        .await
-        .expect("request");
+    let response = app.http.get(url).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
 
 async fn bridge_allowing(root: &str, extra: &[(&str, &str)]) -> TestApp {
-    let mut options =
-        Options::default().env("LTI_DYNAMIC_REGISTRATION_ISSUERS", &format!("{root}/moodle"));
+    let mut options = Options::default().env(
+        "LTI_DYNAMIC_REGISTRATION_ISSUERS",
+        &format!("{root}/moodle"),
+    );
     for (k, v) in extra {
         options = options.env(k, v);
     }
@@ -221,7 +213,10 @@ async fn a_new_platform_is_pending_until_approved_and_gets_no_moodle_token() {
     let rows = listed(&app).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["status"], "pending");
-    assert_eq!(rows[0]["moodle_token"], false, "never the bridge's own token");
+    assert_eq!(
+        rows[0]["moodle_token"], false,
+        "never the bridge's own token"
+    );
     let id = rows[0]["id"].as_str().expect("id").to_owned();
 
     let (status, body) = login(&app, &issuer, "attacker-client").await;

@@ -64,7 +64,7 @@ async fn call(
     headers: &[(&str, &str)],
     body: Option<Value>,
 ) -> (u16, Value) {
-    let token = shared_token(json!({"sub": "binary-test"}));
+    let token = shared_token(json!({"sub": "binary-test", "scope": "moodle:read moodle:write"}));
     let mut request = http_client()
         .request(method, format!("{base}{path}"))
         .bearer_auth(token);

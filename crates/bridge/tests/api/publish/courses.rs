@@ -74,7 +74,8 @@ async fn courses_and_assets_belong_to_the_subject_that_made_them() {
             .status(),
         201
     );
-    let other = shared_token(json!({"sub": "another-app-user"}));
+    let other =
+        shared_token(json!({"sub": "another-app-user", "scope": "moodle:read moodle:write"}));
     for (method, path, body) in [
         (Method::GET, format!("/api/courses/{id}"), None),
         (

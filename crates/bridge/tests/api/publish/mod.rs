@@ -5,7 +5,7 @@
 mod binary;
 mod courses;
 mod database;
-mod helpers;
+pub mod helpers;
 mod lms;
 mod moodle_side;
 mod push;

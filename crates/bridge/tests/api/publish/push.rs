@@ -224,7 +224,9 @@ async fn push_errors_answer_the_seeds_statuses_in_the_detail_shape() {
         "nothing pushed"
     );
     // Another subject: the course is not there for them, and the LMS token not theirs.
-    let other = crate::helpers::shared_token(json!({"sub": "someone-else"}));
+    let other = crate::helpers::shared_token(
+        json!({"sub": "someone-else", "scope": "moodle:read moodle:write"}),
+    );
     let as_other = |lms: &str| {
         app.http
             .post(format!("{}/api/courses/{id}/push-to-lms", app.url))
