@@ -173,6 +173,24 @@ fn refused_authorizations() -> Vec<(&'static str, Option<String>)> {
             )),
         ),
         ("other-secret", Some(format!("Bearer {other_secret}"))),
+        (
+            "never-expires",
+            Some(format!(
+                "Bearer {}",
+                crate::helpers::raw_shared_token(
+                    &json!({"sub": "u", "scope": "moodle:read moodle:write"})
+                )
+            )),
+        ),
+        (
+            "not-yet-valid",
+            Some(format!(
+                "Bearer {}",
+                shared_token(
+                    json!({"sub": "u", "scope": "moodle:read moodle:write", "nbf": now + 600})
+                )
+            )),
+        ),
         ("other-bridge", Some(format!("Bearer {other_bridge}"))),
         (
             "alg-none",

@@ -247,7 +247,19 @@ pub(super) fn multipart() -> impl Strategy<Value = Multipart> {
         Just("f".repeat(5000)),
         any::<String>(),
     ]);
-    let part = (name, filename, prop::collection::vec(any::<u8>(), 0..2048));
+    // Contents up to 2 KiB, or just over the 4 KiB cap of multipart text fields.
+    let content = prop_oneof![
+        4 => prop::collection::vec(any::<u8>(), 0..2048),
+        1 => Just(vec![b'n'; 5000]),
+    ];
+    let part = (name.clone(), filename, content);
+    // Many small parts: the body stays small enough for the socket buffers, so an early
+    // refusal is read as an answer rather than a broken pipe.
+    let small_part = (
+        name,
+        prop::option::of("[a-z]{1,8}\\.txt"),
+        prop::collection::vec(any::<u8>(), 0..64),
+    );
     let breakage = prop_oneof![
         3 => Just(Breakage::None),
         1 => Just(Breakage::NoClosingBoundary),
@@ -258,7 +270,11 @@ pub(super) fn multipart() -> impl Strategy<Value = Multipart> {
     ];
     (
         "[a-zA-Z0-9'()+_,./:=?-]{1,70}",
-        prop::collection::vec(part, 0..4),
+        // A few parts, or more than /upload_files takes (UPLOAD_FILES_MAX_PARTS, 20).
+        prop_oneof![
+            4 => prop::collection::vec(part, 0..4),
+            1 => prop::collection::vec(small_part, 21..26),
+        ],
         breakage,
     )
         .prop_map(|(boundary, parts, breakage)| Multipart {
