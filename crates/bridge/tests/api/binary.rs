@@ -60,7 +60,10 @@ async fn development_routes_on_a_non_loopback_address_stop_the_start() {
             .env("BIND", bind);
         cmd
     };
-    let out = serve("0.0.0.0:0").output().await.expect("runs");
+    let out = tokio::time::timeout(Duration::from_secs(30), serve("0.0.0.0:0").output())
+        .await
+        .expect("the start stops instead of serving")
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("  BRIDGE_DEV: "), "{stderr}");

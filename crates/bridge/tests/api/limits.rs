@@ -301,11 +301,10 @@ async fn a_multipart_text_field_of_more_than_a_few_kib_is_refused_naming_it() {
     )
     .await;
     assert_eq!(status, 422, "{body}");
+    let detail = body["detail"].as_str().expect("detail");
     assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .starts_with("asset_name")
+        detail.starts_with("asset_name") && detail.contains("4096 bytes"),
+        "refused at the cap, before the field is read whole: {detail}"
     );
     let form = reqwest::multipart::Form::new()
         .text("filepath", "/".repeat(5000))
@@ -313,6 +312,12 @@ async fn a_multipart_text_field_of_more_than_a_few_kib_is_refused_naming_it() {
     let (status, body) = status_json(app.upload(form).await).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["details"]["field"], "filepath", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("4096 bytes")),
+        "{body}"
+    );
     assert_eq!(app.sim.calls("webservice/upload.php"), 0);
 }
 
