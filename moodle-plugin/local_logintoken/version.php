@@ -25,7 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_logintoken';
-$plugin->version   = 2026112200;
+$plugin->version   = 2026120700;
 $plugin->requires  = 2023042400; // Moodle 4.2: the core_external classes.
 $plugin->supported = [402, 501];
 $plugin->maturity  = MATURITY_STABLE;

@@ -14,6 +14,7 @@
 // You should have received a copy of the GNU General Public License
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 
+
 namespace local_logintoken\local;
 
 use local_logintoken\event\login_failed;
@@ -21,6 +22,10 @@ use local_logintoken\event\login_failed;
 /**
  * The work behind `auth/logintoken.php`: token login, token validation and login key redemption,
  * each behind the same guards (enabled, rate limit, HTTPS), answering in the seed's JSON shapes.
+ *
+ * A token travels by POST only (a GET is answered by a 405 page, unless the site re-allows GET
+ * for old links); site administrators are not logged in (unless the site allows it); and a
+ * browser where somebody else is logged in is asked before it switches users.
  *
  * @package    local_logintoken
  * @copyright  2026 Moodle Bridge contributors
@@ -44,16 +49,46 @@ class endpoint {
     }
 
     /**
+     * Whether a request may carry a token the way it does; answers it when not. A token is taken
+     * from a POST body only: any other method gets the 405 page, and a POST with `wstoken` in its
+     * URL is refused (`tokeninurl`), unless `local_logintoken/allowget` re-allows both.
+     *
+     * @param string $method the HTTP method
+     * @param bool $tokeninurl whether the URL's query has a `wstoken`
+     * @return bool true when the request may go on
+     */
+    public function accepts_token_transport(string $method, bool $tokeninurl): bool {
+        if (token_checker::is_get_allowed()) {
+            return true;
+        }
+        if ($method !== 'POST') {
+            pages::post_required();
+            return false;
+        }
+        if ($tokeninurl) {
+            $this->send_refusal(new login_exception('tokeninurl', 400), false, 0);
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * Logs the token's user in and answers the seed's success JSON, or redirects a browser.
      *
      * @param string $token the web service token
      * @param bool $redirect redirect to the landing page instead of answering JSON
      * @param string $wantsurl local URL to land on, or ''
+     * @param bool $confirm the browser's user confirmed the switch (with the sesskey)
      */
-    public function login(string $token, bool $redirect, string $wantsurl): void {
+    public function login(string $token, bool $redirect, string $wantsurl, bool $confirm): void {
         global $CFG;
-        $this->guarded('token', false, function () use ($token, $redirect, $wantsurl, $CFG) {
+        $this->guarded('token', false, function () use ($token, $redirect, $wantsurl, $confirm, $CFG) {
             [$record, $user] = $this->checker->check_token($token);
+            $this->checker->check_may_log_in($user);
+            $carry = ['wstoken' => $token, 'redirect' => (int) $redirect, 'wantsurl' => $wantsurl];
+            if (!$this->switch_confirmed($user, $confirm, $carry)) {
+                return;
+            }
             $sessionid = login_manager::log_in($user);
             require_once($CFG->dirroot . '/webservice/lib.php');
             \webservice::update_token_lastaccess($record);
@@ -94,11 +129,18 @@ class endpoint {
      * @param int $userid the user the key must belong to
      * @param string $key the login key
      * @param string $wantsurl local URL to land on, or ''
+     * @param bool $confirm the browser's user confirmed the switch (with the sesskey)
      */
-    public function redeem(int $userid, string $key, string $wantsurl): void {
-        $this->guarded('key', false, function () use ($userid, $key, $wantsurl) {
-            $user = login_manager::redeem_login_key($key, $userid);
+    public function redeem(int $userid, string $key, string $wantsurl, bool $confirm): void {
+        $this->guarded('key', false, function () use ($userid, $key, $wantsurl, $confirm) {
+            $user = login_manager::check_login_key($key, $userid);
             $this->checker->check_user($user);
+            $this->checker->check_may_log_in($user);
+            // The key is used up only when the login happens, not by the confirmation page.
+            if (!$this->switch_confirmed($user, $confirm, ['userid' => $userid, 'key' => $key, 'wantsurl' => $wantsurl])) {
+                return;
+            }
+            login_manager::use_login_key($userid);
             login_manager::log_in($user);
             redirect(login_manager::redirect_url($wantsurl));
         });
@@ -111,6 +153,31 @@ class endpoint {
         $this->guarded('token', false, function () {
             throw new login_exception('unknownfunction', 400);
         });
+    }
+
+    /**
+     * Whether the login may replace the browser's session: yes when nobody else is logged in in it,
+     * or when the request confirms the switch with the session's sesskey. Otherwise the
+     * confirmation page is answered.
+     *
+     * @param \stdClass $user the user to log in
+     * @param bool $confirm whether the request confirms the switch
+     * @param array $carry the parameters the confirmation must send again
+     * @return bool true to go on with the login
+     * @throws login_exception `invalidsesskey` (403) for a confirmation without the right sesskey
+     */
+    private function switch_confirmed(\stdClass $user, bool $confirm, array $carry): bool {
+        if (!login_manager::other_user_logged_in($user)) {
+            return true;
+        }
+        if (!$confirm) {
+            pages::confirm_switch($user, $carry);
+            return false;
+        }
+        if (!confirm_sesskey()) {
+            throw new login_exception('invalidsesskey', 403);
+        }
+        return true;
     }
 
     /**
@@ -138,17 +205,28 @@ class endpoint {
                     'other' => ['reason' => $e->get_reason(), 'method' => $method],
                 ])->trigger();
             }
-            $body = [
-                'success' => false,
-                'error' => $e->get_title(),
-                'message' => $e->get_description(),
-                'errorcode' => $e->get_reason(),
-            ];
-            if ($validation) {
-                $body = ['valid' => false] + $body;
-            }
-            $this->send_json($e->get_http_status(), $body, $retryafter);
+            $this->send_refusal($e, $validation, $retryafter);
         }
+    }
+
+    /**
+     * Sends a refusal as the seed's error JSON (a validation refusal starts with `valid: false`).
+     *
+     * @param login_exception $e the refusal
+     * @param bool $validation whether the answer is a validation answer
+     * @param int $retryafter seconds for a `Retry-After` header, 0 for none
+     */
+    private function send_refusal(login_exception $e, bool $validation, int $retryafter): void {
+        $body = [
+            'success' => false,
+            'error' => $e->get_title(),
+            'message' => $e->get_description(),
+            'errorcode' => $e->get_reason(),
+        ];
+        if ($validation) {
+            $body = ['valid' => false] + $body;
+        }
+        $this->send_json($e->get_http_status(), $body, $retryafter);
     }
 
     /**
