@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::checker::{is_service_allowed, refuses_admins};
 use super::{KEY_SCRIPT, KEY_TTL, PLUGIN, rawurlencode, token_info, user_summary};
 use crate::errors::WsError;
 use crate::external::desc::*;
@@ -101,11 +102,29 @@ fn login_with_token(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             "Token login is only accepted over HTTPS on this site.",
         ));
     }
+    // The calling token's service must be one whose tokens may log in.
+    let service_allowed = call
+        .state
+        .services
+        .get(&call.token.serviceid)
+        .is_some_and(|s| is_service_allowed(&call.state.plugins, &s.shortname));
+    if !service_allowed {
+        return Err(WsError::moodle(
+            "servicenotallowed",
+            "Tokens of this web service cannot be used to log in.",
+        ));
+    }
     let user = call
         .state
         .live_user(call.userid)
         .cloned()
         .ok_or_else(|| WsError::missing_record_by_id("user", call.userid))?;
+    if refuses_admins(&call.state.plugins) && user.siteadmin {
+        return Err(WsError::moodle(
+            "adminrefused",
+            "Site administrators cannot be logged in with a token on this site.",
+        ));
+    }
     // login_manager::create_login_key(): earlier keys of the user go.
     let userid = call.userid;
     call.state

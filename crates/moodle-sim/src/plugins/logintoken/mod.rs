@@ -5,6 +5,8 @@
 mod checker;
 mod endpoint;
 mod functions;
+mod pages;
+mod session;
 
 use serde_json::{Value, json};
 
@@ -31,6 +33,8 @@ pub(super) fn default_settings(data: &mut PluginData) {
         ("enabled", "1"),
         ("requirehttps", "0"),
         ("allowedservices", "local_logintoken,moodle_mobile_app"),
+        ("refuseadmins", "1"),
+        ("allowget", "0"),
         ("redirecturl", ""),
         ("maxfailedattempts", "20"),
         ("lockoutwindow", "900"),
