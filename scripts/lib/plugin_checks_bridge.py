@@ -98,6 +98,8 @@ def module_checks(site, c, run):
                 draftitemid=str(((up2.json() or [{}])[0]).get("itemid", 0)))
     c.check("create_resource as a student is nopermissions", errorcode(r) == "nopermissions", r.body[:200])
 
+    subsection_checks(site, c, run)
+
     # Updates.
     r = site.ws(teacher, "local_bridge_update_module", cmid=str(made["admin"]),
                 **{"fields[name]": "Checks page renamed", "fields[content]": "<p>New text</p>"})
@@ -153,6 +155,29 @@ def module_checks(site, c, run):
     c.check("find_modules_by_idnumber as a student is nopermissions", errorcode(r) == "nopermissions", r.body[:200])
     r = site.ws(teacher, "local_bridge_find_modules_by_idnumber", courseid="2", **{"idnumbers[0]": ""})
     c.check("an empty ID number to find is invalidparameter", errorcode(r) == "invalidparameter", r.body[:200])
+
+
+def subsection_checks(site, c, run):
+    """Activities in a subsection's delegated section (mod_subsection, Moodle 4.5+ when enabled,
+    on by default from 5.0): made, changed and found like any other."""
+    section = site.setup.get("subsection_section")
+    if section is None:
+        print("skip subsections: mod_subsection is not enabled on this site")
+        return
+    teacher = site.tokens["teacher1_bridge"]
+    r = site.ws(teacher, "local_bridge_create_page", courseid="4", section=str(section), name="Checks page in a subsection",
+                content="<p>Nested</p>", idnumber=f"chk-{run}-subsection")
+    body = r.json() or {}
+    c.check(f"create_page places a page in a subsection's delegated section ({section})",
+            body.get("modname") == "page" and body.get("section") == section and body.get("courseid") == 4, r.body[:300])
+    r = site.ws(teacher, "local_bridge_update_module", cmid=str(body.get("cmid")),
+                **{"fields[name]": "Checks page in a subsection, renamed"})
+    c.check("update_module keeps the page in its subsection",
+            (r.json() or {}).get("section") == section, r.body[:300])
+    r = site.ws(teacher, "local_bridge_find_modules_by_idnumber", courseid="4", **{"idnumbers[0]": f"chk-{run}-subsection"})
+    found = (r.json() or {}).get("modules", [])
+    c.check("find_modules_by_idnumber finds it with its section",
+            [(m.get("cmid"), m.get("section")) for m in found] == [(body.get("cmid"), section)], r.body[:300])
 
 
 def file_checks(site, c):

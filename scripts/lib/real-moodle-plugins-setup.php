@@ -88,6 +88,29 @@ function check_user(string $username, string $firstname, string $lastname): stdC
     return $user;
 }
 
+/**
+ * A subsection in section 1 of a course, made once by name; the number of the section it
+ * delegates (where its activities go).
+ *
+ * @param string $shortname the course's short name
+ * @param string $name the subsection's name
+ * @return int the delegated section's number
+ */
+function check_subsection(string $shortname, string $name): int {
+    global $CFG, $DB;
+    require_once($CFG->dirroot . '/course/modlib.php');
+    $course = $DB->get_record('course', ['shortname' => $shortname], '*', MUST_EXIST);
+    $instance = $DB->get_field('subsection', 'id', ['course' => $course->id, 'name' => $name], IGNORE_MULTIPLE);
+    if (!$instance) {
+        [, , , , $data] = prepare_new_moduleinfo_data($course, 'subsection', 1);
+        $data->name = $name;
+        $data->visible = 1;
+        $instance = (int) create_module($data)->instance;
+    }
+    return (int) $DB->get_field('course_sections', 'section',
+        ['course' => $course->id, 'component' => 'mod_subsection', 'itemid' => $instance], MUST_EXIST);
+}
+
 switch ($command) {
     case 'setup':
         $webservice = new webservice();
@@ -111,6 +134,13 @@ switch ($command) {
         $manual = $DB->get_record('enrol', ['courseid' => $physics->id, 'enrol' => 'manual'], '*', MUST_EXIST);
         $editingteacher = $DB->get_field('role', 'id', ['shortname' => 'editingteacher'], MUST_EXIST);
         enrol_get_plugin('manual')->enrol_user($manual, $ltteacher->id, $editingteacher, 0, 0, ENROL_USER_SUSPENDED);
+
+        // Moodle 4.5+ has subsections (mod_subsection, on by default from 5.0): one in HIST110,
+        // so the checks can place activities in a delegated section.
+        $subsectionsection = null;
+        if ($DB->get_field('modules', 'visible', ['name' => 'subsection'])) {
+            $subsectionsection = check_subsection('HIST110', 'Checks subsection');
+        }
 
         // A private file of teacher1 (no learner): never listed or sent.
         $teacher1 = $DB->get_record('user', ['username' => 'teacher1'], '*', MUST_EXIST);
@@ -156,7 +186,7 @@ switch ($command) {
         }
         answer(['tokens' => $tokens, 'suspended_userid' => (int) $suspended->id, 'bridge_functions' => $added,
             'teacher1_private_fileid' => (int) $teacherfile->get_id(), 'missing_record' => $missing,
-            'release' => $CFG->release]);
+            'subsection_section' => $subsectionsection, 'release' => $CFG->release]);
         break;
     case 'config':
         [, $name, $value] = $args + [null, null, null];

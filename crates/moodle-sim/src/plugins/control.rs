@@ -138,6 +138,9 @@ async fn setup(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "bridge_functions": functions,
         "teacher1_private_fileid": teacher1_file,
         "missing_record": missing,
+        // The stand-in's courses have no subsection fixture: the subsection checks run on real
+        // sites with mod_subsection enabled (Moodle 5.0 by default).
+        "subsection_section": Value::Null,
         "release": db.site.release,
     }))
 }
