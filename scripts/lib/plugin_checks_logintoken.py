@@ -149,13 +149,23 @@ def switch_checks(site, c):
             r.status == 403 and errorcode(r) == "invalidsesskey" and not logged_in_cookie(site, r), r.body[:200])
     r = site.entry(fields, cookie=cookie)
     c.answer("entry switch confirmed", r)
-    body = r.json() or {}
-    sid = r.cookie("MoodleSession")
-    c.check("the confirmation with the sesskey logs the student in with a new session",
-            r.status == 200 and body.get("user", {}).get("id") == 4 and sid and sid != teacher, r.body[:200])
+    location = r.header("Location") or ""
+    c.check("the confirmation with the sesskey logs the teacher out and sends the browser to a one-time login "
+            "link for the student (303)",
+            r.status == 303 and location.startswith(site.url + ENTRY + "?userid=4&key="), f"HTTP {r.status} {location}")
     if site.target == "real":
         page = site.request("GET", "/user/profile.php", cookie=cookie)
         c.check("the teacher's session has ended (real Moodle: login page)", page.status == 303, f"HTTP {page.status}")
+    fresh = r.cookie("MoodleSession")
+    r = site.get_url(location, cookie=f"MoodleSession={fresh}" if fresh else None) if location else r
+    sid = r.cookie("MoodleSession")
+    c.check("that link logs the student in with a new session and lands on the site",
+            r.status == 303 and r.header("Location") == site.url + "/" and sid and sid != teacher,
+            f"HTTP {r.status} {r.header('Location')}")
+    if site.target == "real":
+        page = site.request("GET", "/user/profile.php", cookie=f"MoodleSession={sid}")
+        c.check("the new session is the student's (real Moodle: profile page)",
+                page.status == 200 and b"Alice Anderson" in page.body, f"HTTP {page.status}")
     r = site.entry({"wstoken": t["student1_logintoken"]}, cookie=f"MoodleSession={sid}")
     c.check("the same user logging in again is not asked", r.status == 200, f"HTTP {r.status}")
 
@@ -167,9 +177,17 @@ def switch_checks(site, c):
     fields = dict(hidden_inputs(r.body))
     c.check("a login key opened where the teacher is logged in asks too (409), keeping the key",
             r.status == 409 and fields.get("key") and fields.get("sesskey"), f"HTTP {r.status} {sorted(fields)}")
-    r = site.get_url(url) if url else r
-    c.check("the key still works once in a browser where nobody is logged in",
+    r = site.entry(fields, cookie=f"MoodleSession={teacher}")
+    location = r.header("Location") or ""
+    c.check("confirming sends the browser to the same login key, still unused (303)",
+            r.status == 303 and location == url, f"HTTP {r.status} {location}")
+    fresh = r.cookie("MoodleSession")
+    r = site.get_url(location, cookie=f"MoodleSession={fresh}" if fresh else None) if location else r
+    c.check("the key then logs the student in once",
             r.status == 303 and r.cookie("MoodleSession"), f"HTTP {r.status} {r.body[:120]!r}")
+    r = site.get_url(url) if url else r
+    c.check("and is used up afterwards (401 invalidkey)", r.status == 401 and errorcode(r) == "invalidkey",
+            f"HTTP {r.status}")
 
 
 def refusal_checks(site, c):

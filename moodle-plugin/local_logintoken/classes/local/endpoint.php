@@ -86,11 +86,15 @@ class endpoint {
             [$record, $user] = $this->checker->check_token($token);
             $this->checker->check_may_log_in($user);
             $carry = ['wstoken' => $token, 'redirect' => (int) $redirect, 'wantsurl' => $wantsurl];
-            if (!$this->switch_confirmed($user, $confirm, $carry)) {
+            require_once($CFG->dirroot . '/webservice/lib.php');
+            $relogin = function () use ($record, $user, $wantsurl) {
+                \webservice::update_token_lastaccess($record);
+                return login_manager::create_login_key($user, getremoteaddr(), $wantsurl)['loginurl'];
+            };
+            if (!$this->switch_confirmed($user, $confirm, $carry, $relogin)) {
                 return;
             }
             $sessionid = login_manager::log_in($user);
-            require_once($CFG->dirroot . '/webservice/lib.php');
             \webservice::update_token_lastaccess($record);
             $url = login_manager::redirect_url($wantsurl);
             if ($redirect) {
@@ -137,7 +141,12 @@ class endpoint {
             $this->checker->check_user($user);
             $this->checker->check_may_log_in($user);
             // The key is used up only when the login happens, not by the confirmation page.
-            if (!$this->switch_confirmed($user, $confirm, ['userid' => $userid, 'key' => $key, 'wantsurl' => $wantsurl])) {
+            $carry = ['userid' => $userid, 'key' => $key, 'wantsurl' => $wantsurl];
+            $relogin = function () use ($carry) {
+                // The key's own URL, as login_with_token gave it (no empty wantsurl).
+                return (new \moodle_url(pages::ENTRY, array_filter($carry, fn($value) => $value !== '')))->out(false);
+            };
+            if (!$this->switch_confirmed($user, $confirm, $carry, $relogin)) {
                 return;
             }
             login_manager::use_login_key($userid);
@@ -156,17 +165,20 @@ class endpoint {
     }
 
     /**
-     * Whether the login may replace the browser's session: yes when nobody else is logged in in it,
-     * or when the request confirms the switch with the session's sesskey. Otherwise the
-     * confirmation page is answered.
+     * Whether the login may go on in this request: yes when nobody else is logged in in the
+     * browser. Otherwise, without a confirmation, the confirmation page is answered; with one
+     * that carries the session's sesskey, the other user is logged out and the browser is sent to
+     * a one-time login URL, because Moodle cannot open a new user's session in the request that
+     * closed the old one (`require_logout()` closes it; `tool_mobile`'s autologin refuses instead).
      *
      * @param \stdClass $user the user to log in
      * @param bool $confirm whether the request confirms the switch
      * @param array $carry the parameters the confirmation must send again
-     * @return bool true to go on with the login
+     * @param callable $relogin gives the URL that logs the user in on the next request
+     * @return bool true to go on with the login here
      * @throws login_exception `invalidsesskey` (403) for a confirmation without the right sesskey
      */
-    private function switch_confirmed(\stdClass $user, bool $confirm, array $carry): bool {
+    private function switch_confirmed(\stdClass $user, bool $confirm, array $carry, callable $relogin): bool {
         if (!login_manager::other_user_logged_in($user)) {
             return true;
         }
@@ -177,7 +189,9 @@ class endpoint {
         if (!confirm_sesskey()) {
             throw new login_exception('invalidsesskey', 403);
         }
-        return true;
+        require_logout();
+        redirect($relogin());
+        return false;
     }
 
     /**

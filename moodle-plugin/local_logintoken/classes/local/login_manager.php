@@ -81,17 +81,14 @@ class login_manager {
     }
 
     /**
-     * Logs a user in with a real Moodle session, replacing any session of another user (the
-     * endpoint asks that user first, see other_user_logged_in()).
+     * Logs a user in with a real Moodle session in a new session id (`complete_user_login()`
+     * regenerates it and ends the browser's old one). The endpoint calls it only when nobody else
+     * is logged in in the browser (see other_user_logged_in()).
      *
      * @param stdClass $user a checked `user` record
      * @return string the new session id
      */
     public static function log_in(stdClass $user): string {
-        global $USER;
-        if (self::other_user_logged_in($user)) {
-            require_logout();
-        }
         $complete = get_complete_user_data('id', $user->id);
         if (!$complete) {
             throw new login_exception('invalidtoken', 401);

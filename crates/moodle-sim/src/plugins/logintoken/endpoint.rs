@@ -206,16 +206,16 @@ fn login(db: &mut Db, request: &Request<'_>, p: &Params) -> Result<Answer, Refus
         ("redirect", if p.redirect { "1" } else { "0" }.to_owned()),
         ("wantsurl", p.wantsurl.clone()),
     ];
-    if let Some(page) = switch_unconfirmed(db, request, p, &user, &carry)? {
-        return Ok(page);
+    let relogin = |db: &mut Db| {
+        update_token_lastaccess(db, &token.token, request.now);
+        let addr = request.info.remote_addr.as_str();
+        super::create_login_key(db, user.id, addr, &p.wantsurl, request.now).2
+    };
+    if let Some(answer) = switch_unconfirmed(db, request, p, &user, &carry, relogin)? {
+        return Ok(answer);
     }
     let session = session::log_in(db, &user, request.session.as_deref(), request.now);
-    // webservice::update_token_lastaccess().
-    if let Some(t) = db.tokens.get_mut(&token.token)
-        && request.now >= t.lastaccess + LASTACCESS_UPDATE_SECS
-    {
-        t.lastaccess = request.now;
-    }
+    update_token_lastaccess(db, &token.token, request.now);
     let url = redirect_url(db, &p.wantsurl);
     if p.redirect {
         return Ok(Answer::Redirect {
@@ -283,8 +283,9 @@ fn redeem(db: &mut Db, request: &Request<'_>, p: &Params) -> Result<Answer, Refu
         ("key", p.key.clone()),
         ("wantsurl", p.wantsurl.clone()),
     ];
-    if let Some(page) = switch_unconfirmed(db, request, p, &user, &carry)? {
-        return Ok(page);
+    let relogin = |db: &mut Db| super::key_url(&db.site.wwwroot, p.userid, &p.key, &p.wantsurl);
+    if let Some(answer) = switch_unconfirmed(db, request, p, &user, &carry, relogin)? {
+        return Ok(answer);
     }
     // login_manager::use_login_key().
     db.login_keys
@@ -296,8 +297,10 @@ fn redeem(db: &mut Db, request: &Request<'_>, p: &Params) -> Result<Answer, Refu
     })
 }
 
-/// `endpoint::switch_confirmed()`: `None` to go on with the login (nobody else is logged in in
-/// the browser, or the request confirms with the session's sesskey), else the confirmation page.
+/// `endpoint::switch_confirmed()`: `None` to go on with the login here (nobody else is logged
+/// in in the browser); else the confirmation page, or, for a confirmation with the session's
+/// sesskey, the other user's logout (`require_logout()`: a new, empty session) and a redirect to
+/// `relogin`'s one-time login URL, where the next request logs the user in.
 ///
 /// # Errors
 /// `invalidsesskey` (403) for a confirmation without the session's sesskey.
@@ -307,6 +310,7 @@ fn switch_unconfirmed(
     p: &Params,
     user: &User,
     carry: &[(&str, String)],
+    relogin: impl FnOnce(&mut Db) -> String,
 ) -> Result<Option<Answer>, Refusal> {
     let Some((sid, current)) = session::other_user_logged_in(db, request.session.as_deref(), user)
     else {
@@ -326,7 +330,18 @@ fn switch_unconfirmed(
     if p.sesskey.as_deref() != Some(sesskey.as_str()) {
         return Err(Refusal::new("invalidsesskey", 403));
     }
-    Ok(None)
+    let session = session::log_out(db, &sid, request.now);
+    let location = relogin(db);
+    Ok(Some(Answer::Redirect { location, session }))
+}
+
+/// `webservice::update_token_lastaccess()`: at most once a minute.
+fn update_token_lastaccess(db: &mut Db, token: &str, now: i64) {
+    if let Some(t) = db.tokens.get_mut(token)
+        && now >= t.lastaccess + LASTACCESS_UPDATE_SECS
+    {
+        t.lastaccess = now;
+    }
 }
 
 fn checker<'a>(db: &'a Db, request: &'a Request<'_>) -> Checker<'a> {

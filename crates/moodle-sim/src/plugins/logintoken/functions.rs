@@ -5,12 +5,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::checker::{is_service_allowed, refuses_admins};
-use super::{KEY_SCRIPT, KEY_TTL, PLUGIN, rawurlencode, token_info, user_summary};
+use super::{PLUGIN, create_login_key, token_info, user_summary};
 use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::external::param::ParamType;
-use crate::fixture::random_token;
-use crate::state::{LoginKey, SYSTEM_CONTEXT};
+use crate::state::SYSTEM_CONTEXT;
 use crate::ws::{Call, FunctionDef, params};
 
 /// The functions of `db/services.php`.
@@ -125,31 +124,8 @@ fn login_with_token(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             "Site administrators cannot be logged in with a token on this site.",
         ));
     }
-    // login_manager::create_login_key(): earlier keys of the user go.
-    let userid = call.userid;
-    call.state
-        .login_keys
-        .retain(|_, k| !(k.script == KEY_SCRIPT && k.userid == userid));
-    let key = random_token();
-    let validuntil = call.now + KEY_TTL;
-    call.state.login_keys.insert(
-        key.clone(),
-        LoginKey {
-            userid,
-            script: KEY_SCRIPT.to_owned(),
-            iprestriction: p.ipaddress.clone(),
-            validuntil,
-        },
-    );
-    let mut loginurl = format!(
-        "{}{}?userid={userid}&key={key}",
-        call.state.site.wwwroot,
-        super::ENTRY_PATH
-    );
-    if !p.wantsurl.is_empty() {
-        loginurl.push_str("&wantsurl=");
-        loginurl.push_str(&rawurlencode(&p.wantsurl));
-    }
+    let (key, validuntil, loginurl) =
+        create_login_key(call.state, call.userid, &p.ipaddress, &p.wantsurl, call.now);
     Ok(json!({
         "key": key,
         "loginurl": loginurl,

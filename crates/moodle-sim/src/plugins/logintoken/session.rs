@@ -88,3 +88,19 @@ pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
 }
+
+/// `require_logout()`: the session ends and the browser gets a new, empty one (not logged in);
+/// its id.
+pub(super) fn log_out(db: &mut Db, sid: &str, now: i64) -> String {
+    db.plugins.sessions.remove(sid);
+    db.lti.sessions.remove(sid);
+    let new = session_id();
+    db.plugins.sessions.insert(
+        new.clone(),
+        Session {
+            userid: 0,
+            timecreated: now,
+        },
+    );
+    new
+}
