@@ -147,6 +147,10 @@ def switch_checks(site, c):
     c.answer("entry switch wrong sesskey", r)
     c.check("a confirmation without the session's sesskey is 403 invalidsesskey",
             r.status == 403 and errorcode(r) == "invalidsesskey" and not logged_in_cookie(site, r), r.body[:200])
+    r = site.entry({k: v for k, v in fields.items() if k != "sesskey"}, cookie=cookie)
+    c.answer("entry switch no sesskey", r)
+    c.check("a confirmation with no sesskey at all is 403 invalidsesskey too",
+            r.status == 403 and errorcode(r) == "invalidsesskey", r.body[:200])
     r = site.entry(fields, cookie=cookie)
     c.answer("entry switch confirmed", r)
     location = r.header("Location") or ""

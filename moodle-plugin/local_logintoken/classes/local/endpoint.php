@@ -186,7 +186,10 @@ class endpoint {
             pages::confirm_switch($user, $carry);
             return false;
         }
-        if (!confirm_sesskey()) {
+        // confirm_sesskey() without a value would require_param() it: a missing sesskey is refused
+        // like a wrong one, in this endpoint's JSON.
+        $sesskey = optional_param('sesskey', '', PARAM_RAW);
+        if ($sesskey === '' || !confirm_sesskey($sesskey)) {
             throw new login_exception('invalidsesskey', 403);
         }
         require_logout();
@@ -251,11 +254,12 @@ class endpoint {
      * @param int $retryafter seconds for a `Retry-After` header, 0 for none
      */
     private function send_json(int $status, array $body, int $retryafter = 0): void {
-        http_response_code($status);
-        header('Content-Type: application/json; charset=utf-8');
-        header('Cache-Control: no-store');
+        // With @ as Moodle's send_headers(): the answer still goes out after earlier output.
+        @http_response_code($status);
+        @header('Content-Type: application/json; charset=utf-8');
+        @header('Cache-Control: no-store');
         if ($retryafter > 0) {
-            header('Retry-After: ' . $retryafter);
+            @header('Retry-After: ' . $retryafter);
         }
         echo json_encode($body);
     }

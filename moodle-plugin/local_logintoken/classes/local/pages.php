@@ -39,7 +39,7 @@ class pages {
      */
     public static function post_required(): void {
         global $OUTPUT;
-        header('Allow: POST');
+        @header('Allow: POST');
         echo self::start(405, get_string('postrequired', 'local_logintoken'));
         echo $OUTPUT->heading(get_string('postrequired', 'local_logintoken'));
         echo \html_writer::tag('p', get_string('postrequired_desc', 'local_logintoken'));
@@ -68,7 +68,8 @@ class pages {
     /**
      * Sets the status, the page's title and layout and returns the page's header. These pages are
      * never stored (the confirmation carries the token): `no-store` replaces the `Cache-Control`
-     * the theme's header sends.
+     * the theme's header sends. Headers are sent with `@` as Moodle's own output code sends them
+     * (`send_headers()`), so a page rendered after output (unit tests) still renders.
      *
      * @param int $status HTTP status
      * @param string $title page title
@@ -76,12 +77,12 @@ class pages {
      */
     private static function start(int $status, string $title): string {
         global $OUTPUT, $PAGE;
-        http_response_code($status);
+        @http_response_code($status);
         $PAGE->set_pagelayout('login');
         $PAGE->set_title($title);
         $PAGE->set_heading($title);
         $header = $OUTPUT->header();
-        header('Cache-Control: no-store');
+        @header('Cache-Control: no-store');
         return $header;
     }
 }

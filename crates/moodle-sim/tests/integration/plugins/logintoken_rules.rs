@@ -190,6 +190,14 @@ async fn a_browser_where_somebody_else_is_logged_in_is_asked_before_it_switches(
         "the teacher is still logged in"
     );
 
+    let mut missing = fields.clone();
+    missing.retain(|(n, _)| n != "sesskey");
+    let (status, _, body) = send(&site, post(missing)).await;
+    assert_eq!(
+        (status, body["errorcode"].as_str()),
+        (403, Some("invalidsesskey")),
+        "no sesskey at all"
+    );
     let mut wrong = fields.clone();
     wrong.retain(|(n, _)| n != "sesskey");
     wrong.push(("sesskey".into(), "0123456789".into()));
