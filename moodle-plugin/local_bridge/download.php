@@ -23,6 +23,8 @@
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 
+// As webservice/pluginfile.php: no session cookie, no redirects (require_login() throws instead).
+define('AJAX_SCRIPT', true);
 define('NO_MOODLE_COOKIES', true);
 // Answers are JSON or a file: debugging output goes to the log, not into them.
 define('NO_DEBUG_DISPLAY', true);

@@ -46,6 +46,18 @@ if ($hassiteconfig) {
         'local_logintoken,' . MOODLE_OFFICIAL_MOBILE_SERVICE,
         PARAM_RAW_TRIMMED
     ));
+    $settings->add(new admin_setting_configcheckbox(
+        'local_logintoken/refuseadmins',
+        new lang_string('refuseadmins', 'local_logintoken'),
+        new lang_string('refuseadmins_desc', 'local_logintoken'),
+        1
+    ));
+    $settings->add(new admin_setting_configcheckbox(
+        'local_logintoken/allowget',
+        new lang_string('allowget', 'local_logintoken'),
+        new lang_string('allowget_desc', 'local_logintoken'),
+        0
+    ));
     $settings->add(new admin_setting_configtext(
         'local_logintoken/redirecturl',
         new lang_string('redirecturl', 'local_logintoken'),

@@ -3,9 +3,11 @@
 // local_bridge installed. Run with Moodle's CLI as the web server user:
 //   sudo -u www-data php real-moodle-plugins-setup.php --moodle=/path/to/www COMMAND [ARGS]
 // Commands (each prints one JSON object):
-//   setup                 add both plugins' functions to the `bridge` service; make the user
-//                         `ltsuspended` (suspended) and the checks' tokens; reset the plugin
-//                         settings and the failed-attempt counters. Idempotent.
+//   setup                 add both plugins' functions to the `bridge` service; make the users
+//                         `ltsuspended` (suspended) and `ltteacher` (editing teacher of PHYS101
+//                         whose enrolment is suspended), a private file of teacher1, and the
+//                         checks' tokens; reset the plugin settings and the failed-attempt
+//                         counters; say what this Moodle calls a missing record. Idempotent.
 //   config NAME VALUE     set a local_logintoken (or local_bridge/NAME) setting
 //   reset-attempts        forget every address's failed token logins
 //   events                count local_logintoken login_failed events in the standard log
@@ -15,9 +17,16 @@ define('CLI_SCRIPT', true);
 
 $opts = getopt('', ['moodle:'], $rest);
 $args = array_slice($argv, $rest);
-require(($opts['moodle'] ?? getenv('MOODLE_REAL_ROOT') . '/www') . '/config.php');
+// --moodle is the web code's folder: www/ of MOODLE_REAL_ROOT, or www/public/ on Moodle 5.1+
+// (its config.php loads the one above it).
+$docroot = $opts['moodle'] ?? getenv('MOODLE_REAL_ROOT') . '/www';
+if (!isset($opts['moodle']) && is_file($docroot . '/public/version.php')) {
+    $docroot .= '/public';
+}
+require($docroot . '/config.php');
 require_once($CFG->dirroot . '/webservice/lib.php');
 require_once($CFG->dirroot . '/user/lib.php');
+require_once($CFG->libdir . '/enrollib.php');
 
 \core\session\manager::set_user(get_admin());
 $command = $args[0] ?? '';
@@ -57,6 +66,51 @@ function check_token(string $role, int $userid, string $service, int $validuntil
         $validuntil, $iprestriction, $name);
 }
 
+/**
+ * A manual-auth user made once by username.
+ *
+ * @param string $username the username
+ * @param string $firstname first name
+ * @param string $lastname last name
+ * @return stdClass the user record
+ */
+function check_user(string $username, string $firstname, string $lastname): stdClass {
+    global $CFG, $DB;
+    $user = $DB->get_record('user', ['username' => $username, 'deleted' => 0]);
+    if (!$user) {
+        $id = user_create_user((object) [
+            'username' => $username, 'password' => 'Checks123!x', 'firstname' => $firstname, 'lastname' => $lastname,
+            'email' => "{$username}@example.com", 'auth' => 'manual', 'confirmed' => 1,
+            'mnethostid' => $CFG->mnet_localhost_id,
+        ]);
+        $user = $DB->get_record('user', ['id' => $id], '*', MUST_EXIST);
+    }
+    return $user;
+}
+
+/**
+ * A subsection in section 1 of a course, made once by name; the number of the section it
+ * delegates (where its activities go).
+ *
+ * @param string $shortname the course's short name
+ * @param string $name the subsection's name
+ * @return int the delegated section's number
+ */
+function check_subsection(string $shortname, string $name): int {
+    global $CFG, $DB;
+    require_once($CFG->dirroot . '/course/modlib.php');
+    $course = $DB->get_record('course', ['shortname' => $shortname], '*', MUST_EXIST);
+    $instance = $DB->get_field('subsection', 'id', ['course' => $course->id, 'name' => $name], IGNORE_MULTIPLE);
+    if (!$instance) {
+        [, , , , $data] = prepare_new_moduleinfo_data($course, 'subsection', 1);
+        $data->name = $name;
+        $data->visible = 1;
+        $instance = (int) create_module($data)->instance;
+    }
+    return (int) $DB->get_field('course_sections', 'section',
+        ['course' => $course->id, 'component' => 'mod_subsection', 'itemid' => $instance], MUST_EXIST);
+}
+
 switch ($command) {
     case 'setup':
         $webservice = new webservice();
@@ -70,20 +124,36 @@ switch ($command) {
                 $added[] = $function->name;
             }
         }
-        $suspended = $DB->get_record('user', ['username' => 'ltsuspended', 'deleted' => 0]);
-        if (!$suspended) {
-            $id = user_create_user((object) [
-                'username' => 'ltsuspended', 'password' => 'Suspended123!x', 'firstname' => 'Sam',
-                'lastname' => 'Suspended', 'email' => 'ltsuspended@example.com', 'auth' => 'manual',
-                'confirmed' => 1, 'mnethostid' => $CFG->mnet_localhost_id,
-            ]);
-            $suspended = $DB->get_record('user', ['id' => $id], '*', MUST_EXIST);
-        }
+        $suspended = check_user('ltsuspended', 'Sam', 'Suspended');
         $DB->set_field('user', 'suspended', 1, ['id' => $suspended->id]);
         \core\session\manager::destroy_user_sessions($suspended->id);
 
+        // An editing teacher of PHYS101 whose enrolment is suspended: the role assignment stays.
+        $physics = $DB->get_record('course', ['shortname' => 'PHYS101'], '*', MUST_EXIST);
+        $ltteacher = check_user('ltteacher', 'Lee', 'Lapsed');
+        $manual = $DB->get_record('enrol', ['courseid' => $physics->id, 'enrol' => 'manual'], '*', MUST_EXIST);
+        $editingteacher = $DB->get_field('role', 'id', ['shortname' => 'editingteacher'], MUST_EXIST);
+        enrol_get_plugin('manual')->enrol_user($manual, $ltteacher->id, $editingteacher, 0, 0, ENROL_USER_SUSPENDED);
+
+        // Moodle 4.5+ has subsections (mod_subsection, on by default from 5.0): one in HIST110,
+        // so the checks can place activities in a delegated section.
+        $subsectionsection = null;
+        if ($DB->get_field('modules', 'visible', ['name' => 'subsection'])) {
+            $subsectionsection = check_subsection('HIST110', 'Checks subsection');
+        }
+
+        // A private file of teacher1 (no learner): never listed or sent.
+        $teacher1 = $DB->get_record('user', ['username' => 'teacher1'], '*', MUST_EXIST);
+        $fs = get_file_storage();
+        $teachercontext = context_user::instance($teacher1->id);
+        $teacherfile = $fs->get_file($teachercontext->id, 'user', 'private', 0, '/', 'teacher_notes.txt')
+            ?: $fs->create_file_from_string(['contextid' => $teachercontext->id, 'component' => 'user',
+                'filearea' => 'private', 'itemid' => 0, 'filepath' => '/', 'filename' => 'teacher_notes.txt'],
+                "Teacher's own notes.\n");
+
         foreach (['enabled' => 1, 'requirehttps' => 0, 'allowedservices' => 'local_logintoken,moodle_mobile_app',
-                'redirecturl' => '', 'maxfailedattempts' => 1000, 'lockoutwindow' => 900] as $name => $value) {
+                'redirecturl' => '', 'maxfailedattempts' => 1000, 'lockoutwindow' => 900, 'allowget' => 0,
+                'refuseadmins' => 1] as $name => $value) {
             set_config($name, $value, 'local_logintoken');
         }
         set_config('listprivatefiles', 1, 'local_bridge');
@@ -104,9 +174,19 @@ switch ($command) {
             'student3_iprestricted' => check_token('student3_iprestricted', $ids['student3'], 'local_logintoken', 0,
                 '10.0.0.0/8'),
             'suspended_logintoken' => check_token('suspended_logintoken', $suspended->id, 'local_logintoken'),
+            'suspended_bridge' => check_token('suspended_bridge', $suspended->id, 'bridge'),
+            'ltteacher_bridge' => check_token('ltteacher_bridge', $ltteacher->id, 'bridge'),
         ];
         ksort($tokens);
-        answer(['tokens' => $tokens, 'suspended_userid' => (int) $suspended->id, 'bridge_functions' => $added]);
+        // What this site calls a missing course, user and course module (Moodle 5.0+ names no
+        // table unless debugging is on: invalidrecordunknown).
+        $missing = [];
+        foreach (['course' => 'SELECT', 'user' => 'SELECT', 'course_modules' => 'SELECT'] as $table => $sql) {
+            $missing[$table] = (new dml_missing_record_exception($table, $sql))->errorcode;
+        }
+        answer(['tokens' => $tokens, 'suspended_userid' => (int) $suspended->id, 'bridge_functions' => $added,
+            'teacher1_private_fileid' => (int) $teacherfile->get_id(), 'missing_record' => $missing,
+            'subsection_section' => $subsectionsection, 'release' => $CFG->release]);
         break;
     case 'config':
         [, $name, $value] = $args + [null, null, null];

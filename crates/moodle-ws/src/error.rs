@@ -262,8 +262,10 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         | "wsaccessusersuspended"
         | "wsaccessuserexpired"
         | "wsaccessusernologin"
-        // local_bridge: the site turned its file downloads off.
-        | "downloaddisabled" => 403,
+        // local_bridge: the site turned its file downloads off; the user asked about holds
+        // no learner role in the course (only learners' files are listed).
+        | "downloaddisabled"
+        | "notalearner" => 403,
         "invalidparameter" | "missingparam" => 400,
         // local_bridge's refusals of the caller's input: a draft area without the caller's
         // files, a section the course does not have, a module type it does not make.

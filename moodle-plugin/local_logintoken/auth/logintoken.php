@@ -15,18 +15,19 @@
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 
 /**
- * Token login entry point: `?wstoken=…` (GET or POST) logs the token's user in,
+ * Token login entry point: a POST with `wstoken=…` logs the token's user in,
  * `&wsfunction=local_logintoken_validate_token` only validates the token, and `?userid=…&key=…`
- * redeems a login key from `local_logintoken_login_with_token`.
+ * (GET or POST) redeems a login key from `local_logintoken_login_with_token`.
  *
- * A token in a URL ends up in web server and proxy logs: send it by POST over HTTPS.
+ * A token is taken from a POST body only (a token in a URL ends up in web server and proxy logs);
+ * a GET is answered with a page saying so, unless the site re-allows GET (`allowget`).
  *
  * @package    local_logintoken
  * @copyright  2026 Moodle Bridge contributors
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 
-// Answers are JSON or redirects: debugging output goes to the log, not into them.
+// Answers are JSON, redirects or two small pages: debugging output goes to the log, not into them.
 define('NO_DEBUG_DISPLAY', true);
 
 require(__DIR__ . '/../../../config.php');
@@ -37,17 +38,21 @@ $key = optional_param('key', '', PARAM_ALPHANUM);
 $userid = optional_param('userid', 0, PARAM_INT);
 $redirect = optional_param('redirect', false, PARAM_BOOL);
 $wantsurl = optional_param('wantsurl', '', PARAM_LOCALURL);
+$confirm = optional_param('confirm', false, PARAM_BOOL);
 
 $PAGE->set_context(context_system::instance());
 $PAGE->set_url(new moodle_url('/local/logintoken/auth/logintoken.php'));
 
 $endpoint = new \local_logintoken\local\endpoint(getremoteaddr());
 if ($key !== '') {
-    $endpoint->redeem($userid, $key, $wantsurl);
+    $endpoint->redeem($userid, $key, $wantsurl, $confirm);
+} else if (!$endpoint->accepts_token_transport($_SERVER['REQUEST_METHOD'] ?? 'GET', isset($_GET['wstoken']))) {
+    // Answered: a 405 page, or a refusal of a token in the URL.
+    exit;
 } else if ($wsfunction === 'local_logintoken_validate_token') {
     $endpoint->validate($token);
 } else if ($wsfunction === '' || $wsfunction === 'local_logintoken_login_with_token') {
-    $endpoint->login($token, $redirect, $wantsurl);
+    $endpoint->login($token, $redirect, $wantsurl, $confirm);
 } else {
     $endpoint->unknown_function();
 }

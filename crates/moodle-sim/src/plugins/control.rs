@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use crate::endpoints::Shared;
 use crate::fixture::random_token;
-use crate::state::{NewUser, SYSTEM_CONTEXT, State as Db, Token, now};
+use crate::state::{
+    ContextLevel, Enrolment, NewFile, NewUser, SYSTEM_CONTEXT, State as Db, Token, now,
+};
 
 /// The routes.
 pub(super) fn router() -> Router<Arc<Shared>> {
@@ -26,30 +28,44 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .route("/__sim/plugins/events", get(events))
 }
 
-/// `setup`: the suspended user, the checks' tokens, default settings, no failed attempts.
+/// `setup`: the suspended user, an editing teacher of PHYS101 whose enrolment is suspended, a
+/// private file of teacher1, the checks' tokens, default settings, no failed attempts, and what
+/// this site calls a missing record.
 async fn setup(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let mut db = shared.db();
     let now = now();
-    let suspended = match db.users.values().find(|u| u.username == "ltsuspended") {
-        Some(u) => u.id,
-        None => db.create_user(
-            NewUser {
-                username: "ltsuspended".to_owned(),
-                password: "Suspended123!x".to_owned(),
-                firstname: "Sam".to_owned(),
-                lastname: "Suspended".to_owned(),
-                email: "ltsuspended@example.com".to_owned(),
-                idnumber: String::new(),
-                auth: "manual".to_owned(),
-                lang: "en".to_owned(),
-            },
-            now,
-        ),
-    };
+    let suspended = check_user(&mut db, "ltsuspended", "Sam", "Suspended", now);
     if let Some(u) = db.users.get_mut(&suspended) {
         u.suspended = true;
     }
     db.plugins.sessions.retain(|_, s| s.userid != suspended);
+
+    // The role assignment stays while the enrolment is suspended.
+    let ltteacher = check_user(&mut db, "ltteacher", "Lee", "Lapsed", now);
+    let physics = db
+        .courses
+        .values()
+        .find(|c| c.shortname == "PHYS101")
+        .map(|c| c.id);
+    let editingteacher = db
+        .roles
+        .values()
+        .find(|r| r.shortname == "editingteacher")
+        .map(|r| r.id);
+    if let Some(enrolid) = physics.and_then(|c| db.manual_instance(c)) {
+        db.enrol_user(
+            Enrolment {
+                enrolid,
+                userid: ltteacher,
+                roleid: editingteacher,
+                timestart: 0,
+                timeend: 0,
+                suspended: true,
+            },
+            now,
+        );
+    }
+    let teacher1_file = teacher_private_file(&mut db);
     if db.plugins.installed.logintoken {
         super::logintoken::default_settings(&mut db.plugins);
         db.plugins
@@ -71,18 +87,27 @@ async fn setup(State(shared): State<Arc<Shared>>) -> Json<Value> {
         .collect();
     let id_of = |db: &Db, name: &str| db.users.values().find(|u| u.username == name).map(|u| u.id);
     let wanted = [
-        ("admin_logintoken", "admin", 0, ""),
-        ("teacher1_logintoken", "teacher1", 0, ""),
-        ("student1_logintoken", "student1", 0, ""),
-        ("student2_expired", "student2", now - 3600, ""),
-        ("student3_iprestricted", "student3", 0, "10.0.0.0/8"),
-        ("suspended_logintoken", "ltsuspended", 0, ""),
+        ("admin_logintoken", "admin", LOGINTOKEN, 0, ""),
+        ("teacher1_logintoken", "teacher1", LOGINTOKEN, 0, ""),
+        ("student1_logintoken", "student1", LOGINTOKEN, 0, ""),
+        ("student2_expired", "student2", LOGINTOKEN, now - 3600, ""),
+        (
+            "student3_iprestricted",
+            "student3",
+            LOGINTOKEN,
+            0,
+            "10.0.0.0/8",
+        ),
+        ("suspended_logintoken", "ltsuspended", LOGINTOKEN, 0, ""),
+        ("suspended_bridge", "ltsuspended", "bridge", 0, ""),
+        ("ltteacher_bridge", "ltteacher", "bridge", 0, ""),
     ];
-    for (role, username, validuntil, iprestriction) in wanted {
+    for (role, username, service, validuntil, iprestriction) in wanted {
         let Some(userid) = id_of(&db, username) else {
             continue;
         };
-        if let Some(token) = check_token(&mut db, role, userid, validuntil, iprestriction, now) {
+        let restrictions = (validuntil, iprestriction);
+        if let Some(token) = check_token(&mut db, role, userid, service, restrictions, now) {
             tokens.insert(role.to_owned(), token);
         }
     }
@@ -98,28 +123,99 @@ async fn setup(State(shared): State<Arc<Shared>>) -> Json<Value> {
                 .collect()
         })
         .unwrap_or_default();
+    let missing: BTreeMap<&str, String> = ["course", "user", "course_modules"]
+        .into_iter()
+        .map(|table| {
+            (
+                table,
+                super::missing_record(&db, table, String::new()).errorcode,
+            )
+        })
+        .collect();
     Json(json!({
         "tokens": tokens,
         "suspended_userid": suspended,
         "bridge_functions": functions,
+        "teacher1_private_fileid": teacher1_file,
+        "missing_record": missing,
+        // The stand-in's courses have no subsection fixture: the subsection checks run on real
+        // sites with mod_subsection enabled (Moodle 5.0 by default).
+        "subsection_section": Value::Null,
+        "release": db.site.release,
     }))
 }
 
-/// A Login Token service token named for a check, made once and then kept with the given
-/// restrictions (`check_token()` of the PHP setup).
+/// The plugin's own service.
+const LOGINTOKEN: &str = "local_logintoken";
+
+/// A manual-auth user made once by username (`check_user()` of the PHP setup); its id.
+fn check_user(db: &mut Db, username: &str, firstname: &str, lastname: &str, now: i64) -> i64 {
+    if let Some(u) = db
+        .users
+        .values()
+        .find(|u| u.username == username && !u.deleted)
+    {
+        return u.id;
+    }
+    db.create_user(
+        NewUser {
+            username: username.to_owned(),
+            password: "Checks123!x".to_owned(),
+            firstname: firstname.to_owned(),
+            lastname: lastname.to_owned(),
+            email: format!("{username}@example.com"),
+            idnumber: String::new(),
+            auth: "manual".to_owned(),
+            lang: "en".to_owned(),
+        },
+        now,
+    )
+}
+
+/// teacher1's private file `/teacher_notes.txt`, made once; its id (0 without teacher1).
+fn teacher_private_file(db: &mut Db) -> i64 {
+    let Some(teacher) = db
+        .users
+        .values()
+        .find(|u| u.username == "teacher1")
+        .map(|u| u.id)
+    else {
+        return 0;
+    };
+    let Some(ctx) = db.context_id(ContextLevel::User, teacher) else {
+        return 0;
+    };
+    if let Some(f) = db.find_file(ctx, "user", "private", 0, "/", "teacher_notes.txt") {
+        return f.id;
+    }
+    db.create_file(
+        NewFile {
+            contextid: ctx,
+            component: "user",
+            filearea: "private",
+            itemid: 0,
+            filepath: "/",
+            filename: "teacher_notes.txt",
+            userid: Some(teacher),
+            author: None,
+            license: None,
+            source: None,
+        },
+        Arc::from(&b"Teacher's own notes.\n"[..]),
+    )
+}
+
+/// A token of a service named for a check, made once and then kept with the given
+/// restrictions, (valid until, IP restriction) (`check_token()` of the PHP setup).
 fn check_token(
     db: &mut Db,
     role: &str,
     userid: i64,
-    validuntil: i64,
-    iprestriction: &str,
+    service: &str,
+    (validuntil, iprestriction): (i64, &str),
     now: i64,
 ) -> Option<String> {
-    let serviceid = db
-        .services
-        .values()
-        .find(|s| s.shortname == "local_logintoken")?
-        .id;
+    let serviceid = db.services.values().find(|s| s.shortname == service)?.id;
     let name = format!("moodle-bridge-check {role}");
     if let Some(t) = db
         .tokens

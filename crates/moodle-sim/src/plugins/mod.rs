@@ -22,6 +22,7 @@ use axum::routing::any;
 pub use data::{FailedAttempts, LoginFailedEvent, PluginData, Session};
 
 use crate::endpoints::Shared;
+use crate::errors::WsError;
 use crate::functions::FunctionCatalog;
 use crate::state::{Service, State};
 use crate::ws::FunctionDef;
@@ -60,7 +61,7 @@ impl Plugins {
 }
 
 /// The plugins' version (`$plugin->version`), as `core_webservice_get_site_info` reports it.
-pub const VERSION: &str = "2026112200";
+pub const VERSION: &str = "2026120700";
 
 /// Capabilities the plugins define in `db/access.php`: (capability, display name, archetypes).
 pub const CAPABILITIES: &[(&str, &str, &[&str])] = &[
@@ -71,7 +72,7 @@ pub const CAPABILITIES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "local/bridge:viewuserfiles",
-        "List and download course participants' private and submission files",
+        "List and download learners' private and submission files",
         &["editingteacher", "manager"],
     ),
 ];
@@ -142,6 +143,39 @@ pub fn routes(plugins: Plugins) -> Router<Arc<Shared>> {
 /// The control endpoints for the plugins' fixtures (`/__sim/plugins/*`).
 pub fn control_routes() -> Router<Arc<Shared>> {
     control::router()
+}
+
+/// The first `$version` of Moodle 5.0.
+const MOODLE_50: i64 = 2025041400;
+
+/// `new dml_missing_record_exception($table, $sql)` as the site raises it when the plugins look a
+/// record up with `MUST_EXIST`: the table's own code (`invalidrecord` naming the table,
+/// `invaliduser`, `invalidcoursemodule`), or, from Moodle 5.0 on without debugging,
+/// `invalidrecordunknown` naming no table (lib/dmllib.php).
+pub(crate) fn missing_record(state: &State, table: &str, debuginfo: String) -> WsError {
+    let version = state
+        .site
+        .version
+        .split('.')
+        .next()
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    let (code, message) = if version >= MOODLE_50 && !state.site.debug {
+        (
+            "invalidrecordunknown",
+            "Can't find data record in database.".to_owned(),
+        )
+    } else {
+        match table {
+            "user" => ("invaliduser", "Invalid user".to_owned()),
+            "course_modules" => ("invalidcoursemodule", "Invalid course module ID".to_owned()),
+            _ => (
+                "invalidrecord",
+                format!("Can't find data record in database table {table}."),
+            ),
+        }
+    };
+    WsError::new("dml_missing_record_exception", code, message).with_debuginfo(debuginfo)
 }
 
 /// The display name and archetypes of a plugin capability.

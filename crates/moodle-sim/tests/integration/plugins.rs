@@ -4,7 +4,9 @@
 //! `SimConfig::plugins`.
 
 mod bridge;
+mod learners;
 mod logintoken;
+mod logintoken_rules;
 
 use std::collections::HashMap;
 
@@ -18,6 +20,8 @@ use crate::support::{Site, errorcode};
 /// `suspended_logintoken`).
 struct Fixture {
     tokens: HashMap<String, String>,
+    /// The whole answer (`teacher1_private_fileid`, `missing_record`, …).
+    body: Value,
 }
 
 impl Fixture {
@@ -46,7 +50,7 @@ async fn setup(site: &Site) -> Fixture {
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
         .collect();
-    Fixture { tokens }
+    Fixture { tokens, body }
 }
 
 /// `POST /__sim/plugins/config`: a `local_logintoken` setting, or `plugin/name`.

@@ -344,3 +344,15 @@ fn moodles_own_names_for_the_seed_codes_map_like_them() {
         403
     );
 }
+
+#[test]
+fn local_bridge_refusing_a_non_learner_is_403() {
+    let err = Error::Exception {
+        exception: "core\\exception\\moodle_exception".to_owned(),
+        errorcode: "notalearner".to_owned(),
+        message: "The user with id 3 holds no learner (student) role in this course".to_owned(),
+        debuginfo: None,
+    };
+    let hint = err.status_hint();
+    assert_eq!((hint.status, hint.code.as_str()), (403, "notalearner"));
+}

@@ -1,6 +1,6 @@
 //! The companion plugin `local_bridge` (`moodle-plugin/local_bridge`): activities made
 //! from a draft area or from values, where Moodle's own web services cannot make them, and
-//! a course participant's files (`list_user_files`; the bytes through `download.php`,
+//! a learner's files (`list_user_files`; the bytes through `download.php`,
 //! `Client::download_user_file`).
 //! Sites without the plugin answer these calls with `accessexception` or `invalidrecord`;
 //! check [`SiteInfo::has_function`](super::site::SiteInfo::has_function) first.
@@ -216,12 +216,12 @@ impl ItemWarnings for CreatedModule {
     }
 }
 
-/// Which of a course participant's files `local_bridge_list_user_files` lists.
+/// Which of a learner's files `local_bridge_list_user_files` lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserFilesQuery {
     /// The course.
     pub courseid: i64,
-    /// The participant.
+    /// The learner.
     pub userid: i64,
     /// Their private files (default yes).
     pub includeprivate: Option<bool>,
@@ -229,7 +229,7 @@ pub struct UserFilesQuery {
     pub includesubmissions: Option<bool>,
 }
 
-/// A participant's files: private files first (by path, then name), then submission files.
+/// A learner's files: private files first (by path, then name), then submission files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct UserFiles {
@@ -372,13 +372,15 @@ impl Client {
         .await
     }
 
-    /// A course participant's private and submission files (for callers holding
-    /// `local/bridge:viewuserfiles` in the course); download them with
-    /// [`Client::download_user_file`].
+    /// A learner's private and submission files (for callers holding
+    /// `local/bridge:viewuserfiles` in the course; the user must be an active participant with a
+    /// student-archetype role there); download them with [`Client::download_user_file`].
     ///
     /// # Errors
     /// `invalidrecord`/`accessexception` without the plugin (or the function in the token's
-    /// service); `requireloginerror`, `nopermissions`, `invaliduser`, `usernotenrolled`.
+    /// service); `requireloginerror`, `nopermissions`, `invaliduser` (`invalidrecordunknown`
+    /// on Moodle 5.0+ without debugging), `usernotenrolled`, `notalearner` (a teacher's or
+    /// manager's files).
     pub async fn list_user_files(&self, query: &UserFilesQuery) -> Result<UserFiles, Error> {
         self.call(LIST_USER_FILES, query).await
     }

@@ -25,8 +25,9 @@ use core_external\external_warnings;
 use local_bridge\local\user_files;
 
 /**
- * `local_bridge_list_user_files`: a course participant's private files and assignment submission
- * files in the course, for users with `local/bridge:viewuserfiles` there.
+ * `local_bridge_list_user_files`: a learner's private files and assignment submission files in the
+ * course, for users with `local/bridge:viewuserfiles` there. Only learners' files: the user must be
+ * an active participant holding a student-archetype role in the course.
  *
  * @package    local_bridge
  * @category   external
@@ -42,7 +43,7 @@ class list_user_files extends external_api {
     public static function execute_parameters(): external_function_parameters {
         return new external_function_parameters([
             'courseid' => new external_value(PARAM_INT, 'Course id'),
-            'userid' => new external_value(PARAM_INT, 'The participant whose files to list'),
+            'userid' => new external_value(PARAM_INT, 'The learner whose files to list'),
             'includeprivate' => new external_value(PARAM_BOOL, 'Include their private files', VALUE_DEFAULT, true),
             'includesubmissions' => new external_value(PARAM_BOOL, 'Include their assignment submission files',
                 VALUE_DEFAULT, true),
@@ -71,6 +72,7 @@ class list_user_files extends external_api {
         require_capability('local/bridge:viewuserfiles', $lister->get_context());
 
         $user = $lister->require_participant($params['userid']);
+        $lister->require_learner($user);
         return $lister->list($user, $params['includeprivate'], $params['includesubmissions']);
     }
 

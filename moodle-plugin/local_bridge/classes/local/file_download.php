@@ -17,8 +17,14 @@
 namespace local_bridge\local;
 
 /**
- * The work behind `download.php`: token authentication as `webservice/pluginfile.php` does it, the
- * plugin's capability and file checks, then the file; refusals as JSON with an HTTP status.
+ * The work behind `download.php`, in the order of Moodle's own token entry points
+ * (`webservice/pluginfile.php`, then a module's `pluginfile` callback): the token authenticates
+ * its user as `webservice::authenticate_user()` does (expiry, IP restriction, suspended,
+ * unconfirmed or `nologin` users refused), the service must allow downloads and offer
+ * local_bridge_list_user_files, then `require_login()` in the course (active enrolment, or
+ * `moodle/course:view`; hidden courses only with `moodle/course:viewhiddencourses`), the plugin's
+ * capability, and only then the file — a learner's file the listing would show. Refusals are JSON
+ * with an HTTP status.
  *
  * @package    local_bridge
  * @copyright  2026 Moodle Bridge contributors
@@ -29,10 +35,22 @@ class file_download {
     const STATUS = [
         'invalidtoken' => 401,
         'accessexception' => 403,
+        'wsaccessusersuspended' => 403,
+        'wsaccessusernologin' => 403,
+        'usernotconfirmed' => 403,
+        'passwordisexpired' => 403,
+        'requireloginerror' => 403,
+        'usernotfullysetup' => 403,
+        'sitepolicynotagreed' => 403,
+        'forcepasswordchangenotice' => 403,
         'nopermissions' => 403,
         'downloaddisabled' => 403,
         'invalidrecord' => 404,
+        'invalidcourseid' => 404,
+        // Moodle 5.0+ names no table in a missing-record error unless debugging is on.
+        'invalidrecordunknown' => 404,
         'filenotfound' => 404,
+        'sitemaintenance' => 503,
     ];
 
     /**
@@ -44,6 +62,21 @@ class file_download {
      * @throws \moodle_exception on any refusal (see send_error())
      */
     public static function serve(string $token, int $courseid, int $fileid): void {
+        $file = self::authorise($token, $courseid, $fileid);
+        \core\session\manager::write_close();
+        send_stored_file($file, 0, 0, true);
+    }
+
+    /**
+     * Makes every check of serve() and returns the file it would send.
+     *
+     * @param string $token web service token
+     * @param int $courseid the course the file was listed in
+     * @param int $fileid the file's id
+     * @return \stored_file
+     * @throws \moodle_exception on any refusal
+     */
+    public static function authorise(string $token, int $courseid, int $fileid): \stored_file {
         global $CFG;
         require_once($CFG->dirroot . '/webservice/lib.php');
         require_once($CFG->libdir . '/filelib.php');
@@ -56,6 +89,8 @@ class file_download {
                 throw new \moodle_exception('missingparam', 'error', '', $name);
             }
         }
+        // Token, user (suspended, unconfirmed, nologin, expired password) and service, as
+        // webservice/pluginfile.php checks them; the token's user becomes the session's user.
         $webservice = new \webservice();
         $service = $webservice->authenticate_user($token)['service'];
         if (empty($service->downloadfiles)) {
@@ -64,12 +99,13 @@ class file_download {
         if (!$webservice->service_function_exists('local_bridge_list_user_files', $service->id)) {
             throw new \webservice_access_exception('The service of this token does not include local_bridge_list_user_files');
         }
-        $lister = new user_files(get_course($courseid));
+        $course = get_course($courseid);
+        // What a module's pluginfile callback does for a web service token: the course's own login
+        // checks, without a redirect.
+        require_login($course, false, null, false, true);
+        $lister = new user_files($course);
         require_capability('local/bridge:viewuserfiles', $lister->get_context());
-        $file = $lister->downloadable_file($fileid);
-
-        \core\session\manager::write_close();
-        send_stored_file($file, 0, 0, true);
+        return $lister->downloadable_file($fileid);
     }
 
     /**

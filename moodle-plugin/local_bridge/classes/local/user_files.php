@@ -25,12 +25,14 @@ use stdClass;
 use stored_file;
 
 /**
- * A course participant's files as the bridge's file manager sees them: their private files and the
- * files of their latest submission to each of the course's assignments. Also decides whether a
- * file id may be downloaded through `download.php`.
+ * A learner's files as the bridge's file manager sees them: their private files and the files of
+ * their latest submission to each of the course's assignments. Also decides whether a file id may
+ * be downloaded through `download.php`.
  *
  * Moodle core lets nobody list another user's private files; the `local/bridge:viewuserfiles`
- * capability in the course is that permission here, and only for participants of that course.
+ * capability in the course is that permission here, and only for the course's learners: active
+ * participants holding a role of the student archetype there. A teacher's or manager's files are
+ * never listed or sent, whoever asks.
  *
  * @package    local_bridge
  * @copyright  2026 Moodle Bridge contributors
@@ -80,9 +82,41 @@ class user_files {
     }
 
     /**
-     * Lists a participant's files.
+     * A participant who holds a learner role (one of the student archetype) in the course, here or
+     * in a parent context (a category-level assignment counts, as it does for their capabilities).
      *
-     * @param stdClass $user the participant
+     * @param stdClass $user an active participant (see require_participant())
+     * @throws moodle_exception `notalearner`
+     */
+    public function require_learner(stdClass $user): void {
+        if (!self::is_learner($this->context, (int) $user->id)) {
+            throw new moodle_exception('notalearner', 'local_bridge', '', $user->id);
+        }
+    }
+
+    /**
+     * Whether a user holds a role of the student archetype in a context or one of its parents.
+     *
+     * @param \context $context the course's context
+     * @param int $userid the user
+     * @return bool
+     */
+    public static function is_learner(\context $context, int $userid): bool {
+        global $DB;
+        [$insql, $params] = $DB->get_in_or_equal($context->get_parent_context_ids(true), SQL_PARAMS_NAMED, 'ctx');
+        $params += ['userid' => $userid, 'archetype' => 'student'];
+        return $DB->record_exists_sql(
+            "SELECT 1
+               FROM {role_assignments} ra
+               JOIN {role} r ON r.id = ra.roleid
+              WHERE ra.userid = :userid AND r.archetype = :archetype AND ra.contextid $insql",
+            $params);
+    }
+
+    /**
+     * Lists a learner's files.
+     *
+     * @param stdClass $user the learner
      * @param bool $private include private files
      * @param bool $submissions include assignment submission files
      * @return array{files: array, warnings: array}
@@ -128,7 +162,9 @@ class user_files {
     }
 
     /**
-     * A file the caller may download through `download.php`: one the listing would show.
+     * A file the caller may download through `download.php`: one the listing would show, so the
+     * file of a learner of this course (private, or of their submission to one of its assignments
+     * the caller may grade).
      *
      * @param int $fileid the file's id
      * @return stored_file
@@ -162,7 +198,7 @@ class user_files {
         } else {
             throw $notfound;
         }
-        if (!is_enrolled($this->context, $ownerid, '', true)) {
+        if (!is_enrolled($this->context, $ownerid, '', true) || !self::is_learner($this->context, $ownerid)) {
             throw $notfound;
         }
         return $file;

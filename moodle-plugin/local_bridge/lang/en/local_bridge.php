@@ -25,7 +25,7 @@
 
 defined('MOODLE_INTERNAL') || die();
 
-$string['bridge:viewuserfiles'] = 'List and download course participants\' private and submission files';
+$string['bridge:viewuserfiles'] = 'List and download learners\' private and submission files';
 $string['downloaddisabled'] = 'File download through the Moodle Bridge plugin is disabled on this site.';
 $string['duplicateidnumber'] = 'The ID number "{$a->idnumber}" is already used in this course by course module {$a->cmid}.';
 $string['enabledownload'] = 'Allow file download';
@@ -33,8 +33,9 @@ $string['enabledownload_desc'] = 'Let local/bridge/download.php send the files t
 $string['idnumbernotfound'] = 'No activity in this course has the ID number "{$a}".';
 $string['invaliddraftitemid'] = 'Draft area {$a} holds none of your files. Upload the files with webservice/upload.php and pass the itemid it answers.';
 $string['listprivatefiles'] = 'List private files';
-$string['listprivatefiles_desc'] = 'Let local_bridge_list_user_files list (and download.php send) the private files of course participants to users allowed to view participants\' files.';
+$string['listprivatefiles_desc'] = 'Let local_bridge_list_user_files list (and download.php send) the private files of a course\'s learners to users allowed to view learners\' files there.';
 $string['nosubmissionaccess'] = 'You cannot see the submissions of the assignment "{$a}".';
+$string['notalearner'] = 'The user with id {$a} holds no learner (student) role in this course: only learners\' files can be listed.';
 $string['pluginname'] = 'Moodle Bridge';
 $string['privacy:metadata'] = 'The Moodle Bridge plugin stores no personal data. It creates activities through Moodle\'s course API and reads files that Moodle stores.';
 $string['privatefilesdisabled'] = 'Listing private files is disabled on this site.';

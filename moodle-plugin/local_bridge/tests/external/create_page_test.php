@@ -139,6 +139,8 @@ final class create_page_test extends externallib_advanced_testcase {
         $course = $this->getDataGenerator()->create_course();
         $teacher = $this->getDataGenerator()->create_and_enrol($course, 'editingteacher');
         $other = $this->getDataGenerator()->create_and_enrol($course, 'editingteacher');
+        // A draft item id is the uploader's: file_get_unused_draft_itemid() needs a logged-in user.
+        $this->setUser($teacher);
         $draftitemid = file_get_unused_draft_itemid();
         get_file_storage()->create_file_from_string([
             'contextid' => \context_user::instance($teacher->id)->id, 'component' => 'user', 'filearea' => 'draft',

@@ -76,4 +76,76 @@ final class list_user_files_test extends externallib_advanced_testcase {
         $this->expectExceptionMessage(get_string('usernotenrolled', 'local_bridge', $outsider->id));
         list_user_files::execute($course->id, $outsider->id);
     }
+
+    /**
+     * Roles that do not make a user a learner.
+     *
+     * @return array
+     */
+    public static function non_learner_roles(): array {
+        return [
+            'editing teacher' => ['editingteacher'],
+            'non-editing teacher' => ['teacher'],
+            'manager' => ['manager'],
+        ];
+    }
+
+    /**
+     * The files of a participant who holds no student-archetype role are refused, whoever asks.
+     *
+     * @dataProvider non_learner_roles
+     * @param string $role the target's role in the course
+     */
+    public function test_files_of_a_non_learner_are_refused(string $role): void {
+        $this->resetAfterTest();
+        $course = $this->getDataGenerator()->create_course();
+        $target = $this->getDataGenerator()->create_and_enrol($course, $role);
+        $this->setAdminUser();
+
+        try {
+            list_user_files::execute($course->id, $target->id);
+            $this->fail("the files of a {$role} must not be listed");
+        } catch (\moodle_exception $e) {
+            $this->assertSame('notalearner', $e->errorcode);
+        }
+    }
+
+    /**
+     * A custom role of the student archetype makes a learner, and so does a student role held
+     * besides a teacher role.
+     */
+    public function test_custom_student_archetype_and_double_roles_are_learners(): void {
+        $this->resetAfterTest();
+        $generator = $this->getDataGenerator();
+        $course = $generator->create_course();
+        $pupilrole = create_role('Pupil', 'pupil', 'A student by another name', 'student');
+        $pupil = $generator->create_user();
+        $generator->enrol_user($pupil->id, $course->id, $pupilrole);
+        $both = $generator->create_and_enrol($course, 'teacher');
+        $generator->role_assign('student', $both->id, \context_course::instance($course->id));
+        $this->setAdminUser();
+
+        foreach ([$pupil, $both] as $user) {
+            $result = external_api::clean_returnvalue(list_user_files::execute_returns(),
+                list_user_files::execute($course->id, $user->id));
+            $this->assertSame([], $result['files']);
+            $this->assertSame([], $result['warnings']);
+        }
+    }
+
+    /**
+     * A learner whose enrolment is suspended is no active participant.
+     */
+    public function test_a_learner_with_a_suspended_enrolment_is_refused(): void {
+        $this->resetAfterTest();
+        $generator = $this->getDataGenerator();
+        $course = $generator->create_course();
+        $student = $generator->create_user();
+        $generator->enrol_user($student->id, $course->id, 'student', 'manual', 0, 0, ENROL_USER_SUSPENDED);
+        $this->setAdminUser();
+
+        $this->expectException(\moodle_exception::class);
+        $this->expectExceptionMessage(get_string('usernotenrolled', 'local_bridge', $student->id));
+        list_user_files::execute($course->id, $student->id);
+    }
 }

@@ -60,7 +60,7 @@ class login_with_token extends external_api {
      * @return array the key, its login URL, expiry, the user and warnings
      */
     public static function execute(string $wantsurl = '', string $ipaddress = ''): array {
-        global $USER;
+        global $DB, $USER;
 
         ['wantsurl' => $wantsurl, 'ipaddress' => $ipaddress] = self::validate_parameters(self::execute_parameters(), [
             'wantsurl' => $wantsurl,
@@ -79,7 +79,18 @@ class login_with_token extends external_api {
         if (token_checker::is_https_required() && !is_https()) {
             throw new \moodle_exception('httpsrequired', 'local_logintoken');
         }
+        // The token of this call (REST only, as tool_mobile_get_autologin_key reads it) must belong
+        // to a service whose tokens may log in, as on auth/logintoken.php.
+        $token = required_param('wstoken', PARAM_ALPHANUM);
+        $record = $DB->get_record('external_tokens', ['token' => $token, 'userid' => $USER->id], '*', MUST_EXIST);
+        $service = $DB->get_record('external_services', ['id' => $record->externalserviceid], '*', MUST_EXIST);
+        if (!token_checker::is_service_allowed($service->shortname)) {
+            throw new \moodle_exception('servicenotallowed', 'local_logintoken');
+        }
         $user = \core_user::get_user($USER->id, '*', MUST_EXIST);
+        if (token_checker::refuses_admins() && is_siteadmin($user)) {
+            throw new \moodle_exception('adminrefused', 'local_logintoken');
+        }
         $key = login_manager::create_login_key($user, $ipaddress, $wantsurl);
         return $key + [
             'user' => login_manager::user_summary($user),

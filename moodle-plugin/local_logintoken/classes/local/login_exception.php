@@ -95,12 +95,14 @@ class login_exception extends \moodle_exception {
     /**
      * Whether this refusal counts against the client's address for the rate limit.
      *
-     * Configuration problems (HTTPS, plugin disabled) and malformed requests do not; anything that
-     * could be a guess at a credential does.
+     * Configuration problems (HTTPS, plugin disabled), malformed requests (a token in the URL, a
+     * confirmation without the session's key) do not; anything that could be a guess at a
+     * credential, or the use of a token that may not log in, does.
      *
      * @return bool
      */
     public function counts_as_attempt(): bool {
-        return !in_array($this->reason, ['missingtoken', 'httpsrequired', 'logindisabled', 'unknownfunction', 'ratelimited'], true);
+        return !in_array($this->reason, ['missingtoken', 'httpsrequired', 'logindisabled', 'unknownfunction', 'ratelimited',
+            'tokeninurl', 'invalidsesskey'], true);
     }
 }

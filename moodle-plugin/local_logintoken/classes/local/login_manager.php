@@ -81,16 +81,14 @@ class login_manager {
     }
 
     /**
-     * Logs a user in with a real Moodle session, replacing any session of another user.
+     * Logs a user in with a real Moodle session in a new session id (`complete_user_login()`
+     * regenerates it and ends the browser's old one). The endpoint calls it only when nobody else
+     * is logged in in the browser (see other_user_logged_in()).
      *
      * @param stdClass $user a checked `user` record
      * @return string the new session id
      */
     public static function log_in(stdClass $user): string {
-        global $USER;
-        if (isloggedin() && !isguestuser() && (int) $USER->id !== (int) $user->id) {
-            require_logout();
-        }
         $complete = get_complete_user_data('id', $user->id);
         if (!$complete) {
             throw new login_exception('invalidtoken', 401);
@@ -121,15 +119,15 @@ class login_manager {
     }
 
     /**
-     * Redeems a login key: checks it belongs to the user, is unexpired and comes from the right
-     * address, and deletes it so it works once.
+     * Checks a login key: it exists, belongs to the user, is unexpired and comes from the right
+     * address. It stays valid until use_login_key().
      *
      * @param string $key the key
      * @param int $userid the user it must belong to
      * @return stdClass the key's user
      * @throws login_exception `invalidkey` (401)
      */
-    public static function redeem_login_key(string $key, int $userid): stdClass {
+    public static function check_login_key(string $key, int $userid): stdClass {
         try {
             $record = validate_user_key($key, self::KEY_SCRIPT, null);
         } catch (\moodle_exception $e) {
@@ -139,11 +137,34 @@ class login_manager {
         if ((int) $record->userid !== $userid) {
             throw new login_exception('invalidkey', 401);
         }
-        delete_user_key(self::KEY_SCRIPT, $userid);
         $user = \core_user::get_user($userid);
         if (!$user) {
             throw new login_exception('invalidkey', 401);
         }
         return $user;
+    }
+
+    /**
+     * Uses up a user's login keys, so a key logs in once.
+     *
+     * @param int $userid the user
+     */
+    public static function use_login_key(int $userid): void {
+        delete_user_key(self::KEY_SCRIPT, $userid);
+    }
+
+    /**
+     * Whether somebody other than this user is logged in in the current browser session (a
+     * "log in as" session counts as somebody else: its real user is another person).
+     *
+     * @param stdClass $user the user about to be logged in
+     * @return bool
+     */
+    public static function other_user_logged_in(stdClass $user): bool {
+        global $USER;
+        if (!isloggedin() || isguestuser()) {
+            return false;
+        }
+        return (int) $USER->id !== (int) $user->id || \core\session\manager::is_loggedinas();
     }
 }

@@ -60,6 +60,34 @@ class token_checker {
     }
 
     /**
+     * Whether the site still lets the entry script take a token from a URL (old links).
+     *
+     * @return bool
+     */
+    public static function is_get_allowed(): bool {
+        return (bool) get_config('local_logintoken', 'allowget');
+    }
+
+    /**
+     * Whether site administrators are refused (the default).
+     *
+     * @return bool
+     */
+    public static function refuses_admins(): bool {
+        return (bool) get_config('local_logintoken', 'refuseadmins');
+    }
+
+    /**
+     * Whether a service's tokens may log in (its short name is among the allowed services).
+     *
+     * @param string $shortname the service's short name
+     * @return bool
+     */
+    public static function is_service_allowed(string $shortname): bool {
+        return in_array($shortname, self::allowed_services(), true);
+    }
+
+    /**
      * Short names of the services whose tokens may log in.
      *
      * @return string[]
@@ -116,7 +144,7 @@ class token_checker {
             throw new login_exception('iprestricted', 403, $userid);
         }
         $service = $DB->get_record('external_services', ['id' => $record->externalserviceid]);
-        if (!$service || !$service->enabled || !in_array($service->shortname, self::allowed_services(), true)) {
+        if (!$service || !$service->enabled || !self::is_service_allowed($service->shortname)) {
             throw new login_exception('servicenotallowed', 403, $userid);
         }
         if ($service->restrictedusers) {
@@ -153,6 +181,19 @@ class token_checker {
         }
         if (!has_capability('local/logintoken:usetoken', context_system::instance(), $user)) {
             throw new login_exception('loginrefused', 403, $userid);
+        }
+    }
+
+    /**
+     * Refuses a login of a site administrator while the site refuses them (the default): a stolen
+     * administrator token must not become a browser session that can change the whole site.
+     *
+     * @param stdClass $user a checked `user` record
+     * @throws login_exception `adminrefused` (403)
+     */
+    public function check_may_log_in(stdClass $user): void {
+        if (self::refuses_admins() && is_siteadmin($user->id)) {
+            throw new login_exception('adminrefused', 403, (int) $user->id);
         }
     }
 }

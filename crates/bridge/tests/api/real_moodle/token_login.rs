@@ -76,7 +76,9 @@ async fn logintoken_php_gives_a_real_moodle_session() {
     }
 
     let (status, body) = status_json(
-        http.get(with_query(&entry, &[("wstoken", &"0".repeat(32))]))
+        http.post(&entry)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[("wstoken", "0".repeat(32))]))
             .send()
             .await
             .expect("request"),
@@ -86,6 +88,21 @@ async fn logintoken_php_gives_a_real_moodle_session() {
         (status, body["errorcode"].as_str()),
         (401, Some("invalidtoken")),
         "{body}"
+    );
+
+    // A token in a URL is refused: the plugin takes it by POST only (405 and a page saying why).
+    let by_get = http
+        .get(with_query(
+            &entry,
+            &[("wstoken", &site.token("student1_mobile"))],
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(by_get.status(), 405);
+    assert_eq!(
+        by_get.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("POST")
     );
 }
 

@@ -1,7 +1,8 @@
-//! `local/bridge/download.php` (`local\file_download`): a file listed by
+//! `local/bridge/download.php` (`local\file_download`): a learner's file listed by
 //! `local_bridge_list_user_files`, to a token whose service includes that function and whose
-//! user may view participants' files in the course; refusals as JSON in the shape of Moodle's
-//! file scripts, with an HTTP status.
+//! user passes the course's login checks (`require_login()`: an active enrolment or
+//! `moodle/course:view`) and may view learners' files there; refusals as JSON in the shape of
+//! Moodle's file scripts, with an HTTP status.
 
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use crate::endpoints::{Shared, request_vars, var};
 use crate::errors::WsError;
 use crate::external::param::{ParamType, php_intval, php_string};
 use crate::php_json;
-use crate::state::{State as Db, StoredFile, now};
+use crate::state::{State as Db, StoredFile, User, now};
 
 pub(crate) async fn handle(
     State(shared): State<Arc<Shared>>,
@@ -58,6 +59,7 @@ fn serve(db: &mut Db, token: &str, courseid: i64, fileid: i64) -> Result<StoredF
         }
     }
     let (user, service) = authenticate(db, token)?;
+    check_token_user(&user)?;
     if !service.downloadfiles {
         return Err(WsError::access(
             "Web service file downloading must be enabled in external service settings",
@@ -73,8 +75,11 @@ fn serve(db: &mut Db, token: &str, courseid: i64, fileid: i64) -> Result<StoredF
         ));
     }
     let ctx = writer::course_context(db, courseid)?;
+    // require_login($course, false, null, false, true).
+    let now = now();
+    db.require_course_login(user.id, courseid, now)?;
     db.require_capability(user.id, "local/bridge:viewuserfiles", ctx)?;
-    files::downloadable_file(db, user.id, courseid, fileid, now()).ok_or_else(|| {
+    files::downloadable_file(db, user.id, courseid, fileid, now).ok_or_else(|| {
         WsError::moodle(
             "filenotfound",
             "Sorry, the requested file could not be found",
@@ -82,12 +87,47 @@ fn serve(db: &mut Db, token: &str, courseid: i64, fileid: i64) -> Result<StoredF
     })
 }
 
+/// The user checks `webservice::authenticate_user()` makes after the service's (the stand-in's
+/// shared `authenticate()` stops before them): confirmed, not suspended, not `nologin`. The last
+/// two `moodle_exception`s name strings of the `webservice` language file under the `moodle`
+/// component, so Moodle answers the string's identifier, `error/<code>`.
+fn check_token_user(user: &User) -> Result<(), WsError> {
+    let refusal = if !user.confirmed {
+        Some("usernotconfirmed")
+    } else if user.suspended {
+        Some("wsaccessusersuspended")
+    } else if user.auth == "nologin" {
+        Some("wsaccessusernologin")
+    } else {
+        None
+    };
+    match refusal {
+        Some("usernotconfirmed") => Err(WsError::moodle(
+            "usernotconfirmed",
+            format!("Could not confirm {}", user.username),
+        )),
+        Some(code) => Err(WsError::moodle(code, format!("error/{code}"))),
+        None => Ok(()),
+    }
+}
+
 /// `file_download::STATUS`: the HTTP status of a refusal.
 fn status_of(errorcode: &str) -> u16 {
     match errorcode {
         "invalidtoken" => 401,
-        "accessexception" | "nopermissions" | "downloaddisabled" => 403,
-        "invalidrecord" | "filenotfound" => 404,
+        "accessexception"
+        | "wsaccessusersuspended"
+        | "wsaccessusernologin"
+        | "usernotconfirmed"
+        | "passwordisexpired"
+        | "requireloginerror"
+        | "usernotfullysetup"
+        | "sitepolicynotagreed"
+        | "forcepasswordchangenotice"
+        | "nopermissions"
+        | "downloaddisabled" => 403,
+        "invalidrecord" | "invalidcourseid" | "invalidrecordunknown" | "filenotfound" => 404,
+        "sitemaintenance" => 503,
         _ => 400,
     }
 }

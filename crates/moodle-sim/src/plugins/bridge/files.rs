@@ -1,5 +1,7 @@
-//! `local\user_files`: a course participant's private files and latest submission files, for
+//! `local\user_files`: a learner's private files and latest submission files, for
 //! `local_bridge_list_user_files`, and the rule deciding which file ids `download.php` sends.
+//! Only learners' files: active participants holding a role of the student archetype in the
+//! course (or a parent context).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -54,21 +56,30 @@ pub(super) fn list_user_files(call: &mut Call<'_>, p: Value) -> Result<Value, Ws
     call.require_capability("local/bridge:viewuserfiles", ctx)?;
     // user_files::require_participant().
     if call.state.live_user(p.userid).is_none() {
-        return Err(WsError::new(
-            "dml_missing_record_exception",
-            "invaliduser",
-            "Invalid user",
-        )
-        .with_debuginfo(format!(
-            "SELECT * FROM {{user}} WHERE id = ? AND deleted = ?\n[array (\n  0 => {},\n  1 => 0,\n)]",
-            p.userid
-        )));
+        return Err(crate::plugins::missing_record(
+            call.state,
+            "user",
+            format!(
+                "SELECT * FROM {{user}} WHERE id = ? AND deleted = ?\n[array (\n  0 => {},\n  1 => 0,\n)]",
+                p.userid
+            ),
+        ));
     }
     if !call.state.is_enrolled(p.userid, p.courseid, call.now) {
         return Err(WsError::moodle(
             "usernotenrolled",
             format!(
                 "The user with id {} is not an active participant of this course.",
+                p.userid
+            ),
+        ));
+    }
+    // user_files::require_learner().
+    if !is_learner(call.state, p.userid, ctx) {
+        return Err(WsError::moodle(
+            "notalearner",
+            format!(
+                "The user with id {} holds no learner (student) role in this course: only learners' files can be listed.",
                 p.userid
             ),
         ));
@@ -113,6 +124,20 @@ pub(super) fn list_user_files(call: &mut Call<'_>, p: Value) -> Result<Value, Ws
         }
     }
     Ok(json!({"files": files, "warnings": warnings}))
+}
+
+/// `user_files::is_learner()`: the user holds a role of the student archetype in the course's
+/// context or a parent context.
+pub(super) fn is_learner(state: &State, userid: i64, course_context: i64) -> bool {
+    state
+        .roles_in_context(userid, course_context)
+        .iter()
+        .any(|roleid| {
+            state
+                .roles
+                .get(roleid)
+                .is_some_and(|r| r.archetype == "student")
+        })
 }
 
 /// Files without directory entries, by path then name (`'filepath, filename'`).
@@ -174,7 +199,7 @@ fn describe(
 }
 
 /// `user_files::downloadable_file()`: a file the listing would show to this user in this
-/// course; anything else is "not found", so nothing else can be probed.
+/// course (a learner's); anything else is "not found", so nothing else can be probed.
 pub(super) fn downloadable_file(
     state: &State,
     userid: i64,
@@ -209,7 +234,7 @@ pub(super) fn downloadable_file(
         }
         _ => return None,
     };
-    state
-        .is_enrolled(owner, courseid, now)
+    let course_context = state.context_id(ContextLevel::Course, courseid)?;
+    (state.is_enrolled(owner, courseid, now) && is_learner(state, owner, course_context))
         .then(|| file.clone())
 }

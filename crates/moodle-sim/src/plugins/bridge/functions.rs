@@ -197,15 +197,14 @@ fn update_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     }
     let p: UpdateParams = params(p)?;
     let Some(cm) = call.state.cms.get(&p.cmid).cloned() else {
-        return Err(WsError::new(
-            "dml_missing_record_exception",
-            "invalidcoursemodule",
-            "Invalid course module ID",
-        )
-        .with_debuginfo(format!(
-            "SELECT id FROM {{course_modules}} WHERE id = ?\n[array (\n  0 => {},\n)]",
-            p.cmid
-        )));
+        return Err(crate::plugins::missing_record(
+            call.state,
+            "course_modules",
+            format!(
+                "SELECT id FROM {{course_modules}} WHERE id = ?\n[array (\n  0 => {},\n)]",
+                p.cmid
+            ),
+        ));
     };
     let ctx = call
         .state

@@ -74,7 +74,11 @@ impl Changes {
 /// `invalidrecord` for a course that does not exist.
 pub(super) fn course_context(state: &State, courseid: i64) -> Result<i64, WsError> {
     if !state.courses.contains_key(&courseid) {
-        return Err(WsError::missing_record_by_id("course", courseid));
+        return Err(crate::plugins::missing_record(
+            state,
+            "course",
+            format!("SELECT * FROM {{course}} WHERE id = ?\n[array (\n  0 => {courseid},\n)]"),
+        ));
     }
     state
         .context_id(ContextLevel::Course, courseid)

@@ -22,6 +22,11 @@ pub(super) struct Refusal {
 /// The `err_<reason>` and `err_<reason>_desc` strings of `lang/en/local_logintoken.php`.
 const STRINGS: &[(&str, &str, &str)] = &[
     (
+        "adminrefused",
+        "Administrator login refused",
+        "Site administrators cannot be logged in with a token on this site",
+    ),
+    (
         "httpsrequired",
         "HTTPS required",
         "Token login is only accepted over HTTPS on this site",
@@ -30,6 +35,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "invalidkey",
         "Invalid login key",
         "The login key is invalid, expired, already used or not for this address",
+    ),
+    (
+        "invalidsesskey",
+        "Confirmation expired",
+        "The confirmation does not carry this browser session's key; open the link again",
     ),
     (
         "invalidtoken",
@@ -70,6 +80,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "tokenexpired",
         "Invalid token",
         "The provided wstoken is invalid or expired",
+    ),
+    (
+        "tokeninurl",
+        "Token in URL",
+        "Send the token in the POST body (field wstoken), not in the address",
     ),
     (
         "unknownfunction",
@@ -122,7 +137,13 @@ impl Refusal {
     pub fn counts_as_attempt(&self) -> bool {
         !matches!(
             self.reason,
-            "missingtoken" | "httpsrequired" | "logindisabled" | "unknownfunction" | "ratelimited"
+            "missingtoken"
+                | "httpsrequired"
+                | "logindisabled"
+                | "unknownfunction"
+                | "ratelimited"
+                | "tokeninurl"
+                | "invalidsesskey"
         )
     }
 }
@@ -197,6 +218,14 @@ impl Checker<'_> {
         Ok((record.clone(), user.clone()))
     }
 
+    /// `check_may_log_in()`: no site administrator while the site refuses them.
+    pub fn check_may_log_in(&self, user: &User) -> Result<(), Refusal> {
+        if refuses_admins(&self.state.plugins) && user.siteadmin {
+            return Err(Refusal::of("adminrefused", 403, user.id));
+        }
+        Ok(())
+    }
+
     /// `check_user()`: active, confirmed, with an enabled login method and the capability.
     pub fn check_user(&self, user: &User) -> Result<(), Refusal> {
         if user.deleted {
@@ -219,6 +248,16 @@ impl Checker<'_> {
         }
         Ok(())
     }
+}
+
+/// `token_checker::is_service_allowed()`.
+pub(super) fn is_service_allowed(data: &PluginData, shortname: &str) -> bool {
+    allowed_services(data).contains(&shortname)
+}
+
+/// `token_checker::refuses_admins()`.
+pub(super) fn refuses_admins(data: &PluginData) -> bool {
+    data.get_config_int(PLUGIN, "refuseadmins") != 0
 }
 
 /// `token_checker::allowed_services()`.

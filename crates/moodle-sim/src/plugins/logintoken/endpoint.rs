@@ -1,28 +1,30 @@
-//! `local/logintoken/auth/logintoken.php` (the entry script and `local\endpoint`): token login
-//! (GET or POST), `wsfunction=local_logintoken_validate_token`, and login key redemption, each
-//! behind the same guards (enabled, rate limit, HTTPS), answering in the seed's JSON shapes or
-//! with a redirect.
+//! `local/logintoken/auth/logintoken.php` (the entry script and `local\endpoint`): token login,
+//! `wsfunction=local_logintoken_validate_token`, and login key redemption, each behind the same
+//! guards (enabled, rate limit, HTTPS), answering in the seed's JSON shapes or with a redirect.
+//! The token travels in a POST body only (a GET gets the 405 page unless `allowget` is on), site
+//! administrators are refused (`refuseadmins`), and a browser where somebody else is logged in
+//! gets the confirmation page before it switches users.
 
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::checker::{Checker, Refusal, record_failure, retry_after};
-use super::{KEY_SCRIPT, LASTACCESS_UPDATE_SECS, redirect_url, token_info, user_summary};
+use super::session::{self, SESSION_COOKIE};
+use super::{
+    KEY_SCRIPT, LASTACCESS_UPDATE_SECS, PLUGIN, pages, redirect_url, token_info, user_summary,
+};
 use crate::endpoints::{Shared, request_info, request_vars, var};
 use crate::external::param::ParamType;
-use crate::php::PhpArray;
+use crate::php::{PhpArray, PhpKey};
 use crate::php_json;
-use crate::plugins::{LoginFailedEvent, Session};
+use crate::plugins::LoginFailedEvent;
 use crate::state::{State as Db, User, now};
 use crate::ws::RequestInfo;
-
-/// Moodle's session cookie.
-const SESSION_COOKIE: &str = "MoodleSession";
 
 /// What the script answers.
 enum Answer {
@@ -35,6 +37,8 @@ enum Answer {
     },
     /// `redirect()`: 303 to a URL, with the new session.
     Redirect { location: String, session: String },
+    /// One of the HTML pages (`pages`): 405 with `Allow: POST`, or the 409 confirmation.
+    Page { status: u16, html: String },
 }
 
 /// The script's parameters, cleaned as `optional_param()` cleans them.
@@ -45,6 +49,8 @@ struct Params {
     userid: i64,
     redirect: bool,
     wantsurl: String,
+    confirm: bool,
+    sesskey: Option<String>,
 }
 
 impl Params {
@@ -61,6 +67,8 @@ impl Params {
             userid: crate::external::param::php_intval(&clean("userid", ParamType::Int)),
             redirect: clean("redirect", ParamType::Bool) == "1",
             wantsurl: clean("wantsurl", ParamType::LocalUrl),
+            confirm: clean("confirm", ParamType::Bool) == "1",
+            sesskey: var(vars, "sesskey").map(str::to_owned),
         }
     }
 }
@@ -75,6 +83,7 @@ struct Request<'a> {
 
 pub(crate) async fn handle(
     State(shared): State<Arc<Shared>>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -83,15 +92,27 @@ pub(crate) async fn handle(
     let info = request_info(&headers);
     let request = Request {
         info: &info,
-        session: session_cookie(&headers),
+        session: session::session_cookie(&headers),
         now: now(),
     };
     let mut db = shared.db();
     let p = Params::read(&vars, &db.site.wwwroot);
+    let token_in_url = crate::php::parse(uri.query().unwrap_or_default().as_bytes())
+        .get(&PhpKey::Str("wstoken".to_owned()))
+        .is_some();
+    let allow_get = db.plugins.get_config_int(PLUGIN, "allowget") != 0;
     let answer = if !p.key.is_empty() {
         guarded(&mut db, &request, "key", false, |db| {
             redeem(db, &request, &p)
         })
+    } else if !allow_get && method != Method::POST {
+        // endpoint::accepts_token_transport().
+        Answer::Page {
+            status: 405,
+            html: pages::post_required(),
+        }
+    } else if !allow_get && token_in_url {
+        refusal_answer(Refusal::new("tokeninurl", 400), false, 0)
     } else if p.wsfunction == "local_logintoken_validate_token" {
         guarded(&mut db, &request, "validate", true, |db| {
             validate(db, &request, &p)
@@ -146,40 +167,55 @@ fn guarded(
                     time: request.now,
                 });
             }
-            let mut body = json!({
-                "success": false,
-                "error": refusal.title(),
-                "message": refusal.description(),
-                "errorcode": refusal.reason,
-            });
-            if validation {
-                let mut with_valid = serde_json::Map::new();
-                with_valid.insert("valid".to_owned(), Value::Bool(false));
-                if let Value::Object(rest) = body {
-                    with_valid.extend(rest);
-                }
-                body = Value::Object(with_valid);
-            }
-            Answer::Json {
-                status: refusal.status,
-                body,
-                retry_after: retry,
-                session: None,
-            }
+            refusal_answer(refusal, validation, retry)
         }
+    }
+}
+
+/// `endpoint::send_refusal()`: the seed's error JSON (a validation refusal starts with
+/// `valid: false`).
+fn refusal_answer(refusal: Refusal, validation: bool, retry_after: i64) -> Answer {
+    let mut body = json!({
+        "success": false,
+        "error": refusal.title(),
+        "message": refusal.description(),
+        "errorcode": refusal.reason,
+    });
+    if validation {
+        let mut with_valid = serde_json::Map::new();
+        with_valid.insert("valid".to_owned(), Value::Bool(false));
+        if let Value::Object(rest) = body {
+            with_valid.extend(rest);
+        }
+        body = Value::Object(with_valid);
+    }
+    Answer::Json {
+        status: refusal.status,
+        body,
+        retry_after,
+        session: None,
     }
 }
 
 /// `endpoint::login()`.
 fn login(db: &mut Db, request: &Request<'_>, p: &Params) -> Result<Answer, Refusal> {
     let (token, user) = checker(db, request).check_token(&p.token)?;
-    let session = log_in(db, &user, request);
-    // webservice::update_token_lastaccess().
-    if let Some(t) = db.tokens.get_mut(&token.token)
-        && request.now >= t.lastaccess + LASTACCESS_UPDATE_SECS
-    {
-        t.lastaccess = request.now;
+    checker(db, request).check_may_log_in(&user)?;
+    let carry = [
+        ("wstoken", p.token.clone()),
+        ("redirect", if p.redirect { "1" } else { "0" }.to_owned()),
+        ("wantsurl", p.wantsurl.clone()),
+    ];
+    let relogin = |db: &mut Db| {
+        update_token_lastaccess(db, &token.token, request.now);
+        let addr = request.info.remote_addr.as_str();
+        super::create_login_key(db, user.id, addr, &p.wantsurl, request.now).2
+    };
+    if let Some(answer) = switch_unconfirmed(db, request, p, &user, &carry, relogin)? {
+        return Ok(answer);
     }
+    let session = session::log_in(db, &user, request.session.as_deref(), request.now);
+    update_token_lastaccess(db, &token.token, request.now);
     let url = redirect_url(db, &p.wantsurl);
     if p.redirect {
         return Ok(Answer::Redirect {
@@ -217,7 +253,8 @@ fn validate(db: &mut Db, request: &Request<'_>, p: &Params) -> Result<Answer, Re
     })
 }
 
-/// `endpoint::redeem()`: `login_manager::redeem_login_key()`, the user checks, a session.
+/// `endpoint::redeem()`: `login_manager::check_login_key()`, the user checks, the confirmation
+/// when somebody else is logged in (the key stays valid until the login), a session.
 fn redeem(db: &mut Db, request: &Request<'_>, p: &Params) -> Result<Answer, Refusal> {
     let invalid = || Refusal::new("invalidkey", 401);
     // validate_user_key(): unknown, expired or from another address.
@@ -238,15 +275,73 @@ fn redeem(db: &mut Db, request: &Request<'_>, p: &Params) -> Result<Answer, Refu
     if key.userid != p.userid {
         return Err(invalid());
     }
-    db.login_keys
-        .retain(|_, k| !(k.script == KEY_SCRIPT && k.userid == p.userid));
     let user = db.users.get(&p.userid).cloned().ok_or_else(invalid)?;
     checker(db, request).check_user(&user)?;
-    let session = log_in(db, &user, request);
+    checker(db, request).check_may_log_in(&user)?;
+    let carry = [
+        ("userid", p.userid.to_string()),
+        ("key", p.key.clone()),
+        ("wantsurl", p.wantsurl.clone()),
+    ];
+    let relogin = |db: &mut Db| super::key_url(&db.site.wwwroot, p.userid, &p.key, &p.wantsurl);
+    if let Some(answer) = switch_unconfirmed(db, request, p, &user, &carry, relogin)? {
+        return Ok(answer);
+    }
+    // login_manager::use_login_key().
+    db.login_keys
+        .retain(|_, k| !(k.script == KEY_SCRIPT && k.userid == p.userid));
+    let session = session::log_in(db, &user, request.session.as_deref(), request.now);
     Ok(Answer::Redirect {
         location: redirect_url(db, &p.wantsurl),
         session,
     })
+}
+
+/// `endpoint::switch_confirmed()`: `None` to go on with the login here (nobody else is logged
+/// in in the browser); else the confirmation page, or, for a confirmation with the session's
+/// sesskey, the other user's logout (`require_logout()`: a new, empty session) and a redirect to
+/// `relogin`'s one-time login URL, where the next request logs the user in.
+///
+/// # Errors
+/// `invalidsesskey` (403) for a confirmation without the session's sesskey.
+fn switch_unconfirmed(
+    db: &mut Db,
+    request: &Request<'_>,
+    p: &Params,
+    user: &User,
+    carry: &[(&str, String)],
+    relogin: impl FnOnce(&mut Db) -> String,
+) -> Result<Option<Answer>, Refusal> {
+    let Some((sid, current)) = session::other_user_logged_in(db, request.session.as_deref(), user)
+    else {
+        return Ok(None);
+    };
+    let sesskey = session::sesskey(db, &sid);
+    if !p.confirm {
+        let html = pages::confirm_switch(
+            &db.site.wwwroot,
+            &current.fullname(),
+            &user.fullname(),
+            carry,
+            &sesskey,
+        );
+        return Ok(Some(Answer::Page { status: 409, html }));
+    }
+    if p.sesskey.as_deref() != Some(sesskey.as_str()) {
+        return Err(Refusal::new("invalidsesskey", 403));
+    }
+    let session = session::log_out(db, &sid, request.now);
+    let location = relogin(db);
+    Ok(Some(Answer::Redirect { location, session }))
+}
+
+/// `webservice::update_token_lastaccess()`: at most once a minute.
+fn update_token_lastaccess(db: &mut Db, token: &str, now: i64) {
+    if let Some(t) = db.tokens.get_mut(token)
+        && now >= t.lastaccess + LASTACCESS_UPDATE_SECS
+    {
+        t.lastaccess = now;
+    }
 }
 
 fn checker<'a>(db: &'a Db, request: &'a Request<'_>) -> Checker<'a> {
@@ -257,43 +352,6 @@ fn checker<'a>(db: &'a Db, request: &'a Request<'_>) -> Checker<'a> {
     }
 }
 
-/// `login_manager::log_in()`: `complete_user_login()` gives the browser a new session id,
-/// ending the one it had.
-fn log_in(db: &mut Db, user: &User, request: &Request<'_>) -> String {
-    if let Some(old) = &request.session {
-        db.plugins.sessions.remove(old);
-    }
-    let sid = session_id();
-    db.plugins.sessions.insert(
-        sid.clone(),
-        Session {
-            userid: user.id,
-            timecreated: request.now,
-        },
-    );
-    sid
-}
-
-/// A PHP session id: 26 characters of `[0-9a-v]`.
-fn session_id() -> String {
-    use rand::Rng as _;
-    let mut rng = rand::rng();
-    (0..26)
-        .map(|_| char::from(b"0123456789abcdefghijklmnopqrstuv"[rng.random_range(0..32)]))
-        .collect()
-}
-
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
-
 fn respond(answer: Answer) -> Response {
     let (status, body, retry_after, session, location) = match answer {
         Answer::Json {
@@ -302,6 +360,20 @@ fn respond(answer: Answer) -> Response {
             retry_after,
             session,
         } => (status, php_json::encode(&body), retry_after, session, None),
+        Answer::Page { status, html } => {
+            let mut resp = Response::new(Body::from(html));
+            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if status == 405 {
+                h.insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            return resp;
+        }
         Answer::Redirect { location, session } => {
             let page = format!(
                 "<html><body><a href=\"{}\">This page should automatically redirect.</a></body></html>",

@@ -4,12 +4,12 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{KEY_SCRIPT, KEY_TTL, PLUGIN, rawurlencode, token_info, user_summary};
+use super::checker::{is_service_allowed, refuses_admins};
+use super::{PLUGIN, create_login_key, token_info, user_summary};
 use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::external::param::ParamType;
-use crate::fixture::random_token;
-use crate::state::{LoginKey, SYSTEM_CONTEXT};
+use crate::state::SYSTEM_CONTEXT;
 use crate::ws::{Call, FunctionDef, params};
 
 /// The functions of `db/services.php`.
@@ -101,36 +101,31 @@ fn login_with_token(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             "Token login is only accepted over HTTPS on this site.",
         ));
     }
+    // The calling token's service must be one whose tokens may log in.
+    let service_allowed = call
+        .state
+        .services
+        .get(&call.token.serviceid)
+        .is_some_and(|s| is_service_allowed(&call.state.plugins, &s.shortname));
+    if !service_allowed {
+        return Err(WsError::moodle(
+            "servicenotallowed",
+            "Tokens of this web service cannot be used to log in.",
+        ));
+    }
     let user = call
         .state
         .live_user(call.userid)
         .cloned()
         .ok_or_else(|| WsError::missing_record_by_id("user", call.userid))?;
-    // login_manager::create_login_key(): earlier keys of the user go.
-    let userid = call.userid;
-    call.state
-        .login_keys
-        .retain(|_, k| !(k.script == KEY_SCRIPT && k.userid == userid));
-    let key = random_token();
-    let validuntil = call.now + KEY_TTL;
-    call.state.login_keys.insert(
-        key.clone(),
-        LoginKey {
-            userid,
-            script: KEY_SCRIPT.to_owned(),
-            iprestriction: p.ipaddress.clone(),
-            validuntil,
-        },
-    );
-    let mut loginurl = format!(
-        "{}{}?userid={userid}&key={key}",
-        call.state.site.wwwroot,
-        super::ENTRY_PATH
-    );
-    if !p.wantsurl.is_empty() {
-        loginurl.push_str("&wantsurl=");
-        loginurl.push_str(&rawurlencode(&p.wantsurl));
+    if refuses_admins(&call.state.plugins) && user.siteadmin {
+        return Err(WsError::moodle(
+            "adminrefused",
+            "Site administrators cannot be logged in with a token on this site.",
+        ));
     }
+    let (key, validuntil, loginurl) =
+        create_login_key(call.state, call.userid, &p.ipaddress, &p.wantsurl, call.now);
     Ok(json!({
         "key": key,
         "loginurl": loginurl,

@@ -5,6 +5,8 @@
 mod checker;
 mod endpoint;
 mod functions;
+mod pages;
+mod session;
 
 use serde_json::{Value, json};
 
@@ -31,6 +33,8 @@ pub(super) fn default_settings(data: &mut PluginData) {
         ("enabled", "1"),
         ("requirehttps", "0"),
         ("allowedservices", "local_logintoken,moodle_mobile_app"),
+        ("refuseadmins", "1"),
+        ("allowget", "0"),
         ("redirecturl", ""),
         ("maxfailedattempts", "20"),
         ("lockoutwindow", "900"),
@@ -72,6 +76,43 @@ fn redirect_url(state: &State, wantsurl: &str) -> String {
     } else {
         configured.to_owned()
     }
+}
+
+/// `login_manager::create_login_key()`: a one-time key for a user (their earlier ones go),
+/// bound to an address unless it is empty; the key, its expiry and the URL redeeming it.
+fn create_login_key(
+    state: &mut State,
+    userid: i64,
+    ipaddress: &str,
+    wantsurl: &str,
+    now: i64,
+) -> (String, i64, String) {
+    state
+        .login_keys
+        .retain(|_, k| !(k.script == KEY_SCRIPT && k.userid == userid));
+    let key = crate::fixture::random_token();
+    let validuntil = now + KEY_TTL;
+    state.login_keys.insert(
+        key.clone(),
+        crate::state::LoginKey {
+            userid,
+            script: KEY_SCRIPT.to_owned(),
+            iprestriction: ipaddress.to_owned(),
+            validuntil,
+        },
+    );
+    let url = key_url(&state.site.wwwroot, userid, &key, wantsurl);
+    (key, validuntil, url)
+}
+
+/// The URL redeeming a login key, as `moodle_url` writes it (no empty `wantsurl`).
+fn key_url(wwwroot: &str, userid: i64, key: &str, wantsurl: &str) -> String {
+    let mut url = format!("{wwwroot}{ENTRY_PATH}?userid={userid}&key={key}");
+    if !wantsurl.is_empty() {
+        url.push_str("&wantsurl=");
+        url.push_str(&rawurlencode(wantsurl));
+    }
+    url
 }
 
 /// `(new moodle_url($localurl))->out(false)` for a cleaned PARAM_LOCALURL value.

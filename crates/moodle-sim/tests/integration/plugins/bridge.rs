@@ -389,7 +389,7 @@ async fn modules_are_found_by_idnumber_with_a_warning_for_each_missing_one() {
     assert_eq!(errorcode(&student), Some("nopermissions"));
 }
 
-async fn list(site: &Site, role: &str, params: &[(&str, &str)]) -> Value {
+pub(super) async fn list(site: &Site, role: &str, params: &[(&str, &str)]) -> Value {
     site.call(&site.token(role), "local_bridge_list_user_files", params)
         .await
 }
@@ -444,7 +444,7 @@ async fn teachers_list_a_learners_private_and_submission_files() {
     assert_eq!(errorcode(&student), Some("nopermissions"));
     assert_eq!(
         student["message"],
-        "Sorry, but you do not currently have permissions to do that (List and download course participants' private and submission files)."
+        "Sorry, but you do not currently have permissions to do that (List and download learners' private and submission files)."
     );
     let outsider = list(
         &site,

@@ -1,4 +1,5 @@
-//! `local_logintoken`: `auth/logintoken.php` and its two functions.
+//! `local_logintoken`: `auth/logintoken.php` and its two functions (the rules added for
+//! security, POST only, no administrators, no silent switch, are in `logintoken_rules.rs`).
 
 use reqwest::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
 use serde_json::{Value, json};
@@ -6,20 +7,24 @@ use serde_json::{Value, json};
 use super::{set_config, setup};
 use crate::support::{Site, errorcode};
 
-const ENTRY: &str = "/local/logintoken/auth/logintoken.php";
+pub(super) const ENTRY: &str = "/local/logintoken/auth/logintoken.php";
 
-/// A GET of the entry script: status, `Set-Cookie` session id and body.
-async fn entry(site: &Site, query: &[(&str, &str)]) -> (u16, Option<String>, Value) {
+/// A POST to the entry script (the token in the body): status, `Set-Cookie` session id and
+/// body.
+pub(super) async fn entry(site: &Site, form: &[(&str, &str)]) -> (u16, Option<String>, Value) {
     send(
         site,
         site.http
-            .get(format!("{}{ENTRY}", site.sim.url()))
-            .query(query),
+            .post(format!("{}{ENTRY}", site.sim.url()))
+            .form(form),
     )
     .await
 }
 
-async fn send(site: &Site, request: reqwest::RequestBuilder) -> (u16, Option<String>, Value) {
+pub(super) async fn send(
+    site: &Site,
+    request: reqwest::RequestBuilder,
+) -> (u16, Option<String>, Value) {
     let _ = site;
     let resp = request.send().await.expect("request");
     let status = resp.status().as_u16();
@@ -28,7 +33,7 @@ async fn send(site: &Site, request: reqwest::RequestBuilder) -> (u16, Option<Str
     (status, cookie, body)
 }
 
-fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+pub(super) fn session_cookie(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
         .get_all(SET_COOKIE)
         .iter()
@@ -39,7 +44,7 @@ fn session_cookie(resp: &reqwest::Response) -> Option<String> {
 }
 
 /// A client that does not follow redirects.
-fn no_redirects() -> reqwest::Client {
+pub(super) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -232,9 +237,9 @@ async fn https_required_refuses_plain_http_and_accepts_https() {
     let (status, cookie, _) = send(
         &site,
         site.http
-            .get(format!("{}{ENTRY}", site.sim.url()))
+            .post(format!("{}{ENTRY}", site.sim.url()))
             .header("x-forwarded-proto", "https")
-            .query(&[("wstoken", fx.token("student1_logintoken"))]),
+            .form(&[("wstoken", fx.token("student1_logintoken"))]),
     )
     .await;
     assert_eq!(status, 200);
@@ -264,8 +269,8 @@ async fn repeated_failures_from_one_address_are_rate_limited() {
     }
     let resp = site
         .http
-        .get(format!("{}{ENTRY}", site.sim.url()))
-        .query(&[("wstoken", fx.token("student1_logintoken"))])
+        .post(format!("{}{ENTRY}", site.sim.url()))
+        .form(&[("wstoken", fx.token("student1_logintoken"))])
         .send()
         .await
         .expect("request");
