@@ -325,13 +325,17 @@ impl Error {
             }
             Error::Endpoint { errorcode, .. } => moodle_status(errorcode),
             Error::Warnings(warnings) => match warnings.first() {
-                // The item asked for does not exist.
+                // The item asked for does not exist; one code whatever the Moodle version
+                // calls it (4.5 `invalidrecord`, 5.0 `invalidrecordunknown`).
                 Some(w)
                     if matches!(
                         w.warningcode.as_str(),
-                        "invalidrecord" | "invalidrecordunknown" | "unknowncourseidnumber"
+                        "invalidrecord" | "invalidrecordunknown"
                     ) =>
                 {
+                    StatusHint::new(404, "invalidrecord", None)
+                }
+                Some(w) if w.warningcode == "unknowncourseidnumber" => {
                     StatusHint::new(404, w.warningcode.clone(), None)
                 }
                 Some(w) => moodle_status(&w.warningcode),
