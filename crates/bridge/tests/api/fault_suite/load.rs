@@ -51,6 +51,9 @@ async fn two_hundred_clients_get_answers_or_429_and_memory_stays_flat() {
     let env = [
         ("DATA_DIR", dir.path().display().to_string()),
         ("RATE_LIMIT_PER_MINUTE", "600".to_owned()),
+        // Every client of this test comes from 127.0.0.1: the per-address limit of the
+        // launch routes would make them one client.
+        ("LTI_RATE_LIMIT_PER_MINUTE", "0".to_owned()),
         ("LOG_LEVEL", "info".to_owned()),
         ("LTI_ISSUER", sim.url().to_owned()),
         (
@@ -61,7 +64,8 @@ async fn two_hundred_clients_get_answers_or_429_and_memory_stays_flat() {
     ];
     let bridge = Process::start(sim.url(), &token, &env, &dir.path().join("bridge.log")).await;
     bridge::demo::point_stand_in_at(&sim, &bridge.url);
-    let uploader = shared_token(json!({"sub": "load-uploader"}));
+    let uploader =
+        shared_token(json!({"sub": "load-uploader", "scope": "moodle:read moodle:write"}));
     let form = reqwest::multipart::Form::new().text("course_id", "2").part(
         "files",
         reqwest::multipart::Part::bytes(vec![42u8; 1 << 20]).file_name("load.bin"),
@@ -95,7 +99,13 @@ async fn two_hundred_clients_get_answers_or_429_and_memory_stays_flat() {
         let file = file_id.clone();
         clients.push(tokio::spawn(async move {
             let http = http_client();
-            let bearer = shared_token(json!({"sub": format!("load-{i}")}));
+            // Downloaders fetch the uploader's file: they see every stored file.
+            let scope = if kind == 1 {
+                "moodle:read files:admin"
+            } else {
+                "moodle:read"
+            };
+            let bearer = shared_token(json!({"sub": format!("load-{i}"), "scope": scope}));
             let browser = Browser::new();
             if kind == 2 {
                 log_in(&browser, &sim_url, TEACHER).await;

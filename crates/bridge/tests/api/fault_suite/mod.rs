@@ -26,7 +26,10 @@ use crate::helpers::{http_client, shared_token, status_json};
 /// `Authorization` for the suite's requests: a token of the kind the seeds' applications
 /// sign (HS256 with the shared secret).
 pub fn auth() -> String {
-    format!("Bearer {}", shared_token(json!({"sub": "fault-suite"})))
+    format!(
+        "Bearer {}",
+        shared_token(json!({"sub": "fault-suite", "scope": "moodle:read moodle:write"}))
+    )
 }
 
 /// A JSON request to a bridge process with [`auth`]; its status and body.
