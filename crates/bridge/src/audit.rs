@@ -3,6 +3,11 @@
 //!
 //! Recording never fails the request it describes: the write has already happened in
 //! Moodle, so a failed insert is logged as an error instead.
+//!
+//! Services record what happened (`outcome`: `ok` or their error's code); the HTTP status the
+//! caller was given is decided by the HTTP layer alone, which settles it on the request's rows
+//! once it has answered ([`AuditLog::settle`]). Commands and work a job does after its request
+//! has been answered keep status 0.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -43,10 +48,8 @@ pub struct Event<'a> {
     pub function: Option<&'a str>,
     /// The ids involved, as a JSON object.
     pub object_ids: Value,
-    /// `ok` or the error code given to the caller.
+    /// `ok`, or the code of what went wrong.
     pub outcome: &'a str,
-    /// The HTTP status given to the caller (0 for commands).
-    pub status: u16,
 }
 
 /// A recorded write.
@@ -107,12 +110,26 @@ impl AuditLog {
         .bind(event.function)
         .bind(event.object_ids.to_string())
         .bind(event.outcome)
-        .bind(i64::from(event.status))
+        .bind(0i64)
         .bind(actor.request_id.as_deref())
         .bind(actor.client.as_deref())
         .execute(self.db.pool())
         .await
         .map(drop)
+    }
+
+    /// Sets the HTTP status the caller of request `request_id` was given on the rows that
+    /// request wrote (rows of other requests, commands and jobs are left alone).
+    pub async fn settle(&self, request_id: &str, status: u16) {
+        let settled =
+            sqlx::query("UPDATE audit_log SET status = $1 WHERE request_id = $2 AND status = 0")
+                .bind(i64::from(status))
+                .bind(request_id)
+                .execute(self.db.pool())
+                .await;
+        if let Err(e) = settled {
+            tracing::error!(error = %e, request_id, "audit status not settled");
+        }
     }
 
     /// Entries at or after `since_ms`, oldest first, at most `limit`.

@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+use moodle_ws::Function;
 use moodle_ws::functions::site::SiteInfo;
 use moodle_ws::functions::{category, course, enrol, local_bridge, message, site, user};
 
@@ -12,7 +13,7 @@ use crate::config::Config;
 
 /// A function the bridge calls, and what for.
 struct Needed {
-    function: &'static str,
+    function: Function,
     used_for: &'static str,
 }
 
@@ -110,12 +111,12 @@ const PUBLISHER: &[Needed] = &[
 ];
 
 /// The functions the gateway calls.
-pub fn gateway_functions() -> impl Iterator<Item = &'static str> {
+pub fn gateway_functions() -> impl Iterator<Item = Function> {
     GATEWAY.iter().map(|n| n.function)
 }
 
 /// Companion plugins, each detected by one of its functions.
-const PLUGINS: &[(&str, &str, &str)] = &[
+const PLUGINS: &[(&str, Function, &str)] = &[
     (
         "local_bridge",
         local_bridge::CREATE_RESOURCE,
@@ -123,7 +124,7 @@ const PLUGINS: &[(&str, &str, &str)] = &[
     ),
     (
         "local_logintoken",
-        "local_logintoken_validate_token",
+        moodle_ws::functions::logintoken::VALIDATE_TOKEN,
         "token login",
     ),
 ];
@@ -165,9 +166,8 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let info = match client.get_site_info().await {
         Ok(info) => info,
         Err(e) => {
-            let hint = e.status_hint();
             println!("Moodle: cannot be used: {e}");
-            if hint.code == "invalidtoken" {
+            if e.kind() == moodle_ws::ErrorKind::Auth {
                 println!(
                     "  The token is unknown or expired: create one under Site administration > Server > Web services > Manage tokens."
                 );
@@ -270,7 +270,7 @@ fn report(info: &SiteInfo) -> Report {
         }
     }
     for (plugin, function, used_for) in PLUGINS {
-        let state = if info.has_function(function) {
+        let state = if info.has_function(*function) {
             "installed and in the token's service".to_owned()
         } else {
             format!(
@@ -315,7 +315,7 @@ mod tests {
     fn missing_functions_are_listed_with_their_use_and_fail_the_check() {
         let info: SiteInfo = serde_json::from_value(serde_json::json!({
             "sitename": "S", "siteurl": "http://s", "username": "u", "userid": 2,
-            "functions": [{"name": site::GET_SITE_INFO, "version": "1"}]
+            "functions": [{"name": site::GET_SITE_INFO.name(), "version": "1"}]
         }))
         .expect("site info");
         let r = report(&info);

@@ -150,8 +150,8 @@ fn add_gateway_functions(sim: &Sim) {
             .find(|s| s.shortname == "bridge")
         {
             for function in check::gateway_functions() {
-                if !service.functions.iter().any(|f| f == function) {
-                    service.functions.push(function.to_owned());
+                if !service.functions.iter().any(|f| f == function.name()) {
+                    service.functions.push(function.name().to_owned());
                 }
             }
         }

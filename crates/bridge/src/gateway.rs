@@ -151,12 +151,9 @@ impl Gateway {
         object_ids: Value,
         result: Result<T, GatewayError>,
     ) -> Result<T, GatewayError> {
-        let (status, outcome) = match &result {
-            Ok(_) => (200, "ok".to_owned()),
-            Err(e) => {
-                let (status, code, _) = e.status_code_reason();
-                (status, code)
-            }
+        let outcome = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => e.code().to_owned(),
         };
         self.audit
             .record(
@@ -165,7 +162,6 @@ impl Gateway {
                     function: Some(function),
                     object_ids,
                     outcome: &outcome,
-                    status,
                 },
             )
             .await;

@@ -66,10 +66,7 @@ impl Health {
             _ => match tokio::time::timeout(PROBE_TIMEOUT, self.moodle.get_site_info()).await {
                 Err(_) => "timeout".to_owned(),
                 Ok(Ok(_)) => "ok".to_owned(),
-                Ok(Err(e)) => e
-                    .status_hint()
-                    .reason
-                    .map_or_else(|| e.status_hint().code, str::to_owned),
+                Ok(Err(e)) => e.code().unwrap_or(e.kind().as_str()).to_owned(),
             },
         };
         let circuit = match self.moodle.breaker_state() {

@@ -29,8 +29,8 @@ impl Validator {
     /// The function's name.
     pub fn name(self) -> &'static str {
         match self {
-            Validator::Plugin => moodle_ws::functions::logintoken::VALIDATE_TOKEN,
-            Validator::SiteInfo => moodle_ws::functions::site::GET_SITE_INFO,
+            Validator::Plugin => moodle_ws::functions::logintoken::VALIDATE_TOKEN.name(),
+            Validator::SiteInfo => moodle_ws::functions::site::GET_SITE_INFO.name(),
         }
     }
 }
@@ -52,12 +52,14 @@ pub enum TokenLoginError {
     /// No token was sent.
     #[error("no wstoken was given")]
     Missing,
-    /// Moodle (or the shape check) refused the token.
+    /// The token is not one Moodle knows (or not shaped like one).
+    #[error("moodle does not know the token")]
+    InvalidToken,
+    /// Moodle knows the token but will not serve it (expired, IP-restricted, suspended user,
+    /// service not allowed).
     #[error("moodle refused the token: {code}")]
-    Refused {
-        /// HTTP status for the caller (401 or 403).
-        status: u16,
-        /// Moodle's code (`invalidtoken`, `accessexception`, …).
+    NotAccepted {
+        /// Moodle's code (`accessexception`, `wsaccessusersuspended`, …).
         code: String,
         /// Moodle's message.
         message: String,
@@ -197,11 +199,7 @@ impl TokenLogin {
 }
 
 fn invalid_token() -> TokenLoginError {
-    TokenLoginError::Refused {
-        status: 401,
-        code: "invalidtoken".to_owned(),
-        message: "The provided wstoken is invalid or expired".to_owned(),
-    }
+    TokenLoginError::InvalidToken
 }
 
 /// A Moodle error about the token as a refusal; transport and body errors stay errors.
@@ -211,23 +209,18 @@ fn refusal(e: moodle_ws::Error) -> TokenLoginError {
     };
     match code.as_str() {
         "invalidtoken" => invalid_token(),
-        _ => {
-            let hint = e.status_hint();
+        // Moodle named why it will not serve the token; anything else (an exception it had no
+        // class for, no usable answer) is not a token problem.
+        _ if e.kind() != moodle_ws::ErrorKind::Failed => {
             let message = match &e {
                 moodle_ws::Error::Exception { message, .. } => message.clone(),
                 other => other.to_string(),
             };
-            TokenLoginError::Refused {
-                // A token Moodle knows but will not serve (expired, IP-restricted, suspended
-                // user, service not allowed) is forbidden; anything else is not a token problem.
-                status: if (400..500).contains(&hint.status) {
-                    403
-                } else {
-                    hint.status
-                },
-                code: hint.code,
+            TokenLoginError::NotAccepted {
+                code: e.code().unwrap_or(&code).to_owned(),
                 message,
             }
         }
+        _ => TokenLoginError::Moodle(e),
     }
 }

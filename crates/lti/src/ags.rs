@@ -15,8 +15,7 @@ use url::Url;
 
 use crate::claims::AgsEndpoint;
 use crate::error::ServiceError;
-use crate::http::{ReadError, read_limited};
-use crate::nrps::next_link;
+use crate::http::{decode, expect_ok, next_link, status_error};
 use crate::registration::Registration;
 use crate::token::ServiceConnector;
 use crate::tool::{SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE};
@@ -30,7 +29,6 @@ pub const SCORE: &str = "application/vnd.ims.lis.v1.score+json";
 /// Media type of a results list.
 pub const RESULT_CONTAINER: &str = "application/vnd.ims.lis.v2.resultcontainer+json";
 /// The largest answer read.
-const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// The most pages followed.
 const MAX_PAGES: usize = 100;
 
@@ -327,36 +325,6 @@ fn parse_url(url: &str) -> Result<Url, ServiceError> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .ok_or(ServiceError::InvalidUrl)
-}
-
-/// The body of a 2xx answer, or the error for its status.
-pub(crate) async fn expect_ok(response: reqwest::Response) -> Result<Vec<u8>, ServiceError> {
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        return Err(status_error(status));
-    }
-    read_limited(response, MAX_BYTES)
-        .await
-        .map_err(|e| match e {
-            ReadError::TooLarge => ServiceError::Decode {
-                reason: format!("answer larger than {MAX_BYTES} bytes"),
-            },
-            ReadError::Transport(reason) => ServiceError::Transport { reason },
-        })
-}
-
-pub(crate) fn status_error(status: u16) -> ServiceError {
-    match status {
-        401 => ServiceError::Unauthorized,
-        404 => ServiceError::NotFound,
-        status => ServiceError::Status { status },
-    }
-}
-
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: Vec<u8>) -> Result<T, ServiceError> {
-    serde_json::from_slice(&body).map_err(|e| ServiceError::Decode {
-        reason: e.to_string(),
-    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //!
 //! Messages are short, lowercase and safe to show: no token, key or registration token ever
 //! enters one, and URLs are dropped from transport errors (`reqwest::Error::without_url`).
-//! Turning errors into HTTP answers is the bridge's job; [`LaunchError::status_hint`] helps.
+//! Turning errors into HTTP answers is the bridge's job; [`LaunchError::kind`] says what kind
+//! of failure a launch error is.
 
 /// A store (the bridge's database, or [`crate::MemoryStore`]) failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -227,16 +228,29 @@ impl LaunchError {
         }
     }
 
-    /// The HTTP status a launch endpoint should answer with: 503 when the platform's keys
-    /// or a store were unavailable, 400 for a malformed post, 401 for every refusal
-    /// (Security Framework §5.1.3 step 3 names 401).
-    pub fn status_hint(&self) -> u16 {
+    /// What kind of failure this is: the tool could not check (the platform's keys or a
+    /// store unavailable), the post is not a launch at all, or the launch was checked and
+    /// refused (Security Framework §5.1.3).
+    pub fn kind(&self) -> LaunchErrorKind {
         match self {
-            LaunchError::JwksUnavailable(_) | LaunchError::Store(_) => 503,
-            LaunchError::MissingIdToken | LaunchError::MissingState | LaunchError::Malformed => 400,
-            _ => 401,
+            LaunchError::JwksUnavailable(_) | LaunchError::Store(_) => LaunchErrorKind::Unavailable,
+            LaunchError::MissingIdToken | LaunchError::MissingState | LaunchError::Malformed => {
+                LaunchErrorKind::Malformed
+            }
+            _ => LaunchErrorKind::Refused,
         }
     }
+}
+
+/// The kinds of [`LaunchError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchErrorKind {
+    /// The checks could not run (the platform's key set or a store unavailable).
+    Unavailable,
+    /// The post is not a launch (no id_token or state, not a JWT).
+    Malformed,
+    /// A check failed: the launch is refused.
+    Refused,
 }
 
 /// Why a tool key could not be loaded, made or used.

@@ -30,8 +30,8 @@ pub use claims::{Launch, MessageType, Roles};
 pub use clock::Clock;
 pub use deep_linking::{ContentItem, DeepLinkingResponse};
 pub use error::{
-    DeepLinkingError, JwksError, KeyError, LaunchError, LoginError, RegistrationError,
-    ServiceError, StoreError, ToolError,
+    DeepLinkingError, JwksError, KeyError, LaunchError, LaunchErrorKind, LoginError,
+    RegistrationError, ServiceError, StoreError, ToolError,
 };
 pub use keys::{KeySet, ToolKey};
 pub use launch::{LaunchConfig, LaunchForm, LaunchValidator, StateBinding};

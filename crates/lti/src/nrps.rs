@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::ags::{decode, expect_ok};
 use crate::claims::{NrpsClaim, Roles};
 use crate::error::ServiceError;
+use crate::http::{decode, expect_ok, next_link};
 use crate::registration::Registration;
 use crate::token::ServiceConnector;
 use crate::tool::SCOPE_NRPS;
@@ -192,40 +192,6 @@ fn keep_role(mut next: Url, role: Option<&str>) -> Url {
     next
 }
 
-/// The `rel="next"` target of a `Link` header (RFC 8288), if any.
-pub(crate) fn next_link(headers: &reqwest::header::HeaderMap) -> Option<Url> {
-    headers
-        .get_all(reqwest::header::LINK)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|value| find_rel(value, "next"))
-        .and_then(|target| Url::parse(&target).ok())
-}
-
-/// The target of the link with `rel` in one `Link` header value.
-fn find_rel(header: &str, rel: &str) -> Option<String> {
-    let mut rest = header;
-    while let Some(start) = rest.find('<') {
-        let end = start + rest[start..].find('>')?;
-        let target = &rest[start + 1..end];
-        let params_end = rest[end..].find('<').map_or(rest.len(), |i| end + i);
-        let params = &rest[end + 1..params_end];
-        let matches = params.split(';').any(|p| {
-            let p = p.trim().trim_end_matches(',').trim();
-            p.strip_prefix("rel=").is_some_and(|v| {
-                v.trim_matches('"')
-                    .split_whitespace()
-                    .any(|r| r.eq_ignore_ascii_case(rel))
-            })
-        });
-        if matches {
-            return Some(target.to_owned());
-        }
-        rest = &rest[params_end..];
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,28 +213,6 @@ mod tests {
             1
         );
         assert_eq!(keep_role(next.clone(), None), next);
-    }
-
-    #[test]
-    fn finds_next_among_several_links() {
-        let moodle = r#"<http://127.0.0.1:8081/mod/lti/services.php/CourseSection/2/bindings/1/memberships?limit=2&from=2>; rel="next""#;
-        assert_eq!(
-            find_rel(moodle, "next").as_deref(),
-            Some(
-                "http://127.0.0.1:8081/mod/lti/services.php/CourseSection/2/bindings/1/memberships?limit=2&from=2"
-            )
-        );
-        let several = r#"<https://p/a?x=1>; rel="differences", <https://p/b?page=2>; rel="next""#;
-        assert_eq!(
-            find_rel(several, "next").as_deref(),
-            Some("https://p/b?page=2")
-        );
-        assert_eq!(find_rel(several, "prev"), None);
-        assert_eq!(
-            find_rel(r#"<https://p/c>; rel="first next""#, "next").as_deref(),
-            Some("https://p/c")
-        );
-        assert_eq!(find_rel("garbage", "next"), None);
     }
 
     #[test]

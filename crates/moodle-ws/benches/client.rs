@@ -32,7 +32,7 @@ struct Target {
 
 impl Target {
     /// One call; panics on failure so errors are never counted as throughput.
-    async fn call(&self, mode: Mode, function: &'static str) {
+    async fn call(&self, mode: Mode, function: moodle_ws::Function) {
         match mode {
             Mode::Client if function == site::GET_SITE_INFO => {
                 let info = self.client.get_site_info().await.expect("site info");
@@ -83,7 +83,7 @@ fn cpu_ns() -> Option<u64> {
 async fn measure(
     target: &Target,
     mode: Mode,
-    function: &'static str,
+    function: moodle_ws::Function,
     concurrency: usize,
     length: Duration,
 ) -> Run {

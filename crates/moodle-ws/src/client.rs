@@ -20,8 +20,9 @@ use crate::breaker::{Breaker, BreakerConfig, BreakerState};
 use crate::decode;
 use crate::encode::{self, Params};
 use crate::error::{Endpoint, Error};
+use crate::functions::Function;
 use crate::observe::{CallObserver, CallRecord};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::tls;
 
@@ -309,12 +310,12 @@ impl Client {
     /// Calls any web-service function and decodes its answer into `R`: a
     /// `serde_json::Value`, a `Box<serde_json::value::RawValue>` to pass Moodle's JSON on
     /// untouched, or a type of the caller's (a `core_courseformat_*` answer stays a JSON
-    /// string). Retried only when the function is on the read-only allow-list.
+    /// string). Retried only when the function only reads.
     ///
     /// # Errors
     /// Any [`Error`]; Moodle's exceptions as [`Error::Exception`]; an answer that does not fit
     /// `R` as [`Error::Decode`].
-    pub async fn call_raw<P, R>(&self, function: &str, params: &P) -> Result<R, Error>
+    pub async fn call_raw<P, R>(&self, function: Function, params: &P) -> Result<R, Error>
     where
         P: Serialize + ?Sized,
         R: DeserializeOwned,
@@ -323,15 +324,16 @@ impl Client {
     }
 
     /// Calls a function and decodes its answer.
-    pub(crate) async fn call<P, R>(&self, function: &str, params: &P) -> Result<R, Error>
+    pub(crate) async fn call<P, R>(&self, function: Function, params: &P) -> Result<R, Error>
     where
         P: Serialize + ?Sized,
         R: DeserializeOwned,
     {
         let started = Instant::now();
         let params = encode::encode(params)?;
-        let body = self.rest_body(function, &params)?;
-        let retry = retry::is_read_only(function);
+        let body = self.rest_body(function.name(), &params)?;
+        let retry = function.is_read_only();
+        let function = function.name();
         let (outcome, retries) = self
             .with_retries(retry, || {
                 let request = self
@@ -356,7 +358,7 @@ impl Client {
             }
             Err(e) => tracing::debug!(
                 function, params = ?params.names(), elapsed_ms, retries,
-                status = e.status_hint().status, error = %e, "moodle call failed"
+                kind = ?e.kind(), error = %e, "moodle call failed"
             ),
         }
         decoded

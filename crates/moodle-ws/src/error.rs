@@ -1,6 +1,6 @@
-//! `Error`: every way a Moodle call can fail, one variant per event, and
-//! [`Error::status_hint`], the single mapping from an error to the HTTP status and
-//! `(code, reason)` the gateway answers with.
+//! `Error`: every way a Moodle call can fail, one variant per event, and [`ErrorKind`], what
+//! kind of failure each is ([`Error::kind`]) with Moodle's code normalised across versions
+//! ([`Error::code`]). What to answer a caller is the service's decision, not this crate's.
 //!
 //! Messages are short and safe to show: Moodle's `debuginfo` is kept apart in
 //! [`DebugInfo`] (redacted in `Debug`, never in `Display`), stack traces are dropped, and
@@ -219,32 +219,74 @@ fn first_warning(warnings: &[Warning]) -> String {
         .unwrap_or_default()
 }
 
-/// What the gateway should answer for an error: HTTP status, code and reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusHint {
-    /// The HTTP status.
-    pub status: u16,
-    /// Moodle's error code, or `invalidrecord`/`ratelimited`/`unknown`.
-    pub code: String,
-    /// Why, when the code is `unknown` (`bad_response`, `unreachable`, `circuit_open`,
-    /// `timeout`, `invalid_request`, `moodle_exception`).
-    pub reason: Option<&'static str>,
+/// What kind of failure an [`Error`] is, in Moodle's terms and independent of any HTTP
+/// policy: the library classifies, the service that uses it decides what to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The token or the login was refused (`invalidtoken`, `invalidlogin`).
+    Auth,
+    /// Moodle refused the token's user, service or capability (`accessexception`,
+    /// `nopermissions`, `requireloginerror`, `wsaccessusersuspended`, …).
+    Permission,
+    /// A parameter was refused (`invalidparameter`, `missingparam`, local_bridge's input
+    /// refusals).
+    Invalid,
+    /// A record the call depends on does not exist: `invalidrecord` raised as an exception
+    /// (an unknown category in a create, an unknown function), whatever the version calls it.
+    MissingRecord,
+    /// The item asked for does not exist (`invaliduser`, `filenotfound`, a warning about it).
+    NotFound,
+    /// The write conflicts with what exists (`shortnametaken`, `duplicateidnumber`, no
+    /// manual enrolment instance).
+    Conflict,
+    /// A file is larger than the site takes.
+    TooLarge,
+    /// Moodle (or a proxy before it) asked to slow down.
+    RateLimited,
+    /// Moodle raised an exception this client has no class for.
+    Failed,
+    /// Moodle answered something that is not its protocol (an HTTP error page, a PHP notice,
+    /// a truncated body).
+    BadResponse,
+    /// Moodle could not be reached, or the connection broke.
+    Unreachable,
+    /// The circuit breaker is open after recent connection failures.
+    CircuitOpen,
+    /// Moodle did not answer in time.
+    Timeout,
+    /// The request could not be made as asked (this side's mistake: reserved or too many
+    /// parameters, a file of another site).
+    InvalidRequest,
 }
 
-impl StatusHint {
-    fn new(status: u16, code: impl Into<String>, reason: Option<&'static str>) -> Self {
-        StatusHint {
-            status,
-            code: code.into(),
-            reason,
+impl ErrorKind {
+    /// A short lowercase name (`permission`, `unreachable`, `circuit_open`, …) for logs and
+    /// readiness reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Auth => "auth",
+            ErrorKind::Permission => "permission",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::MissingRecord => "missing_record",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Failed => "moodle_exception",
+            ErrorKind::BadResponse => "bad_response",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::CircuitOpen => "circuit_open",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::InvalidRequest => "invalid_request",
         }
     }
 }
 
-/// The status for a Moodle error code (exceptions, endpoint errors and warnings alike).
-fn moodle_status(errorcode: &str) -> StatusHint {
-    let status = match errorcode {
-        "invalidtoken" | "invalidlogin" => 401,
+/// The kind of a Moodle error code (exceptions, endpoint errors and warnings alike).
+fn code_kind(errorcode: &str) -> ErrorKind {
+    match errorcode {
+        "invalidtoken" | "invalidlogin" => ErrorKind::Auth,
         "accessexception"
         | "nopermissions"
         | "notloggedin"
@@ -262,23 +304,21 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         | "wsaccessusersuspended"
         | "wsaccessuserexpired"
         | "wsaccessusernologin"
+        | "usernotconfirmed"
         // local_bridge: the site turned its file downloads off; the user asked about holds
         // no learner role in the course (only learners' files are listed).
         | "downloaddisabled"
-        | "notalearner" => 403,
-        "invalidparameter" | "missingparam" => 400,
+        | "notalearner" => ErrorKind::Permission,
+        "invalidparameter" | "missingparam"
         // local_bridge's refusals of the caller's input: a draft area without the caller's
         // files, a section the course does not have, a module type it does not make.
-        "invaliddraftitemid" | "sectionnotfound" | "unsupportedmodule" => 400,
+        | "invaliddraftitemid" | "sectionnotfound" | "unsupportedmodule" => ErrorKind::Invalid,
         // Moodle 5.0 names the same failure `invalidrecordunknown`.
-        "invalidrecord" | "invalidrecordunknown" => {
-            return StatusHint::new(400, "invalidrecord", None);
-        }
+        "invalidrecord" | "invalidrecordunknown" => ErrorKind::MissingRecord,
         "invaliduser" | "invalidcourse" | "coursenotexist" | "filenotfound"
         // local_bridge: the user asked about is not a participant of the course.
-        | "usernotenrolled" => 404,
-        // Moodle's course code is `courseidnumbertaken` (course/lib.php); seed 001 calls it
-        // `idnumbertaken`.
+        | "usernotenrolled" => ErrorKind::NotFound,
+        // Moodle's course code is `courseidnumbertaken` (course/lib.php).
         "shortnametaken"
         | "categoryidnumbertaken"
         | "idnumbertaken"
@@ -288,16 +328,10 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         | "filenameexist"
         // enrol_manual_enrol_users on a course without an enabled manual enrolment
         // instance (enrol/manual/externallib.php), e.g. the front page: the course's
-        // state, not the bridge, stands in the way.
-        | "wsnoinstance" => 409,
-        "fileoversized" => 413,
-        _ => 500,
-    };
-    if is_identifier(errorcode) {
-        StatusHint::new(status, errorcode, None)
-    } else {
-        // Some exceptions carry a sentence (or HTML) as their code: never echo it as a code.
-        StatusHint::new(status, "unknown", Some("moodle_exception"))
+        // state, not the caller, stands in the way.
+        | "wsnoinstance" => ErrorKind::Conflict,
+        "fileoversized" => ErrorKind::TooLarge,
+        _ => ErrorKind::Failed,
     }
 }
 
@@ -306,56 +340,58 @@ fn is_identifier(code: &str) -> bool {
 }
 
 impl Error {
-    /// The HTTP status, code and reason the gateway should answer with.
-    pub fn status_hint(&self) -> StatusHint {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Exception {
                 exception,
                 errorcode,
                 ..
-            } => {
-                let hint = moodle_status(errorcode);
-                // A missing record, whatever code the version gives it (5.0:
-                // `invalidrecordunknown`; the transcripts README says to branch on the class).
-                if exception.ends_with("dml_missing_record_exception") && hint.status == 500 {
-                    StatusHint::new(400, "invalidrecord", None)
-                } else {
-                    hint
+            } => match code_kind(errorcode) {
+                // A missing record, whatever code the version gives it (the transcripts
+                // README says to branch on the class).
+                ErrorKind::Failed if exception.ends_with("dml_missing_record_exception") => {
+                    ErrorKind::MissingRecord
                 }
-            }
-            Error::Endpoint { errorcode, .. } => moodle_status(errorcode),
-            Error::Warnings(warnings) => match warnings.first() {
-                // The item asked for does not exist; one code whatever the Moodle version
-                // calls it (4.5 `invalidrecord`, 5.0 `invalidrecordunknown`).
-                Some(w)
-                    if matches!(
-                        w.warningcode.as_str(),
-                        "invalidrecord" | "invalidrecordunknown"
-                    ) =>
-                {
-                    StatusHint::new(404, "invalidrecord", None)
-                }
-                Some(w) if w.warningcode == "unknowncourseidnumber" => {
-                    StatusHint::new(404, w.warningcode.clone(), None)
-                }
-                Some(w) => moodle_status(&w.warningcode),
-                None => StatusHint::new(500, "unknown", Some("moodle_exception")),
+                kind => kind,
             },
-            Error::FileRejected { errortype, .. } => moodle_status(errortype),
-            Error::RateLimited { .. } => StatusHint::new(429, "ratelimited", None),
-            Error::Status { status: 429, .. } => StatusHint::new(429, "ratelimited", None),
-            Error::Status { .. } | Error::Decode { .. } => {
-                StatusHint::new(502, "unknown", Some("bad_response"))
-            }
-            Error::Connect { .. } | Error::Interrupted { .. } => {
-                StatusHint::new(503, "unknown", Some("unreachable"))
-            }
-            Error::CircuitOpen { .. } => StatusHint::new(503, "unknown", Some("circuit_open")),
-            Error::Timeout(_) => StatusHint::new(504, "unknown", Some("timeout")),
-            Error::InvalidRequest { .. } => {
-                StatusHint::new(400, "invalidparameter", Some("invalid_request"))
-            }
+            Error::Endpoint { errorcode, .. } => code_kind(errorcode),
+            Error::Warnings(warnings) => match warnings.first() {
+                // A warning is about the item asked for: a missing record there is that
+                // item not existing.
+                Some(w) if code_kind(&w.warningcode) == ErrorKind::MissingRecord => {
+                    ErrorKind::NotFound
+                }
+                Some(w) if w.warningcode == "unknowncourseidnumber" => ErrorKind::NotFound,
+                Some(w) => code_kind(&w.warningcode),
+                None => ErrorKind::Failed,
+            },
+            Error::FileRejected { errortype, .. } => code_kind(errortype),
+            Error::RateLimited { .. } | Error::Status { status: 429, .. } => ErrorKind::RateLimited,
+            Error::Status { .. } | Error::Decode { .. } => ErrorKind::BadResponse,
+            Error::Connect { .. } | Error::Interrupted { .. } => ErrorKind::Unreachable,
+            Error::CircuitOpen { .. } => ErrorKind::CircuitOpen,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::InvalidRequest { .. } => ErrorKind::InvalidRequest,
         }
+    }
+
+    /// Moodle's code for the failure, the same whatever the Moodle version calls it (a
+    /// missing record is always `invalidrecord`); `None` for failures Moodle did not name
+    /// (transport, decoding) and for the codes some exceptions fill with a sentence.
+    pub fn code(&self) -> Option<&str> {
+        let missing = match self.kind() {
+            ErrorKind::MissingRecord => true,
+            ErrorKind::NotFound => matches!(
+                self.moodle_errorcode(),
+                Some("invalidrecord" | "invalidrecordunknown")
+            ),
+            _ => false,
+        };
+        if missing {
+            return Some("invalidrecord");
+        }
+        self.moodle_errorcode().filter(|c| is_identifier(c))
     }
 
     /// Moodle's error code for Moodle-reported errors (`None` for transport and decode errors).

@@ -1,4 +1,4 @@
-//! When to repeat a call: only read-only functions (an explicit allow-list), only after a
+//! When to repeat a call: only functions declared read-only (`functions::Function::read`), only after a
 //! transport failure, a 5xx or a 429, with backoff 100/200/400 ms (halved-range jitter)
 //! and the server's `Retry-After` honoured up to a cap.
 //!
@@ -8,37 +8,6 @@
 use std::time::Duration;
 
 use rand::Rng as _;
-
-use crate::functions::{
-    assign, category, course, enrol, files, local_bridge, logintoken, message, mobile, site, user,
-};
-
-/// The functions that only read, so repeating them is safe. Nothing else is retried.
-pub const READ_ONLY_FUNCTIONS: &[&str] = &[
-    site::GET_SITE_INFO,
-    mobile::GET_PUBLIC_CONFIG,
-    course::GET_COURSES,
-    course::GET_COURSES_BY_FIELD,
-    course::SEARCH_COURSES,
-    course::GET_CONTENTS,
-    course::GET_COURSE_MODULE,
-    category::GET_CATEGORIES,
-    user::GET_USERS_BY_FIELD,
-    enrol::GET_ENROLLED_USERS,
-    message::GET_POPUP_NOTIFICATIONS,
-    message::GET_UNREAD_POPUP_NOTIFICATION_COUNT,
-    files::GET_FILES,
-    assign::GET_ASSIGNMENTS,
-    assign::GET_SUBMISSIONS,
-    logintoken::VALIDATE_TOKEN,
-    local_bridge::FIND_MODULES_BY_IDNUMBER,
-    local_bridge::LIST_USER_FILES,
-];
-
-/// Whether a function is on the read-only allow-list.
-pub fn is_read_only(function: &str) -> bool {
-    READ_ONLY_FUNCTIONS.contains(&function)
-}
 
 /// How reads are repeated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,32 +93,5 @@ mod tests {
             Some(Duration::from_secs(2))
         );
         assert_eq!(p.delay(0, Some(Duration::from_secs(300))), None);
-    }
-
-    #[test]
-    fn no_write_function_is_on_the_allow_list() {
-        let writes = [
-            course::CREATE_COURSES,
-            course::UPDATE_COURSES,
-            course::DELETE_COURSES,
-            course::DELETE_MODULES,
-            category::CREATE_CATEGORIES,
-            crate::functions::courseformat::UPDATE_COURSE,
-            user::CREATE_USERS,
-            user::ADD_USER_PRIVATE_FILES,
-            enrol::ENROL_USERS,
-            files::UPLOAD,
-        ];
-        for f in writes {
-            assert!(!is_read_only(f), "{f} must never be retried");
-        }
-        for f in READ_ONLY_FUNCTIONS {
-            assert!(
-                !f.contains("create") && !f.contains("update") && !f.contains("delete"),
-                "{f}"
-            );
-        }
-        assert!(is_read_only(site::GET_SITE_INFO));
-        assert!(!is_read_only("core_user_delete_users"));
     }
 }

@@ -264,6 +264,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::testdata;
 
     #[test]
@@ -295,7 +296,7 @@ mod tests {
         assert!(
             matches!(&err, Error::FileRejected { errortype, .. } if errortype == "fileoversized")
         );
-        assert_eq!(err.status_hint().status, 413);
+        assert_eq!(err.kind(), ErrorKind::TooLarge);
     }
 
     #[test]

@@ -404,7 +404,6 @@ async fn audit(db: &Db, command: &str, ids: serde_json::Value) {
                 function: None,
                 object_ids: ids,
                 outcome: "ok",
-                status: 0,
             },
         )
         .await;

@@ -128,7 +128,7 @@ pub async fn push(config: &Config, options: PushArgs) -> anyhow::Result<ExitCode
             eprintln!();
             eprintln!(
                 "moodle-bridge: push failed ({}): {}",
-                e.status(),
+                e.class().as_str(),
                 e.detail()
             );
             Ok(ExitCode::FAILURE)
@@ -293,7 +293,7 @@ pub async fn retry(
             db.close().await;
             eprintln!(
                 "moodle-bridge: retry failed ({}): {}",
-                e.status(),
+                e.class().as_str(),
                 e.detail()
             );
             return Ok(ExitCode::FAILURE);

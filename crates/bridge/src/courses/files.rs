@@ -117,7 +117,7 @@ impl Courses {
                 return Err(e.into());
             }
         }
-        self.audited(actor, json!({"course_id": course.id, "asset": name}), 200)
+        self.audited(actor, json!({"course_id": course.id, "asset": name}))
             .await;
         self.forget_files(asset.storage_key.into_iter().collect())
             .await;

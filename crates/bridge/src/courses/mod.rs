@@ -114,7 +114,7 @@ impl Courses {
             category_path: &category_path,
         };
         let id = store::insert_course(&self.db, &row, now_ms()).await?;
-        self.audited(actor, json!({"course_id": id}), 201).await;
+        self.audited(actor, json!({"course_id": id})).await;
         self.course(&actor.owner(), &id.to_string()).await
     }
 
@@ -182,8 +182,7 @@ impl Courses {
             category_path: &category_path,
         };
         store::update_course(&self.db, course.id, &row, now_ms()).await?;
-        self.audited(actor, json!({"course_id": course.id}), 200)
-            .await;
+        self.audited(actor, json!({"course_id": course.id})).await;
         self.course(&actor.owner(), id).await
     }
 
@@ -197,8 +196,7 @@ impl Courses {
         if !store::delete_course(&self.db, &actor.owner(), course.id).await? {
             return Err(CourseError::CourseNotFound(id.to_owned()));
         }
-        self.audited(actor, json!({"course_id": course.id}), 204)
-            .await;
+        self.audited(actor, json!({"course_id": course.id})).await;
         self.forget_files(keys).await;
         Ok(())
     }
@@ -291,7 +289,7 @@ impl Courses {
             updated_by: &actor.subject,
         };
         store::update_asset(&self.db, &row, now_ms()).await?;
-        self.audited(actor, json!({"course_id": course.id, "asset": name}), 200)
+        self.audited(actor, json!({"course_id": course.id, "asset": name}))
             .await;
         self.asset_in(course.id, name).await
     }
@@ -314,7 +312,7 @@ impl Courses {
                 name: name.to_owned(),
             });
         }
-        self.audited(actor, json!({"course_id": course.id, "asset": name}), 204)
+        self.audited(actor, json!({"course_id": course.id, "asset": name}))
             .await;
         self.forget_files(asset.storage_key.into_iter().collect())
             .await;
@@ -339,7 +337,6 @@ impl Courses {
         self.audited(
             actor,
             json!({"course_id": row.course_id, "asset": row.name}),
-            201,
         )
         .await;
         self.asset_in(row.course_id, row.name).await
@@ -356,7 +353,7 @@ impl Courses {
         }
     }
 
-    async fn audited(&self, actor: &Actor, object_ids: Value, status: u16) {
+    async fn audited(&self, actor: &Actor, object_ids: Value) {
         self.audit
             .record(
                 actor,
@@ -364,7 +361,6 @@ impl Courses {
                     function: None,
                     object_ids,
                     outcome: "ok",
-                    status,
                 },
             )
             .await;

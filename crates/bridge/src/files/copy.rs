@@ -3,7 +3,7 @@
 //! streams Moodle → storage on its own (one failing does not fail or half-write another),
 //! and a Moodle file already stored in this context, unchanged, is not stored again.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -28,54 +28,14 @@ pub struct CopyRequest {
     pub files: Vec<String>,
 }
 
-/// What happened to one file.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CopyOutcome {
+/// What happened to one file asked for.
+#[derive(Debug)]
+pub struct CopyResult {
     /// The key asked for.
     pub file: String,
-    /// Whether it is stored now.
-    pub ok: bool,
-    /// The stored file (new, or the earlier copy).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stored: Option<StoredSummary>,
-    /// Whether an earlier copy was found instead of storing again.
-    pub duplicate: bool,
-    /// Why not, when not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<OutcomeError>,
-}
-
-/// A stored file's id, name, size and hash.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StoredSummary {
-    /// Stored id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Bytes.
-    pub size: i64,
-    /// SHA-256.
-    pub sha256: String,
-}
-
-/// A per-file failure.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OutcomeError {
-    /// Stable code.
-    pub code: String,
-    /// For people.
-    pub message: String,
-}
-
-impl From<&StoredFile> for StoredSummary {
-    fn from(f: &StoredFile) -> Self {
-        StoredSummary {
-            id: f.id.clone(),
-            name: f.name.clone(),
-            size: f.size,
-            sha256: f.sha256.clone(),
-        }
-    }
+    /// The stored file (new, or the earlier copy found instead) and whether it was an earlier
+    /// copy; or why it is not stored.
+    pub outcome: Result<(StoredFile, bool), FileError>,
 }
 
 impl Files {
@@ -90,7 +50,7 @@ impl Files {
         access: &Access,
         actor: &Actor,
         request: CopyRequest,
-    ) -> Result<Vec<CopyOutcome>, FileError> {
+    ) -> Result<Vec<CopyResult>, FileError> {
         if request.files.is_empty() || request.files.len() > MAX_FILES {
             return Err(FileError::Invalid {
                 field: "files".to_owned(),
@@ -110,24 +70,9 @@ impl Files {
                         .await
                 }
             };
-            outcomes.push(match outcome {
-                Ok((stored, duplicate)) => CopyOutcome {
-                    file: key.clone(),
-                    ok: true,
-                    stored: Some(StoredSummary::from(&stored)),
-                    duplicate,
-                    error: None,
-                },
-                Err(e) => CopyOutcome {
-                    file: key.clone(),
-                    ok: false,
-                    stored: None,
-                    duplicate: false,
-                    error: Some(OutcomeError {
-                        code: e.code(),
-                        message: e.public_message(),
-                    }),
-                },
+            outcomes.push(CopyResult {
+                file: key.clone(),
+                outcome,
             });
         }
         Ok(outcomes)

@@ -1,5 +1,6 @@
-//! `FileError`: every way a file-manager operation fails, in the file manager's words; the
-//! HTTP status and body are chosen in `http/error/files.rs`.
+//! `FileError`: every way a file-manager operation fails, in the file manager's words, with a
+//! stable code for each; the HTTP status, message and body are chosen in
+//! `http/error/files.rs`.
 
 use crate::storage::StorageError;
 
@@ -94,8 +95,9 @@ impl From<StorageError> for FileError {
 }
 
 impl FileError {
-    /// A short stable code for the body and per-file results (`othercourse`, `notenrolled`,
-    /// `toolarge`, Moodle's code, …).
+    /// A short stable code for what went wrong (`othercourse`, `notenrolled`, `toolarge`,
+    /// Moodle's code or the kind of a failure Moodle did not name, …): the answers' `code`
+    /// and the audit log's outcome.
     pub fn code(&self) -> String {
         match self {
             FileError::OtherCourse { .. } => "othercourse".to_owned(),
@@ -107,7 +109,7 @@ impl FileError {
             FileError::TooLarge { .. } => "toolarge".to_owned(),
             FileError::NoMoodleToken { .. } => "nomoodletoken".to_owned(),
             FileError::UnknownPlatform { .. } => "unknownplatform".to_owned(),
-            FileError::Moodle(e) => e.status_hint().code,
+            FileError::Moodle(e) => e.code().unwrap_or(e.kind().as_str()).to_owned(),
             FileError::Storage(e) if e.is_unavailable() => "storageunavailable".to_owned(),
             FileError::Storage(_) => "storagefailed".to_owned(),
             FileError::Interrupted(_) => "interrupted".to_owned(),
@@ -115,53 +117,6 @@ impl FileError {
                 "databaseunavailable".to_owned()
             }
             FileError::Database(_) => "servererror".to_owned(),
-        }
-    }
-
-    /// The HTTP status this error is answered with.
-    pub fn status(&self) -> u16 {
-        match self {
-            FileError::OtherCourse { .. }
-            | FileError::NotEnrolled { .. }
-            | FileError::NotALearner { .. } => 403,
-            FileError::NoCourse | FileError::CourseRequired | FileError::Invalid { .. } => 400,
-            FileError::NotFound { .. } => 404,
-            FileError::TooLarge { .. } => 413,
-            // The launch's platform was removed since: the launch no longer grants anything.
-            FileError::UnknownPlatform { .. } => 403,
-            FileError::NoMoodleToken { .. } => 503,
-            FileError::Moodle(e) => e.status_hint().status,
-            FileError::Interrupted(_) => 502,
-            FileError::Storage(StorageError::NotFound) => 404,
-            FileError::Storage(e) if e.is_unavailable() => 503,
-            FileError::Database(e) if crate::db::is_unavailable(e) => 503,
-            FileError::Storage(_) | FileError::Database(_) => 500,
-        }
-    }
-
-    /// The message a caller sees: curated for server-side failures, never a lower layer's text.
-    pub fn public_message(&self) -> String {
-        match self {
-            FileError::Moodle(e) => match e {
-                moodle_ws::Error::Exception { message, .. }
-                | moodle_ws::Error::Endpoint { message, .. } => message.clone(),
-                moodle_ws::Error::Timeout(_) => "Moodle did not answer in time".to_owned(),
-                moodle_ws::Error::Connect { .. } | moodle_ws::Error::CircuitOpen { .. } => {
-                    "Moodle cannot be reached".to_owned()
-                }
-                _ => "Moodle call failed".to_owned(),
-            },
-            FileError::Storage(e) if e.is_unavailable() => {
-                "the file storage cannot be reached now; nothing was kept, try again shortly"
-                    .to_owned()
-            }
-            FileError::Storage(_) => "the file storage failed".to_owned(),
-            FileError::Database(e) if crate::db::is_unavailable(e) => {
-                "the bridge's database cannot be reached now; try again shortly".to_owned()
-            }
-            FileError::Database(_) => "the bridge's database failed".to_owned(),
-            FileError::Interrupted(_) => "the transfer broke off; nothing was kept".to_owned(),
-            other => other.to_string(),
         }
     }
 }

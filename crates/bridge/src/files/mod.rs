@@ -20,7 +20,7 @@ mod transfer;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub use copy::{CopyOutcome, CopyRequest};
+pub use copy::{CopyRequest, CopyResult};
 pub use error::FileError;
 pub use moodle::{MoodleFile, Participant, PrivateFiles};
 pub use sites::Sites;
@@ -326,9 +326,9 @@ impl Files {
         ids: serde_json::Value,
         error: Option<&FileError>,
     ) {
-        let (outcome, status) = match error {
-            None => ("ok".to_owned(), 200),
-            Some(e) => (e.code(), e.status()),
+        let outcome = match error {
+            None => "ok".to_owned(),
+            Some(e) => e.code(),
         };
         self.audit
             .record(
@@ -337,7 +337,6 @@ impl Files {
                     function,
                     object_ids: ids,
                     outcome: &outcome,
-                    status,
                 },
             )
             .await;

@@ -167,7 +167,7 @@ impl Gateway {
             }
             Err(_) => ids,
         };
-        self.audited(actor, course::CREATE_COURSES, ids, result)
+        self.audited(actor, course::CREATE_COURSES.name(), ids, result)
             .await
             .map(|v| Reply::of(&v))
     }
@@ -200,7 +200,7 @@ impl Gateway {
         .await;
         self.audited(
             actor,
-            course::UPDATE_COURSES,
+            course::UPDATE_COURSES.name(),
             json!({"courseid": id}),
             result,
         )

@@ -1,6 +1,6 @@
 //! `GatewayError`: what can go wrong in a gateway operation, in the gateway's words. The
-//! HTTP status and body are chosen in `http/error.rs`; the Moodle side of that mapping is
-//! [`moodle_ws::Error::status_hint`], the one table of seed 001.
+//! HTTP status and body are chosen in `http/error.rs` (Moodle's failures by the one table in
+//! `http/error/moodle.rs`).
 
 use moodle_ws::Warning;
 
@@ -39,22 +39,19 @@ pub enum GatewayError {
         /// The plugin's component name.
         plugin: &'static str,
         /// The web-service function that is missing.
-        function: &'static str,
+        function: moodle_ws::Function,
     },
 }
 
 impl GatewayError {
-    /// The HTTP status, `error.code` and `details.reason` the caller gets: seed 001's table,
-    /// whose Moodle rows are [`moodle_ws::Error::status_hint`].
-    pub fn status_code_reason(&self) -> (u16, String, Option<&'static str>) {
+    /// What went wrong, as a code for the audit log: Moodle's (normalised), the kind of a
+    /// failure Moodle did not name, or the gateway's own.
+    pub fn code(&self) -> &str {
         match self {
-            GatewayError::Moodle(e) => {
-                let hint = e.status_hint();
-                (hint.status, hint.code, hint.reason)
-            }
-            GatewayError::Invalid { .. } => (400, "invalidparameter".to_owned(), None),
-            GatewayError::RoleForbidden { .. } => (403, "roleforbidden".to_owned(), None),
-            GatewayError::PluginRequired { .. } => (501, "pluginrequired".to_owned(), None),
+            GatewayError::Moodle(e) => e.code().unwrap_or(e.kind().as_str()),
+            GatewayError::Invalid { .. } => "invalidparameter",
+            GatewayError::RoleForbidden { .. } => "roleforbidden",
+            GatewayError::PluginRequired { .. } => "pluginrequired",
         }
     }
 

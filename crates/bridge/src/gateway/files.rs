@@ -228,7 +228,7 @@ impl Gateway {
             }
             Err(_) => ids,
         };
-        self.audited(actor, local_bridge::CREATE_RESOURCE, ids, result)
+        self.audited(actor, local_bridge::CREATE_RESOURCE.name(), ids, result)
             .await
             .map(|v| Reply::of(&v))
     }
@@ -236,7 +236,7 @@ impl Gateway {
     /// Fails with [`GatewayError::PluginRequired`] unless the token's service offers `function`.
     async fn require_function(
         &self,
-        function: &'static str,
+        function: moodle_ws::Function,
         what: &'static str,
         plugin: &'static str,
     ) -> Result<(), GatewayError> {

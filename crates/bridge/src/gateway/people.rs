@@ -107,7 +107,7 @@ impl Gateway {
         .await;
         self.audited(
             actor,
-            enrol::ENROL_USERS,
+            enrol::ENROL_USERS.name(),
             json!({"enrolments": ids}),
             result,
         )

@@ -140,68 +140,34 @@ impl From<AuthError> for ApiError {
 }
 
 impl From<GatewayError> for ApiError {
+    /// The gateway contract's table: Moodle's failures by `http/error/moodle.rs`, the
+    /// bridge's own refusals here.
     fn from(e: GatewayError) -> Self {
-        let (status, code, reason) = e.status_code_reason();
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let (message, details) = match &e {
-            GatewayError::Invalid { field, reason } => {
-                (format!("{field}: {reason}"), json!({ "field": field }))
+        let mut api = match &e {
+            GatewayError::Moodle(m) => {
+                let answer = moodle::answer(m);
+                let mut api = ApiError::new(answer.status, &answer.code, moodle::message(m))
+                    .with_details(moodle_details(m, answer.reason));
+                api.retry_after = moodle::retry_after(m);
+                api.with_cause(moodle::cause(m))
+            }
+            GatewayError::Invalid { field, .. } => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalidparameter", e.to_string())
+                    .with_details(json!({ "field": field }))
             }
             GatewayError::RoleForbidden { field, roleid, .. } => {
-                (e.to_string(), json!({ "field": field, "roleid": roleid }))
+                ApiError::new(StatusCode::FORBIDDEN, "roleforbidden", e.to_string())
+                    .with_details(json!({ "field": field, "roleid": roleid }))
             }
             GatewayError::PluginRequired {
                 plugin, function, ..
-            } => (
-                e.to_string(),
-                json!({ "plugin": plugin, "function": function }),
-            ),
-            GatewayError::Moodle(m) => (moodle_message(m), moodle_details(m, reason)),
+            } => ApiError::new(StatusCode::NOT_IMPLEMENTED, "pluginrequired", e.to_string())
+                .with_details(json!({ "plugin": plugin, "function": function.name() })),
         };
-        let mut api = ApiError::new(status, &code, message).with_details(details);
-        api.retry_after = match &e {
-            GatewayError::Moodle(moodle_ws::Error::CircuitOpen { retry_in }) => {
-                Some(retry_in.as_secs().max(1))
-            }
-            GatewayError::Moodle(moodle_ws::Error::RateLimited {
-                retry_after: Some(w),
-            }) => Some(w.as_secs().max(1)),
-            _ => None,
-        };
-        let cause = match &e {
-            GatewayError::Moodle(m) => match m.debuginfo() {
-                Some(d) => format!("{m} (debuginfo: {})", d.as_str()),
-                None => m.to_string(),
-            },
-            other => other.to_string(),
-        };
-        api.with_cause(cause)
-    }
-}
-
-/// The message a caller sees: Moodle's own for Moodle's refusals, a curated one when there
-/// was no usable answer.
-fn moodle_message(e: &moodle_ws::Error) -> String {
-    use moodle_ws::Error as E;
-    match e {
-        E::Exception { message, .. }
-        | E::Endpoint { message, .. }
-        | E::FileRejected { message, .. } => message.clone(),
-        E::Warnings(w) => w.first().map(|w| w.message.clone()).unwrap_or_default(),
-        E::Timeout(d) => format!("Request timeout after {}s", d.as_secs_f64()),
-        E::Connect { .. } | E::Interrupted { .. } => "Moodle cannot be reached".to_owned(),
-        E::CircuitOpen { retry_in } => format!(
-            "Moodle is treated as unreachable after repeated failures; next attempt in {} s",
-            retry_in.as_secs().max(1)
-        ),
-        E::RateLimited { .. } | E::Status { status: 429, .. } => {
-            "Moodle is rate limiting requests".to_owned()
+        if api.cause.is_none() {
+            api.cause = Some(e.to_string());
         }
-        E::Status { .. } | E::Decode { .. } => {
-            "Moodle sent an answer the bridge cannot read".to_owned()
-        }
-        E::InvalidRequest { reason } => reason.clone(),
-        _ => "Moodle call failed".to_owned(),
+        api
     }
 }
 
@@ -302,18 +268,20 @@ impl IntoResponse for TokenLoginFailure {
                 "missingtoken".to_owned(),
                 None,
             ),
-            TokenLoginError::Refused {
-                status,
-                code,
-                message,
-            } => {
-                let title = if *status == 401 {
-                    "Invalid token"
-                } else {
-                    "Token not accepted"
-                };
-                (*status, title, message.clone(), code.clone(), None)
-            }
+            TokenLoginError::InvalidToken => (
+                401,
+                "Invalid token",
+                "The provided wstoken is invalid or expired".to_owned(),
+                "invalidtoken".to_owned(),
+                None,
+            ),
+            TokenLoginError::NotAccepted { code, message } => (
+                403,
+                "Token not accepted",
+                message.clone(),
+                code.clone(),
+                None,
+            ),
             TokenLoginError::RateLimited(secs) => (
                 429,
                 "Too many attempts",
@@ -322,12 +290,12 @@ impl IntoResponse for TokenLoginFailure {
                 Some(*secs),
             ),
             TokenLoginError::Moodle(e) => {
-                let hint = e.status_hint();
+                let answer = moodle::answer(e);
                 (
-                    hint.status,
+                    answer.status.as_u16(),
                     "Moodle unavailable",
-                    moodle_message(e),
-                    hint.reason.unwrap_or("unknown").to_owned(),
+                    moodle::message(e),
+                    answer.reason.map_or(answer.code.clone(), str::to_owned),
                     None,
                 )
             }
@@ -355,7 +323,8 @@ impl IntoResponse for TokenLoginFailure {
 }
 
 mod detail;
-pub use detail::{Detail, DetailError};
+pub mod moodle;
+pub use detail::{Detail, DetailError, class_status, job_error_json};
 
 mod files;
-pub use files::{FileApiError, FileProblem};
+pub use files::{FileApiError, FileProblem, file_error_parts};

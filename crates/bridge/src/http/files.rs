@@ -6,6 +6,7 @@
 //! and answer; errors are `{"error", "code"}` (`http/error/files.rs`).
 
 mod caller;
+mod copy;
 mod download;
 
 use axum::Json;
@@ -19,14 +20,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use caller::{FileActor, FileCaller, LAUNCH_TOKEN_HEADER, require_caller};
+use copy::__path_copy_moodle_files;
+pub use copy::{CopyOutcome, CopyReply, OutcomeError, StoredSummary, copy_moodle_files};
 
 use super::error::{FileApiError, FileProblem};
-use super::extract::{AppJson, AppQuery, TextFieldError, text_field};
+use super::extract::{AppQuery, TextFieldError, text_field};
 use super::ui;
 use crate::app::AppState;
 use crate::files::{
-    Access, CopyOutcome, CopyRequest, FileError, MoodleOrigin, Page, Participant, StoredFile,
-    Upload, UserFiles,
+    Access, FileError, MoodleOrigin, Page, Participant, StoredFile, Upload, UserFiles,
 };
 
 /// The `launch` security scheme of the OpenAPI document: the `X-Launch-Token` header.
@@ -161,28 +163,6 @@ pub async fn get_user_files(
             .user_files(&caller.access(), user_id, q.course_id)
             .await?,
     ))
-}
-
-/// The answer of a copy.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CopyReply {
-    /// One result per file asked for, in order.
-    pub results: Vec<CopyOutcome>,
-}
-
-/// Copies a learner's Moodle files into the bridge's storage.
-#[utoipa::path(post, path = "/copy_moodle_files", tag = "file manager", request_body = CopyRequest,
-    security(("launch" = []), ("bearer" = ["moodle:write"])),
-    responses((status = 200, description = "A result per file: stored id, size, SHA-256, or why not", body = CopyReply),
-        (status = "4XX", description = "Refused", body = FileProblem)))]
-pub async fn copy_moodle_files(
-    State(app): State<AppState>,
-    caller: FileCaller,
-    FileActor(actor): FileActor,
-    AppJson(request): AppJson<CopyRequest>,
-) -> Result<Json<CopyReply>, FileApiError> {
-    let results = app.files.copy(&caller.access(), &actor, request).await?;
-    Ok(Json(CopyReply { results }))
 }
 
 /// The answer of an upload.

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::error::{Detail, DetailError};
+use super::error::{Detail, DetailError, job_error_json};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::jobs::{Job, JobEvent, JobState};
@@ -71,7 +71,7 @@ impl From<Job> for JobReply {
             updated_at: rfc3339(j.updated_at_ms),
             finished_at: j.finished_at_ms.map(rfc3339),
             result: j.result,
-            error: j.error,
+            error: j.error.as_ref().map(job_error_json),
         }
     }
 }
@@ -149,8 +149,14 @@ pub async fn job_events(
 }
 
 fn sse_event(e: &JobEvent) -> Event {
+    // A `failed` event carries the stored error: shown with its status, as the job is.
+    let data = if e.kind == "failed" {
+        job_error_json(&e.data)
+    } else {
+        e.data.clone()
+    };
     Event::default()
         .id(e.id.to_string())
         .event(e.kind.clone())
-        .data(e.data.to_string())
+        .data(data.to_string())
 }

@@ -337,7 +337,12 @@ pub async fn launch(
 }
 
 fn launch_refused(app: &AppState, e: &LaunchError) -> Response {
-    let status = StatusCode::from_u16(e.status_hint()).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = match e.kind() {
+        lti::LaunchErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        lti::LaunchErrorKind::Malformed => StatusCode::BAD_REQUEST,
+        // Security Framework §5.1.3 step 3 names 401 for a refused id_token.
+        _ => StatusCode::UNAUTHORIZED,
+    };
     tracing::info!(check = e.code(), error = %e, "LTI launch refused");
     let hint = match e {
         LaunchError::StateNotBound | LaunchError::StateMismatch => {

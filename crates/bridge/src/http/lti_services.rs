@@ -362,7 +362,7 @@ async fn audit(
         request_id: request_id.map(|axum::Extension(id)| id.0),
         client: Some(client.to_string()),
     };
-    let (status, outcome) = error.map_or((200, "ok"), FileApiError::outcome);
+    let outcome = error.map_or("ok", |e| e.outcome().1);
     app.audit
         .record(
             &actor,
@@ -370,7 +370,6 @@ async fn audit(
                 function: None,
                 object_ids: ids,
                 outcome,
-                status,
             },
         )
         .await;

@@ -1,7 +1,8 @@
 //! The outermost middleware of every request: takes the caller's `X-Request-Id` (when it is
 //! a sane token) or makes one, returns it, works out the client's address (`client_addr.rs`),
 //! opens the request's span, counts the request in the metrics and writes one access-log
-//! line with the error's internal cause, if any.
+//! line with the error's internal cause, if any; and after a write, settles the HTTP status on
+//! the audit rows the request wrote.
 //!
 //! Only the path is logged, never the query string or headers: tokens travel in headers,
 //! and some seed routes take them in the query.
@@ -10,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument as _;
@@ -54,9 +55,15 @@ pub async fn observe(State(app): State<AppState>, mut req: Request, next: Next) 
         client = client.map(tracing::field::display),
         subject = tracing::field::Empty,
     );
+    let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     let mut response = next.run(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    if writes {
+        // The status the caller was given, on the audit rows this request wrote (services
+        // record what happened; the status is the HTTP layer's alone).
+        app.audit.settle(&id, status).await;
+    }
     app.metrics
         .request_served(&route, method.as_str(), status, elapsed);
     let elapsed_ms = elapsed.as_secs_f64() * 1000.0;

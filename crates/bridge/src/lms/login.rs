@@ -107,7 +107,6 @@ impl Lms {
                     function: Some(Endpoint::Token.path()),
                     object_ids: json!({"lms": site.name, "moodle_user_id": user.id}),
                     outcome: &outcome,
-                    status: 200,
                 },
             )
             .await;
@@ -176,7 +175,6 @@ impl Lms {
                     function: None,
                     object_ids: json!({"lms": credential.site.name, "session": &id[..12]}),
                     outcome: "ok",
-                    status: 204,
                 },
             )
             .await;

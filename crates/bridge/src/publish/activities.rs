@@ -23,7 +23,7 @@ const INTRO_FORMAT: i64 = 1;
 const FIND_CHUNK: usize = 200;
 
 /// The plugin functions a push needs, whatever its assets.
-pub const PLUGIN_FUNCTIONS: [&str; 6] = [
+pub const PLUGIN_FUNCTIONS: [moodle_ws::Function; 6] = [
     local_bridge::CREATE_PAGE,
     local_bridge::CREATE_RESOURCE,
     local_bridge::CREATE_URL,
@@ -104,7 +104,7 @@ impl Steps<'_> {
                     contentformat: Some(*format),
                 };
                 self.write(
-                    local_bridge::CREATE_PAGE,
+                    local_bridge::CREATE_PAGE.name(),
                     &ids,
                     || async { client.create_page(&page).await.map(Some) },
                     check,
@@ -121,7 +121,7 @@ impl Steps<'_> {
                     display: Some(*display),
                 };
                 self.write(
-                    local_bridge::CREATE_URL,
+                    local_bridge::CREATE_URL.name(),
                     &ids,
                     || async { client.create_url(&url).await.map(Some) },
                     check,
@@ -134,7 +134,7 @@ impl Steps<'_> {
                     kind: Some(kind.clone()),
                 };
                 self.write(
-                    local_bridge::CREATE_FORUM,
+                    local_bridge::CREATE_FORUM.name(),
                     &ids,
                     || async { client.create_forum(&forum).await.map(Some) },
                     check,
@@ -150,7 +150,7 @@ impl Steps<'_> {
                     ..NewResource::new(courseid, activity.name.clone(), draftitemid)
                 };
                 self.write(
-                    local_bridge::CREATE_RESOURCE,
+                    local_bridge::CREATE_RESOURCE.name(),
                     &ids,
                     || async { client.create_resource(&resource).await.map(Some) },
                     check,
@@ -208,7 +208,7 @@ impl Steps<'_> {
         let client = self.client;
         // Setting the same values twice is harmless: nothing to look up before repeating.
         self.write(
-            local_bridge::UPDATE_MODULE,
+            local_bridge::UPDATE_MODULE.name(),
             &ids,
             || async {
                 client

@@ -5,7 +5,7 @@
 
 use moodle_ws::functions::local_bridge::CreatedModule;
 
-use super::error::moodle_status;
+use super::error::FailureClass;
 use super::ids::course_hash;
 use super::render::{self, Activity};
 use super::steps::Steps;
@@ -110,7 +110,7 @@ impl Publisher {
         asset: &Asset,
         mapping: Option<&AssetMapping>,
         prior: Option<CreatedModule>,
-    ) -> Result<(ExportedAsset, u16), PublishError> {
+    ) -> Result<(ExportedAsset, Option<FailureClass>), PublishError> {
         let inner = &self.inner;
         let activity = match render::activity(asset) {
             Ok(a) => a,
@@ -128,7 +128,7 @@ impl Publisher {
                 .await?;
                 return Ok((
                     exported(asset, None, "failed", "skipped", None).with_error(error),
-                    422,
+                    Some(FailureClass::Invalid),
                 ));
             }
         };
@@ -150,7 +150,7 @@ impl Publisher {
                     "unchanged",
                     Some(activity.modname()),
                 ),
-                200,
+                None,
             ));
         }
         let courses = &*inner.courses;
@@ -197,7 +197,7 @@ impl Publisher {
                         action,
                         Some(activity.modname()),
                     ),
-                    200,
+                    None,
                 ))
             }
             Err(e) => {
@@ -205,10 +205,7 @@ impl Publisher {
                 if error.is_unreachable() || matches!(error, PublishError::Lms(_)) {
                     return Err(error);
                 }
-                let status = match &error {
-                    PublishError::Moodle { error, .. } => moodle_status(error),
-                    other => other.status(),
-                };
+                let class = error.class();
                 let reason = error
                     .detail()
                     .trim_start_matches("LMS export failed: ")
@@ -226,7 +223,7 @@ impl Publisher {
                 Ok((
                     exported(asset, None, "failed", "skipped", Some(activity.modname()))
                         .with_error(reason),
-                    status,
+                    Some(class),
                 ))
             }
         }

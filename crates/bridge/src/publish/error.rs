@@ -1,7 +1,9 @@
-//! `PublishError`: what can go wrong in a push, in the publisher's words, with the seed-002
-//! status each maps to (`http/error.rs` makes the `{"detail": …}` answer) and the curated
-//! reason of `"LMS export failed: <reason>"` (never a lower layer's text with internals).
+//! `PublishError`: what can go wrong in a push, in the publisher's words: its [`FailureClass`]
+//! (what kind of failure it is; the HTTP status of each class is chosen in
+//! `http/error/detail.rs` alone) and the curated `detail` of the publisher contract
+//! (`"LMS export failed: <reason>"`, never a lower layer's text with internals).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::courses::CourseError;
@@ -50,8 +52,8 @@ pub enum PublishError {
         first_asset: String,
         /// Why.
         first_reason: String,
-        /// Its status (403 for a permission, else 500).
-        status: u16,
+        /// Its class (a permission refusal, or a failure).
+        class: FailureClass,
         /// The report of the whole push.
         report: Box<Value>,
     },
@@ -64,6 +66,51 @@ pub enum PublishError {
     /// The bridge's database cannot be reached now.
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
+}
+
+/// What kind of failure a publisher error is. Stored with failed jobs, so it names meanings,
+/// not statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// The request itself is malformed (no LMS token, a mock token, another site's token).
+    Malformed,
+    /// The LMS token or the credentials were refused.
+    Unauthenticated,
+    /// Moodle refused the user or a permission.
+    Forbidden,
+    /// The course, asset, job or Moodle course is not there.
+    NotFound,
+    /// The asset name is taken.
+    Conflict,
+    /// A file is larger than the limit.
+    TooLarge,
+    /// A value of the request is invalid.
+    Invalid,
+    /// Moodle, the database or the storage cannot be reached now.
+    Unavailable,
+    /// Moodle answered something the publisher cannot use.
+    BadUpstream,
+    /// The export failed (Moodle refused a step for another reason, or the bridge failed).
+    Failed,
+}
+
+impl FailureClass {
+    /// Its name, as stored with failed jobs (`unavailable`, `forbidden`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureClass::Malformed => "malformed",
+            FailureClass::Unauthenticated => "unauthenticated",
+            FailureClass::Forbidden => "forbidden",
+            FailureClass::NotFound => "not_found",
+            FailureClass::Conflict => "conflict",
+            FailureClass::TooLarge => "too_large",
+            FailureClass::Invalid => "invalid",
+            FailureClass::Unavailable => "unavailable",
+            FailureClass::BadUpstream => "bad_upstream",
+            FailureClass::Failed => "failed",
+        }
+    }
 }
 
 impl From<sqlx::Error> for PublishError {
@@ -96,18 +143,22 @@ impl PublishError {
         }
     }
 
-    /// The HTTP status of seed 002's table.
-    pub fn status(&self) -> u16 {
+    /// What kind of failure this is.
+    pub fn class(&self) -> FailureClass {
         match self {
-            PublishError::Lms(e) => lms_status(e),
-            PublishError::Course(e) => course_status(e),
-            PublishError::UnknownAssets(_) | PublishError::Invalid { .. } => 422,
-            PublishError::MoodleCourseNotFound(_) | PublishError::JobNotFound(_) => 404,
-            PublishError::Moodle { error, .. } if is_unreachable(error) => 503,
-            PublishError::Moodle { error, .. } => moodle_status(error),
-            PublishError::AssetsFailed { status, .. } => *status,
-            PublishError::Internal(_) => 500,
-            PublishError::DatabaseUnavailable(_) => 503,
+            PublishError::Lms(e) => lms_class(e),
+            PublishError::Course(e) => course_class(e),
+            PublishError::UnknownAssets(_) | PublishError::Invalid { .. } => FailureClass::Invalid,
+            PublishError::MoodleCourseNotFound(_) | PublishError::JobNotFound(_) => {
+                FailureClass::NotFound
+            }
+            PublishError::Moodle { error, .. } if is_unreachable(error) => {
+                FailureClass::Unavailable
+            }
+            PublishError::Moodle { error, .. } => moodle_class(error),
+            PublishError::AssetsFailed { class, .. } => *class,
+            PublishError::Internal(_) => FailureClass::Failed,
+            PublishError::DatabaseUnavailable(_) => FailureClass::Unavailable,
         }
     }
 
@@ -149,9 +200,10 @@ impl PublishError {
         }
     }
 
-    /// `{status, detail}` as stored with a failed job (plus the report when there is one).
+    /// `{class, detail}` as stored with a failed job (plus the report when there is one); the
+    /// HTTP layer adds the status of the class when it shows the job.
     pub fn to_json(&self) -> Value {
-        let mut v = json!({"status": self.status(), "detail": self.detail()});
+        let mut v = json!({"class": self.class(), "detail": self.detail()});
         if let PublishError::AssetsFailed { report, .. } = self {
             v["data"] = (**report).clone();
         }
@@ -173,20 +225,19 @@ impl PublishError {
     }
 }
 
-/// The status of an LMS error (login and token routes use it too).
-pub fn lms_status(e: &LmsError) -> u16 {
+/// The class of an LMS error (login and token routes answer it too).
+pub fn lms_class(e: &LmsError) -> FailureClass {
     match e {
         LmsError::MissingToken
         | LmsError::MockToken
         | LmsError::SiteMismatch(_)
-        | LmsError::NotRevocable => 400,
-        LmsError::TokenRejected | LmsError::InvalidCredentials => 401,
-        LmsError::LoginRefused { .. } => 403,
-        LmsError::UnknownSite { .. } => 422,
-        LmsError::Unreachable(_) => 503,
-        LmsError::Moodle(_) => 502,
-        LmsError::Internal(_) => 500,
-        LmsError::DatabaseUnavailable(_) => 503,
+        | LmsError::NotRevocable => FailureClass::Malformed,
+        LmsError::TokenRejected | LmsError::InvalidCredentials => FailureClass::Unauthenticated,
+        LmsError::LoginRefused { .. } => FailureClass::Forbidden,
+        LmsError::UnknownSite { .. } => FailureClass::Invalid,
+        LmsError::Unreachable(_) | LmsError::DatabaseUnavailable(_) => FailureClass::Unavailable,
+        LmsError::Moodle(_) => FailureClass::BadUpstream,
+        LmsError::Internal(_) => FailureClass::Failed,
     }
 }
 
@@ -212,16 +263,18 @@ pub fn lms_detail(e: &LmsError) -> String {
     }
 }
 
-fn course_status(e: &CourseError) -> u16 {
+fn course_class(e: &CourseError) -> FailureClass {
     match e {
-        CourseError::CourseNotFound(_) | CourseError::AssetNotFound { .. } => 404,
-        CourseError::AssetExists { .. } => 409,
-        CourseError::Invalid { .. } => 422,
-        CourseError::Storage(StorageError::TooLarge { .. }) => 413,
-        CourseError::Storage(StorageError::Source(_)) => 400,
-        CourseError::Database(e) if crate::db::is_unavailable(e) => 503,
-        CourseError::Storage(e) if e.is_unavailable() => 503,
-        CourseError::Storage(_) | CourseError::Database(_) => 500,
+        CourseError::CourseNotFound(_) | CourseError::AssetNotFound { .. } => {
+            FailureClass::NotFound
+        }
+        CourseError::AssetExists { .. } => FailureClass::Conflict,
+        CourseError::Invalid { .. } => FailureClass::Invalid,
+        CourseError::Storage(StorageError::TooLarge { .. }) => FailureClass::TooLarge,
+        CourseError::Storage(StorageError::Source(_)) => FailureClass::Malformed,
+        CourseError::Database(e) if crate::db::is_unavailable(e) => FailureClass::Unavailable,
+        CourseError::Storage(e) if e.is_unavailable() => FailureClass::Unavailable,
+        CourseError::Storage(_) | CourseError::Database(_) => FailureClass::Failed,
     }
 }
 
@@ -244,12 +297,13 @@ fn unreachable_detail(e: &moodle_ws::Error) -> String {
     }
 }
 
-/// 403 for Moodle's permission refusals, 500 for the rest (seed 002: "anything else").
-pub fn moodle_status(e: &moodle_ws::Error) -> u16 {
-    match e.status_hint().status {
-        403 => 403,
-        401 => 401,
-        _ => 500,
+/// A Moodle refusal of a step: a permission refusal, or a failed export (the publisher
+/// contract: "anything else"); a refused token is a refused token.
+pub fn moodle_class(e: &moodle_ws::Error) -> FailureClass {
+    match e.kind() {
+        moodle_ws::ErrorKind::Permission => FailureClass::Forbidden,
+        moodle_ws::ErrorKind::Auth => FailureClass::Unauthenticated,
+        _ => FailureClass::Failed,
     }
 }
 

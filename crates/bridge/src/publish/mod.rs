@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use activities::PLUGIN;
-pub use error::PublishError;
+pub use error::{FailureClass, PublishError};
 pub use render::{escape, questions_html};
 pub use request::PushRequest;
 pub use status::{Failure, SyncStatus};

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::activities::{PLUGIN, PLUGIN_FUNCTIONS};
 use super::ensure::exported;
+use super::error::FailureClass;
 use super::steps::Steps;
 use super::store::{self, Status};
 use super::{PublishError, Publisher, PushArgs, PushReport};
@@ -115,7 +116,7 @@ impl Publisher {
                 tracing::info!(job = %job.id, course = args.course_id, lms = %args.site, "push done")
             }
             Err(e) => {
-                tracing::info!(job = %job.id, course = args.course_id, lms = %args.site, status = e.status(), error = %e, "push not done")
+                tracing::info!(job = %job.id, course = args.course_id, lms = %args.site, class = ?e.class(), error = %e, "push not done")
             }
         }
         result
@@ -196,7 +197,7 @@ impl Publisher {
         )
         .await?;
         let (moodle_id, created_now) = self.ensure_course(steps, course, args).await?;
-        let plugin = PLUGIN_FUNCTIONS.iter().all(|f| info.has_function(f));
+        let plugin = PLUGIN_FUNCTIONS.iter().all(|f| info.has_function(*f));
         let mappings = store::asset_mappings(&inner.db, course.id, steps.site).await?;
         let mapped = |a: &Asset| {
             mappings
@@ -238,7 +239,7 @@ impl Publisher {
             )
             .await?;
         }
-        let mut first_failure: Option<(String, String, u16)> = None;
+        let mut first_failure: Option<(String, String, FailureClass)> = None;
         let mut progress = inner.jobs.progress(&job.id);
         for (i, asset) in assets.iter().enumerate() {
             let entry = if plugin {
@@ -254,15 +255,15 @@ impl Publisher {
                         prior,
                     )
                     .await;
-                let (entry, status) = match pushed {
+                let (entry, failure) = match pushed {
                     Ok(done) => done,
                     Err(e) => {
                         progress.flush().await;
                         return Err(e);
                     }
                 };
-                if let (Some(error), None) = (&entry.error, &first_failure) {
-                    first_failure = Some((asset.name.clone(), error.clone(), status));
+                if let (Some(error), Some(class), None) = (&entry.error, failure, &first_failure) {
+                    first_failure = Some((asset.name.clone(), error.clone(), class));
                 }
                 entry
             } else {
@@ -292,7 +293,7 @@ impl Publisher {
         progress.flush().await;
         match first_failure {
             None => Ok(report),
-            Some((first_asset, first_reason, status)) => Err(PublishError::AssetsFailed {
+            Some((first_asset, first_reason, class)) => Err(PublishError::AssetsFailed {
                 failed: report
                     .exported_assets
                     .iter()
@@ -301,7 +302,7 @@ impl Publisher {
                 total: assets.len(),
                 first_asset,
                 first_reason,
-                status,
+                class,
                 report: Box::new(serde_json::to_value(&report).unwrap_or_default()),
             }),
         }

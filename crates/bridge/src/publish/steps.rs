@@ -108,12 +108,9 @@ impl Steps<'_> {
     }
 
     async fn audited(&self, function: &str, ids: &Value, error: Option<&moodle_ws::Error>) {
-        let (outcome, status) = match error {
-            None => ("ok".to_owned(), 200),
-            Some(e) => {
-                let hint = e.status_hint();
-                (hint.code, hint.status)
-            }
+        let outcome = match error {
+            None => "ok",
+            Some(e) => e.code().unwrap_or(e.kind().as_str()),
         };
         self.audit
             .record(
@@ -121,8 +118,7 @@ impl Steps<'_> {
                 Event {
                     function: Some(function),
                     object_ids: ids.clone(),
-                    outcome: &outcome,
-                    status,
+                    outcome,
                 },
             )
             .await;
@@ -204,7 +200,7 @@ impl Steps<'_> {
         let ids = json!({"name": name, "parent": parent, "idnumber": idnumber});
         let made = self
             .write(
-                moodle_ws::functions::category::CREATE_CATEGORIES,
+                moodle_ws::functions::category::CREATE_CATEGORIES.name(),
                 &ids,
                 || async {
                     self.client
@@ -287,7 +283,7 @@ impl Steps<'_> {
             let ids = json!({"course_id": course.id, "idnumber": idnumber, "shortname": shortname, "categoryid": categoryid});
             let made = self
                 .write(
-                    moodle_ws::functions::course::CREATE_COURSES,
+                    moodle_ws::functions::course::CREATE_COURSES.name(),
                     &ids,
                     || async {
                         self.client
@@ -341,7 +337,7 @@ impl Steps<'_> {
         let ids = json!({"course_id": course.id, "moodle_course_id": id});
         // Setting values twice is harmless: nothing to look up before repeating.
         self.write(
-            moodle_ws::functions::course::UPDATE_COURSES,
+            moodle_ws::functions::course::UPDATE_COURSES.name(),
             &ids,
             || async {
                 self.client

@@ -127,7 +127,7 @@ async fn login_then_launch_gives_the_launch_and_burns_the_state() {
         .await
         .unwrap_err();
     assert_eq!(again.code(), "StateReused");
-    assert_eq!(again.status_hint(), 401);
+    assert_eq!(again.kind(), lti::LaunchErrorKind::Refused);
 }
 
 #[tokio::test]

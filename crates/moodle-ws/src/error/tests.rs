@@ -1,4 +1,4 @@
-//! Error decoding from every recorded error body, and the status table.
+//! Error decoding from every recorded error body, and each error's kind and code.
 
 use super::*;
 use crate::decode;
@@ -121,66 +121,57 @@ fn debuginfo_is_kept_apart_and_redacted_in_debug_output() {
     );
 }
 
-fn hint(seq: u64) -> (u16, String, Option<&'static str>) {
-    let h = decode_error(&testdata::seq(seq)).status_hint();
-    (h.status, h.code, h.reason)
+fn kind(seq: u64) -> (ErrorKind, Option<String>) {
+    let e = decode_error(&testdata::seq(seq));
+    (e.kind(), e.code().map(str::to_owned))
 }
 
 #[test]
-fn recorded_errors_map_to_the_gateway_status_table() {
-    let table: &[(u64, u16, &str)] = &[
-        (14, 401, "invalidtoken"),
-        (137, 401, "invalidtoken"),
-        (152, 401, "invalidtoken"),
-        (3, 401, "invalidlogin"),
-        (18, 403, "accessexception"),
-        (35, 403, "nopermissions"),
-        (74, 403, "errorcoursecontextnotvalid"),
-        (92, 403, "wsusercannotassign"),
-        (95, 403, "requireloginerror"),
-        (105, 403, "accessdenied"),
-        (21, 400, "invalidparameter"),
-        (5, 400, "missingparam"),
-        (153, 400, "missingparam"),
-        (19, 400, "invalidrecord"),
-        (24, 400, "invalidrecord"),
-        (93, 404, "invaliduser"),
-        (143, 404, "filenotfound"),
-        (50, 409, "shortnametaken"),
-        (32, 409, "categoryidnumbertaken"),
-        (33, 500, "unknowcategory"),
-        (128, 500, "codingerror"),
-        (6, 500, "servicenotavailable"),
+fn recorded_errors_are_classified_with_their_codes() {
+    use ErrorKind::*;
+    let table: &[(u64, ErrorKind, &str)] = &[
+        (14, Auth, "invalidtoken"),
+        (137, Auth, "invalidtoken"),
+        (152, Auth, "invalidtoken"),
+        (3, Auth, "invalidlogin"),
+        (18, Permission, "accessexception"),
+        (35, Permission, "nopermissions"),
+        (74, Permission, "errorcoursecontextnotvalid"),
+        (92, Permission, "wsusercannotassign"),
+        (95, Permission, "requireloginerror"),
+        (105, Permission, "accessdenied"),
+        (21, Invalid, "invalidparameter"),
+        (5, Invalid, "missingparam"),
+        (153, Invalid, "missingparam"),
+        (19, MissingRecord, "invalidrecord"),
+        (24, MissingRecord, "invalidrecord"),
+        (93, NotFound, "invaliduser"),
+        (143, NotFound, "filenotfound"),
+        (50, Conflict, "shortnametaken"),
+        (32, Conflict, "categoryidnumbertaken"),
+        (33, Failed, "unknowcategory"),
+        (128, Failed, "codingerror"),
+        (6, Failed, "servicenotavailable"),
     ];
-    for &(seq, status, code) in table {
-        assert_eq!(hint(seq), (status, code.to_owned(), None), "seq {seq}");
+    for &(seq, expected, code) in table {
+        assert_eq!(kind(seq), (expected, Some(code.to_owned())), "seq {seq}");
     }
-    // Codes that are sentences (or HTML) are never echoed as a code.
-    assert_eq!(
-        hint(63),
-        (500, "unknown".to_owned(), Some("moodle_exception"))
-    );
-    assert_eq!(
-        hint(85),
-        (500, "unknown".to_owned(), Some("moodle_exception"))
-    );
+    // Codes that are sentences (or HTML) are never given out as a code.
+    assert_eq!(kind(63), (Failed, None));
+    assert_eq!(kind(85), (Failed, None));
 }
 
 #[test]
-fn moodle_5_missing_record_code_maps_like_invalidrecord() {
+fn moodle_5_missing_record_code_is_classified_like_invalidrecord() {
     let body = br#"{"exception":"dml_missing_record_exception","errorcode":"invalidrecordunknown","message":"Can't find data record in database."}"#;
     let err = decode::rest::<serde_json::Value>(body, None).expect_err("error");
     assert_eq!(
-        err.status_hint(),
-        StatusHint {
-            status: 400,
-            code: "invalidrecord".into(),
-            reason: None
-        }
+        (err.kind(), err.code()),
+        (ErrorKind::MissingRecord, Some("invalidrecord"))
     );
     let body = br#"{"exception":"dml_missing_record_exception","errorcode":"somethingnew","message":"Missing."}"#;
     let err = decode::rest::<serde_json::Value>(body, None).expect_err("error");
-    assert_eq!(err.status_hint().code, "invalidrecord");
+    assert_eq!(err.code(), Some("invalidrecord"));
 }
 
 fn warnings_of(seq: u64) -> Error {
@@ -189,22 +180,26 @@ fn warnings_of(seq: u64) -> Error {
 }
 
 #[test]
-fn warnings_become_errors_on_request_with_their_status() {
+fn warnings_become_errors_on_request_with_their_kind() {
     assert_eq!(
-        warnings_of(55).status_hint(),
-        StatusHint {
-            status: 404,
-            code: "invalidrecord".into(),
-            reason: None
-        }
+        (warnings_of(55).kind(), warnings_of(55).code()),
+        (ErrorKind::NotFound, Some("invalidrecord"))
     );
     assert_eq!(
-        warnings_of(160).status_hint().status,
-        404,
+        warnings_of(160).kind(),
+        ErrorKind::NotFound,
         "unknowncourseidnumber"
     );
-    assert_eq!(warnings_of(56).status_hint().status, 409, "shortnametaken");
-    assert_eq!(warnings_of(57).status_hint().status, 403, "nopermissions");
+    assert_eq!(
+        warnings_of(56).kind(),
+        ErrorKind::Conflict,
+        "shortnametaken"
+    );
+    assert_eq!(
+        warnings_of(57).kind(),
+        ErrorKind::Permission,
+        "nopermissions"
+    );
     let Error::Warnings(w) = warnings_of(55) else {
         panic!("not Warnings")
     };
@@ -217,11 +212,8 @@ fn warnings_become_errors_on_request_with_their_status() {
     let a: assign::AssignmentsByCourse =
         decode::rest(testdata::seq(111).body.as_bytes(), None).expect("success");
     assert_eq!(
-        a.fail_on_warnings()
-            .expect_err("warning")
-            .status_hint()
-            .status,
-        500
+        a.fail_on_warnings().expect_err("warning").kind(),
+        ErrorKind::Failed
     );
 }
 
@@ -261,14 +253,7 @@ fn foreign_bodies_are_decode_errors_with_safe_snippets() {
     let echoed = format!("<html>token {} rejected</html>", token.expose());
     let err = decode::rest::<serde_json::Value>(echoed.as_bytes(), Some(&token)).expect_err("html");
     assert!(!err.to_string().contains(token.expose()));
-    assert_eq!(
-        err.status_hint(),
-        StatusHint {
-            status: 502,
-            code: "unknown".into(),
-            reason: Some("bad_response")
-        }
-    );
+    assert_eq!((err.kind(), err.code()), (ErrorKind::BadResponse, None));
     let shape = decode::rest::<Vec<i64>>(br#"{"a":"secret value"}"#, None).expect_err("shape");
     assert!(matches!(
         shape,
@@ -280,79 +265,77 @@ fn foreign_bodies_are_decode_errors_with_safe_snippets() {
 }
 
 #[test]
-fn transport_errors_map_to_503_and_504() {
+fn transport_errors_are_classified_by_what_happened() {
     let cases = [
         (
             Error::Connect {
                 reason: "connection refused".into(),
             },
-            503,
-            Some("unreachable"),
+            ErrorKind::Unreachable,
         ),
         (
             Error::Interrupted {
                 reason: "connection reset".into(),
             },
-            503,
-            Some("unreachable"),
+            ErrorKind::Unreachable,
         ),
         (
             Error::CircuitOpen {
                 retry_in: Duration::from_secs(3),
             },
-            503,
-            Some("circuit_open"),
+            ErrorKind::CircuitOpen,
         ),
+        (Error::Timeout(Duration::from_secs(15)), ErrorKind::Timeout),
         (
-            Error::Timeout(Duration::from_secs(15)),
-            504,
-            Some("timeout"),
+            Error::RateLimited { retry_after: None },
+            ErrorKind::RateLimited,
         ),
-        (Error::RateLimited { retry_after: None }, 429, None),
         (
             Error::Status {
                 status: 503,
                 snippet: String::new(),
                 retry_after: None,
             },
-            502,
-            Some("bad_response"),
+            ErrorKind::BadResponse,
+        ),
+        (
+            Error::Status {
+                status: 429,
+                snippet: String::new(),
+                retry_after: None,
+            },
+            ErrorKind::RateLimited,
         ),
     ];
-    for (err, status, reason) in cases {
-        let h = err.status_hint();
-        assert_eq!((h.status, h.reason), (status, reason), "{err}");
+    for (err, kind) in cases {
+        assert_eq!((err.kind(), err.code()), (kind, None), "{err}");
     }
 }
 
 #[test]
-fn moodles_own_names_for_the_seed_codes_map_like_them() {
+fn moodles_own_names_for_the_seed_codes_are_classified_like_them() {
     let exception = |code: &str| Error::Exception {
         exception: "moodle_exception".to_owned(),
         errorcode: code.to_owned(),
         message: "m".to_owned(),
         debuginfo: None,
     };
-    assert_eq!(exception("courseidnumbertaken").status_hint().status, 409);
-    assert_eq!(exception("idnumbertaken").status_hint().status, 409);
+    assert_eq!(exception("courseidnumbertaken").kind(), ErrorKind::Conflict);
+    assert_eq!(exception("idnumbertaken").kind(), ErrorKind::Conflict);
     assert_eq!(
-        exception("errorcatcontextnotvalid").status_hint().status,
-        403
+        exception("errorcatcontextnotvalid").kind(),
+        ErrorKind::Permission
     );
     assert_eq!(
-        exception("errorcoursecontextnotvalid").status_hint().status,
-        403
+        exception("errorcoursecontextnotvalid").kind(),
+        ErrorKind::Permission
     );
-}
-
-#[test]
-fn local_bridge_refusing_a_non_learner_is_403() {
-    let err = Error::Exception {
-        exception: "core\\exception\\moodle_exception".to_owned(),
-        errorcode: "notalearner".to_owned(),
-        message: "The user with id 3 holds no learner (student) role in this course".to_owned(),
-        debuginfo: None,
-    };
-    let hint = err.status_hint();
-    assert_eq!((hint.status, hint.code.as_str()), (403, "notalearner"));
+    assert_eq!(
+        (
+            exception("notalearner").kind(),
+            exception("notalearner").code()
+        ),
+        (ErrorKind::Permission, Some("notalearner")),
+        "local_bridge refusing a user who is not a learner"
+    );
 }

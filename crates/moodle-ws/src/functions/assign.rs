@@ -2,6 +2,7 @@
 //! submissions with file URLs. Missing rights come back as warnings with numeric codes
 //! (`"1"`, `"2"`), not errors.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::files::FileRef;
@@ -10,9 +11,9 @@ use crate::client::Client;
 use crate::error::{Error, Warning};
 
 /// `mod_assign_get_assignments`.
-pub const GET_ASSIGNMENTS: &str = "mod_assign_get_assignments";
+pub const GET_ASSIGNMENTS: Function = Function::read("mod_assign_get_assignments");
 /// `mod_assign_get_submissions`.
-pub const GET_SUBMISSIONS: &str = "mod_assign_get_submissions";
+pub const GET_SUBMISSIONS: Function = Function::read("mod_assign_get_submissions");
 
 /// `mod_assign_get_assignments` answer.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

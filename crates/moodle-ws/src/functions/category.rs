@@ -1,5 +1,6 @@
 //! Course categories (`course/externallib.php`): list by criteria and create.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::{join_ids, lenient};
@@ -7,9 +8,9 @@ use crate::client::Client;
 use crate::error::Error;
 
 /// `core_course_get_categories`.
-pub const GET_CATEGORIES: &str = "core_course_get_categories";
+pub const GET_CATEGORIES: Function = Function::read("core_course_get_categories");
 /// `core_course_create_categories`.
-pub const CREATE_CATEGORIES: &str = "core_course_create_categories";
+pub const CREATE_CATEGORIES: Function = Function::write("core_course_create_categories");
 
 /// A criterion of `core_course_get_categories`.
 #[derive(Debug, Clone, PartialEq, Eq)]

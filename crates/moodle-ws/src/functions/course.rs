@@ -17,6 +17,7 @@ pub use types::{
     FormatOption, SearchResult,
 };
 
+use crate::functions::Function;
 use serde::Serialize;
 
 use crate::client::Client;
@@ -24,17 +25,17 @@ use crate::error::Error;
 use crate::functions::Warnings;
 
 /// `core_course_get_courses`.
-pub const GET_COURSES: &str = "core_course_get_courses";
+pub const GET_COURSES: Function = Function::read("core_course_get_courses");
 /// `core_course_get_courses_by_field`.
-pub const GET_COURSES_BY_FIELD: &str = "core_course_get_courses_by_field";
+pub const GET_COURSES_BY_FIELD: Function = Function::read("core_course_get_courses_by_field");
 /// `core_course_search_courses`.
-pub const SEARCH_COURSES: &str = "core_course_search_courses";
+pub const SEARCH_COURSES: Function = Function::read("core_course_search_courses");
 /// `core_course_create_courses`.
-pub const CREATE_COURSES: &str = "core_course_create_courses";
+pub const CREATE_COURSES: Function = Function::write("core_course_create_courses");
 /// `core_course_update_courses`.
-pub const UPDATE_COURSES: &str = "core_course_update_courses";
+pub const UPDATE_COURSES: Function = Function::write("core_course_update_courses");
 /// `core_course_delete_courses`.
-pub const DELETE_COURSES: &str = "core_course_delete_courses";
+pub const DELETE_COURSES: Function = Function::write("core_course_delete_courses");
 
 #[derive(Serialize)]
 struct GetCoursesParams<'a> {

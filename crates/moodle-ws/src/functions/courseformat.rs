@@ -4,6 +4,7 @@
 //! Moodle answers a JSON **string** that holds the JSON list of state updates (double
 //! encoding); both layers are decoded here.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::lenient;
@@ -12,7 +13,7 @@ use crate::decode;
 use crate::error::Error;
 
 /// `core_courseformat_update_course`.
-pub const UPDATE_COURSE: &str = "core_courseformat_update_course";
+pub const UPDATE_COURSE: Function = Function::write("core_courseformat_update_course");
 
 /// A state action on a course.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

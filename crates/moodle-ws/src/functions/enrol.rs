@@ -1,5 +1,6 @@
 //! Enrolments: `enrol_manual_enrol_users` (write) and `core_enrol_get_enrolled_users`.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::{NameValue, lenient};
@@ -7,9 +8,9 @@ use crate::client::Client;
 use crate::error::Error;
 
 /// `enrol_manual_enrol_users`.
-pub const ENROL_USERS: &str = "enrol_manual_enrol_users";
+pub const ENROL_USERS: Function = Function::write("enrol_manual_enrol_users");
 /// `core_enrol_get_enrolled_users`.
-pub const GET_ENROLLED_USERS: &str = "core_enrol_get_enrolled_users";
+pub const GET_ENROLLED_USERS: Function = Function::read("core_enrol_get_enrolled_users");
 
 /// One manual enrolment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

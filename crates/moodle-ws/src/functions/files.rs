@@ -2,6 +2,7 @@
 //! and upload one small base64 file into the draft area (`core_files_upload`). Large
 //! files go through `upload.rs` (streamed) and come back through `download.rs`.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::lenient;
@@ -9,9 +10,9 @@ use crate::client::Client;
 use crate::error::Error;
 
 /// `core_files_get_files`.
-pub const GET_FILES: &str = "core_files_get_files";
+pub const GET_FILES: Function = Function::read("core_files_get_files");
 /// `core_files_upload`.
-pub const UPLOAD: &str = "core_files_upload";
+pub const UPLOAD: Function = Function::write("core_files_upload");
 
 /// A file area to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

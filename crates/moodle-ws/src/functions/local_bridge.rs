@@ -5,6 +5,7 @@
 //! Sites without the plugin answer these calls with `accessexception` or `invalidrecord`;
 //! check [`SiteInfo::has_function`](super::site::SiteInfo::has_function) first.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::lenient;
@@ -13,19 +14,20 @@ use crate::error::{Error, Warning};
 use crate::functions::ItemWarnings;
 
 /// `local_bridge_create_page`.
-pub const CREATE_PAGE: &str = "local_bridge_create_page";
+pub const CREATE_PAGE: Function = Function::write("local_bridge_create_page");
 /// `local_bridge_create_resource`.
-pub const CREATE_RESOURCE: &str = "local_bridge_create_resource";
+pub const CREATE_RESOURCE: Function = Function::write("local_bridge_create_resource");
 /// `local_bridge_create_url`.
-pub const CREATE_URL: &str = "local_bridge_create_url";
+pub const CREATE_URL: Function = Function::write("local_bridge_create_url");
 /// `local_bridge_create_forum`.
-pub const CREATE_FORUM: &str = "local_bridge_create_forum";
+pub const CREATE_FORUM: Function = Function::write("local_bridge_create_forum");
 /// `local_bridge_update_module`.
-pub const UPDATE_MODULE: &str = "local_bridge_update_module";
+pub const UPDATE_MODULE: Function = Function::write("local_bridge_update_module");
 /// `local_bridge_find_modules_by_idnumber`.
-pub const FIND_MODULES_BY_IDNUMBER: &str = "local_bridge_find_modules_by_idnumber";
+pub const FIND_MODULES_BY_IDNUMBER: Function =
+    Function::read("local_bridge_find_modules_by_idnumber");
 /// `local_bridge_list_user_files`.
-pub const LIST_USER_FILES: &str = "local_bridge_list_user_files";
+pub const LIST_USER_FILES: Function = Function::read("local_bridge_list_user_files");
 
 /// Where a new activity goes and what every activity has (the create functions' shared
 /// parameters).

@@ -3,6 +3,7 @@
 //! [`Client::with_token`] for the token to check. Sites without the plugin, or services
 //! without the function, answer `invalidrecord` or `accessexception`.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::lenient;
@@ -10,7 +11,7 @@ use crate::client::Client;
 use crate::error::Error;
 
 /// `local_logintoken_validate_token`.
-pub const VALIDATE_TOKEN: &str = "local_logintoken_validate_token";
+pub const VALIDATE_TOKEN: Function = Function::read("local_logintoken_validate_token");
 
 /// A user as the plugin describes one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]

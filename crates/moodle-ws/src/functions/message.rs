@@ -1,5 +1,6 @@
 //! Popup notifications (`message/output/popup`): the list and the unread count.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::lenient;
@@ -7,10 +8,11 @@ use crate::client::Client;
 use crate::error::Error;
 
 /// `message_popup_get_popup_notifications`.
-pub const GET_POPUP_NOTIFICATIONS: &str = "message_popup_get_popup_notifications";
+pub const GET_POPUP_NOTIFICATIONS: Function =
+    Function::read("message_popup_get_popup_notifications");
 /// `message_popup_get_unread_popup_notification_count`.
-pub const GET_UNREAD_POPUP_NOTIFICATION_COUNT: &str =
-    "message_popup_get_unread_popup_notification_count";
+pub const GET_UNREAD_POPUP_NOTIFICATION_COUNT: Function =
+    Function::read("message_popup_get_unread_popup_notification_count");
 
 /// Which notifications to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

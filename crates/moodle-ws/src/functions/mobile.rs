@@ -1,6 +1,7 @@
 //! `tool_mobile_get_public_config`: the site's public settings (login type, maintenance,
 //! web-service switches), as the mobile app reads them before logging in.
 
+use crate::functions::Function;
 use serde::Deserialize;
 
 use super::lenient;
@@ -9,7 +10,7 @@ use crate::error::{Error, Warning};
 use crate::functions::ItemWarnings;
 
 /// `tool_mobile_get_public_config`.
-pub const GET_PUBLIC_CONFIG: &str = "tool_mobile_get_public_config";
+pub const GET_PUBLIC_CONFIG: Function = Function::read("tool_mobile_get_public_config");
 
 /// The site's public configuration.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! `core_webservice_get_site_info`: who the token belongs to, what the site is, and which
 //! functions the token's service allows (check `functions` rather than assuming).
 
+use crate::functions::Function;
 use serde::Deserialize;
 
 use super::lenient;
@@ -9,7 +10,7 @@ use crate::error::Error;
 use crate::secret::Secret;
 
 /// `core_webservice_get_site_info`.
-pub const GET_SITE_INFO: &str = "core_webservice_get_site_info";
+pub const GET_SITE_INFO: Function = Function::read("core_webservice_get_site_info");
 
 /// The site and the token's user.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,8 +85,8 @@ pub struct SiteInfo {
 
 impl SiteInfo {
     /// Whether the token's service allows a function.
-    pub fn has_function(&self, name: &str) -> bool {
-        self.functions.iter().any(|f| f.name == name)
+    pub fn has_function(&self, function: Function) -> bool {
+        self.functions.iter().any(|f| f.name == function.name())
     }
 }
 

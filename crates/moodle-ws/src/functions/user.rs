@@ -1,6 +1,7 @@
 //! Users (`user/externallib.php`): find by field, create, and move the caller's draft
 //! files into their private files.
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use super::lenient;
@@ -9,11 +10,11 @@ use crate::error::Error;
 use crate::secret::{Secret, expose_secret};
 
 /// `core_user_get_users_by_field`.
-pub const GET_USERS_BY_FIELD: &str = "core_user_get_users_by_field";
+pub const GET_USERS_BY_FIELD: Function = Function::read("core_user_get_users_by_field");
 /// `core_user_create_users`.
-pub const CREATE_USERS: &str = "core_user_create_users";
+pub const CREATE_USERS: Function = Function::write("core_user_create_users");
 /// `core_user_add_user_private_files`.
-pub const ADD_USER_PRIVATE_FILES: &str = "core_user_add_user_private_files";
+pub const ADD_USER_PRIVATE_FILES: Function = Function::write("core_user_add_user_private_files");
 
 /// The field `core_user_get_users_by_field` matches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use moodle_sim::{Fault, FaultRule};
 use moodle_ws::functions::course::{self, NewCourse};
 use moodle_ws::functions::site;
-use moodle_ws::{DecodeReason, Error};
+use moodle_ws::{DecodeReason, Error, ErrorKind};
 
 use crate::helpers::{builder, client, sim};
 
@@ -30,8 +30,8 @@ async fn latency_beyond_the_timeout_is_a_timeout_and_reads_are_retried() {
         matches!(err, Error::Timeout(d) if d == Duration::from_millis(200)),
         "{err:?}"
     );
-    assert_eq!(err.status_hint().status, 504);
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 2);
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 2);
     assert!(
         started.elapsed() < Duration::from_millis(1400),
         "{:?}",
@@ -43,7 +43,7 @@ async fn latency_beyond_the_timeout_is_a_timeout_and_reads_are_retried() {
 async fn a_write_that_times_out_is_not_retried() {
     let sim = sim().await;
     sim.faults().inject(FaultRule::on_function(
-        course::CREATE_COURSES,
+        course::CREATE_COURSES.name(),
         Fault::Latency { ms: 1500 },
     ));
     let moodle = builder(&sim, "admin_bridge")
@@ -55,28 +55,28 @@ async fn a_write_that_times_out_is_not_retried() {
         .await
         .expect_err("times out");
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
-    assert_eq!(sim.calls(course::CREATE_COURSES), 1);
+    assert_eq!(sim.calls(course::CREATE_COURSES.name()), 1);
 }
 
 #[tokio::test]
 async fn status_503_on_a_read_is_retried_until_it_succeeds() {
     let sim = sim().await;
     sim.faults().inject(
-        FaultRule::on_function(site::GET_SITE_INFO, Fault::Status { status: 503 }).times(2),
+        FaultRule::on_function(site::GET_SITE_INFO.name(), Fault::Status { status: 503 }).times(2),
     );
     let info = client(&sim, "admin_bridge")
         .get_site_info()
         .await
         .expect("third attempt succeeds");
     assert_eq!(info.userid, 2);
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 3);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 3);
 }
 
 #[tokio::test]
 async fn status_500_on_a_read_exhausts_the_retries_then_fails_as_bad_gateway() {
     let sim = sim().await;
     sim.faults().inject(FaultRule::on_function(
-        site::GET_SITE_INFO,
+        site::GET_SITE_INFO.name(),
         Fault::Status { status: 500 },
     ));
     let started = Instant::now();
@@ -88,9 +88,9 @@ async fn status_500_on_a_read_exhausts_the_retries_then_fails_as_bad_gateway() {
         matches!(&err, Error::Status { status: 500, snippet, .. } if snippet.contains("500")),
         "{err:?}"
     );
-    assert_eq!(err.status_hint().status, 502);
+    assert_eq!(err.kind(), ErrorKind::BadResponse);
     assert_eq!(
-        sim.calls(site::GET_SITE_INFO),
+        sim.calls(site::GET_SITE_INFO.name()),
         4,
         "first attempt and three retries"
     );
@@ -106,7 +106,7 @@ async fn status_500_on_a_read_exhausts_the_retries_then_fails_as_bad_gateway() {
 async fn status_500_on_a_write_is_not_retried() {
     let sim = sim().await;
     sim.faults().inject(FaultRule::on_function(
-        course::CREATE_COURSES,
+        course::CREATE_COURSES.name(),
         Fault::Status { status: 500 },
     ));
     let err = client(&sim, "admin_bridge")
@@ -114,23 +114,23 @@ async fn status_500_on_a_write_is_not_retried() {
         .await
         .expect_err("500");
     assert!(matches!(err, Error::Status { status: 500, .. }), "{err:?}");
-    assert_eq!(sim.calls(course::CREATE_COURSES), 1);
+    assert_eq!(sim.calls(course::CREATE_COURSES.name()), 1);
 }
 
 #[tokio::test]
 async fn a_reset_mid_body_is_retried_for_reads_and_reported_for_writes() {
     let sim = sim().await;
     sim.faults()
-        .inject(FaultRule::on_function(site::GET_SITE_INFO, Fault::ResetMidBody).times(1));
+        .inject(FaultRule::on_function(site::GET_SITE_INFO.name(), Fault::ResetMidBody).times(1));
     let moodle = client(&sim, "admin_bridge");
     assert_eq!(
         moodle.get_site_info().await.expect("retry succeeds").userid,
         2
     );
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 2);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 2);
 
     sim.faults().inject(FaultRule::on_function(
-        course::CREATE_COURSES,
+        course::CREATE_COURSES.name(),
         Fault::ResetMidBody,
     ));
     let err = moodle
@@ -138,16 +138,16 @@ async fn a_reset_mid_body_is_retried_for_reads_and_reported_for_writes() {
         .await
         .expect_err("reset");
     assert!(matches!(err, Error::Interrupted { .. }), "{err:?}");
-    assert_eq!(err.status_hint().reason, Some("unreachable"));
-    assert_eq!(err.status_hint().status, 503);
-    assert_eq!(sim.calls(course::CREATE_COURSES), 1);
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
+    assert_eq!(sim.calls(course::CREATE_COURSES.name()), 1);
 }
 
 #[tokio::test]
 async fn a_truncated_body_is_a_decode_error_and_not_retried() {
     let sim = sim().await;
     sim.faults().inject(FaultRule::on_function(
-        site::GET_SITE_INFO,
+        site::GET_SITE_INFO.name(),
         Fault::TruncatedBody,
     ));
     let err = client(&sim, "admin_bridge")
@@ -164,15 +164,15 @@ async fn a_truncated_body_is_a_decode_error_and_not_retried() {
         ),
         "{err:?}"
     );
-    assert_eq!(err.status_hint().reason, Some("bad_response"));
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 1);
+    assert_eq!(err.kind(), ErrorKind::BadResponse);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 1);
 }
 
 #[tokio::test]
 async fn a_php_warning_before_the_json_is_a_decode_error_without_server_paths() {
     let sim = sim().await;
     sim.faults().inject(FaultRule::on_function(
-        site::GET_SITE_INFO,
+        site::GET_SITE_INFO.name(),
         Fault::PhpWarning,
     ));
     let err = client(&sim, "admin_bridge")
@@ -191,7 +191,7 @@ async fn a_php_warning_before_the_json_is_a_decode_error_without_server_paths() 
         !snippet.contains("/var/www") && !snippet.contains("moodlelib.php"),
         "{snippet}"
     );
-    assert_eq!(err.status_hint().status, 502);
+    assert_eq!(err.kind(), ErrorKind::BadResponse);
 }
 
 #[tokio::test]
@@ -213,12 +213,9 @@ async fn the_maintenance_page_is_reported_without_waiting_for_its_retry_after() 
     };
     assert!(snippet.contains("maintenance"), "{snippet}");
     assert_eq!(*retry_after, Some(Duration::from_secs(300)));
+    assert_eq!(err.kind(), ErrorKind::BadResponse);
     assert_eq!(
-        (err.status_hint().status, err.status_hint().reason),
-        (502, Some("bad_response"))
-    );
-    assert_eq!(
-        sim.calls(site::GET_SITE_INFO),
+        sim.calls(site::GET_SITE_INFO.name()),
         1,
         "Retry-After 300 s is beyond the cap: no retry"
     );
@@ -229,7 +226,11 @@ async fn the_maintenance_page_is_reported_without_waiting_for_its_retry_after() 
 async fn rate_limiting_is_honoured_for_reads() {
     let sim = sim().await;
     sim.faults().inject(
-        FaultRule::on_function(site::GET_SITE_INFO, Fault::RateLimited { retry_after: 1 }).times(1),
+        FaultRule::on_function(
+            site::GET_SITE_INFO.name(),
+            Fault::RateLimited { retry_after: 1 },
+        )
+        .times(1),
     );
     let started = Instant::now();
     let info = client(&sim, "admin_bridge")
@@ -242,7 +243,7 @@ async fn rate_limiting_is_honoured_for_reads() {
         "waited {:?}",
         started.elapsed()
     );
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 2);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 2);
 }
 
 #[tokio::test]
@@ -256,14 +257,11 @@ async fn rate_limiting_beyond_the_cap_or_on_writes_is_reported_as_429() {
         matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(60)),
         "{err:?}"
     );
-    assert_eq!(
-        (err.status_hint().status, err.status_hint().code.as_str()),
-        (429, "ratelimited")
-    );
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 1);
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 1);
     sim.faults().clear();
     sim.faults().inject(FaultRule::on_function(
-        course::CREATE_COURSES,
+        course::CREATE_COURSES.name(),
         Fault::RateLimited { retry_after: 1 },
     ));
     let err = moodle
@@ -271,19 +269,19 @@ async fn rate_limiting_beyond_the_cap_or_on_writes_is_reported_as_429() {
         .await
         .expect_err("429");
     assert!(matches!(err, Error::RateLimited { .. }));
-    assert_eq!(sim.calls(course::CREATE_COURSES), 1);
+    assert_eq!(sim.calls(course::CREATE_COURSES.name()), 1);
 }
 
 /// Records what the client reports to its observer.
 #[derive(Default)]
-struct Recorder(std::sync::Mutex<Vec<(String, u32, Option<u16>)>>);
+struct Recorder(std::sync::Mutex<Vec<(String, u32, Option<ErrorKind>)>>);
 
 impl moodle_ws::CallObserver for Recorder {
     fn call_finished(&self, record: &moodle_ws::CallRecord<'_>) {
         self.0.lock().expect("lock").push((
             record.function.to_owned(),
             record.retries,
-            record.error.map(|e| e.status_hint().status),
+            record.error.map(Error::kind),
         ));
     }
 }
@@ -298,7 +296,7 @@ async fn the_observer_sees_each_call_with_its_retries_and_outcome() {
         .expect("client");
     moodle.get_site_info().await.expect("site info");
     sim.faults().inject(FaultRule::on_function(
-        site::GET_SITE_INFO,
+        site::GET_SITE_INFO.name(),
         Fault::Status { status: 503 },
     ));
     moodle.get_site_info().await.expect_err("503 every time");
@@ -306,8 +304,12 @@ async fn the_observer_sees_each_call_with_its_retries_and_outcome() {
     assert_eq!(
         seen,
         vec![
-            (site::GET_SITE_INFO.to_owned(), 0, None),
-            (site::GET_SITE_INFO.to_owned(), 3, Some(502)),
+            (site::GET_SITE_INFO.name().to_owned(), 0, None),
+            (
+                site::GET_SITE_INFO.name().to_owned(),
+                3,
+                Some(ErrorKind::BadResponse)
+            ),
         ]
     );
 }

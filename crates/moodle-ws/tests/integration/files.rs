@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use moodle_sim::{Fault, FaultRule};
 use moodle_ws::upload::{UploadFile, UploadOptions};
-use moodle_ws::{Endpoint, Error};
+use moodle_ws::{Endpoint, Error, ErrorKind};
 use sha1::{Digest as _, Sha1};
 use tokio::io::{AsyncRead, AsyncReadExt as _, ReadBuf};
 
@@ -126,7 +126,7 @@ async fn missing_or_foreign_files_are_404_and_a_bad_token_is_401() {
         matches!(&err, Error::Endpoint { endpoint: Endpoint::Pluginfile, http_status: 404, errorcode, .. } if errorcode == "filenotfound"),
         "{err:?}"
     );
-    assert_eq!(err.status_hint().status, 404);
+    assert_eq!(err.kind(), ErrorKind::NotFound);
     let missing = format!(
         "{}/webservice/pluginfile.php/17/user/private/nope.txt",
         sim.url()
@@ -136,9 +136,8 @@ async fn missing_or_foreign_files_are_404_and_a_bad_token_is_401() {
             .download(&missing)
             .await
             .expect_err("404")
-            .status_hint()
-            .status,
-        404
+            .kind(),
+        ErrorKind::NotFound
     );
     let bad = client(&sim, "student1_bridge").with_token("not0a0real0token0000000000000000");
     let err = bad.download(&url).await.expect_err("invalid token");
@@ -146,7 +145,7 @@ async fn missing_or_foreign_files_are_404_and_a_bad_token_is_401() {
         matches!(&err, Error::Endpoint { http_status: 200, errorcode, .. } if errorcode == "invalidtoken"),
         "{err:?}"
     );
-    assert_eq!(err.status_hint().status, 401);
+    assert_eq!(err.kind(), ErrorKind::Auth);
 }
 
 #[tokio::test]
@@ -278,7 +277,7 @@ async fn uploads_stream_into_one_draft_area_and_refusals_are_reported_per_file()
     assert_eq!(upload.files.len(), 1);
     assert_eq!(upload.rejected[0].errortype, "filenameexist");
     let err = upload.fail_on_rejected().expect_err("refusal as error");
-    assert_eq!(err.status_hint().status, 409);
+    assert_eq!(err.kind(), ErrorKind::Conflict);
 
     // The big file went through intact: move the draft to private files and read it back.
     student

@@ -1,7 +1,7 @@
 //! The REST call itself: what goes on the wire, and Moodle's exceptions as errors.
 
 use moodle_ws::functions::{site, user};
-use moodle_ws::{Client, Error};
+use moodle_ws::{Client, Error, ErrorKind};
 use serde_json::json;
 
 use crate::helpers::{capture, client, sim};
@@ -21,7 +21,7 @@ async fn site_info_names_the_token_user_and_the_service_functions() {
         .await
         .expect("site info");
     assert_eq!((student.username.as_str(), student.userid), ("student1", 4));
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 2);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 2);
 }
 
 #[tokio::test]
@@ -79,7 +79,7 @@ async fn a_bad_token_is_an_invalidtoken_exception_with_401() {
         matches!(&err, Error::Exception { errorcode, .. } if errorcode == "invalidtoken"),
         "{err:?}"
     );
-    assert_eq!(err.status_hint().status, 401);
+    assert_eq!(err.kind(), ErrorKind::Auth);
     let no_token = Client::builder(sim.url()).build().expect("client");
     let err = no_token.get_site_info().await.expect_err("refused");
     assert_eq!(err.moodle_errorcode(), Some("invalidtoken"));
@@ -90,22 +90,25 @@ async fn function_outside_the_service_is_403_and_unknown_function_is_400() {
     let sim = sim().await;
     let moodle = client(&sim, "admin_bridge");
     let err = moodle
-        .call_raw::<_, serde_json::Value>("core_user_delete_users", &json!({"userids": [9]}))
+        .call_raw::<_, serde_json::Value>(
+            moodle_ws::Function::write("core_user_delete_users"),
+            &json!({"userids": [9]}),
+        )
         .await
         .expect_err("not in service");
     assert_eq!(
-        (err.status_hint().status, err.moodle_errorcode()),
-        (403, Some("accessexception"))
+        (err.kind(), err.moodle_errorcode()),
+        (ErrorKind::Permission, Some("accessexception"))
     );
     let err = moodle
-        .call_raw::<_, serde_json::Value>("local_nothing_here", &())
+        .call_raw::<_, serde_json::Value>(moodle_ws::Function::read("local_nothing_here"), &())
         .await
         .expect_err("unknown");
     assert!(
         matches!(&err, Error::Exception { exception, .. } if exception == "dml_missing_record_exception")
     );
-    assert_eq!(err.status_hint().code, "invalidrecord");
-    assert_eq!(err.status_hint().status, 400);
+    assert_eq!(err.code(), Some("invalidrecord"));
+    assert_eq!(err.kind(), ErrorKind::MissingRecord);
 }
 
 #[tokio::test]
@@ -117,8 +120,8 @@ async fn invalid_parameters_are_400_and_debuginfo_stays_out_of_messages() {
         .await
         .expect_err("extra key");
     assert_eq!(
-        (err.status_hint().status, err.moodle_errorcode()),
-        (400, Some("invalidparameter"))
+        (err.kind(), err.moodle_errorcode()),
+        (ErrorKind::Invalid, Some("invalidparameter"))
     );
     assert!(err.debuginfo().is_none());
     sim.set_debug(true);
@@ -163,7 +166,7 @@ async fn reserved_names_and_oversized_calls_are_refused_before_sending() {
         .await
         .expect_err("too many fields");
     assert!(matches!(err, Error::InvalidRequest { .. }));
-    assert_eq!(sim.calls(site::GET_SITE_INFO), 0);
+    assert_eq!(sim.calls(site::GET_SITE_INFO.name()), 0);
 }
 
 #[test]

@@ -134,7 +134,7 @@ async fn logs_record_function_parameter_names_and_outcome_but_no_values() {
         .await;
     sim.faults().inject(
         FaultRule::on_function(
-            moodle_ws::functions::site::GET_SITE_INFO,
+            moodle_ws::functions::site::GET_SITE_INFO.name(),
             Fault::Status { status: 503 },
         )
         .times(1),
@@ -142,7 +142,7 @@ async fn logs_record_function_parameter_names_and_outcome_but_no_values() {
     moodle.get_site_info().await.expect("after one retry");
     let text = logs();
     assert!(
-        text.contains(moodle_ws::functions::user::GET_USERS_BY_FIELD),
+        text.contains(moodle_ws::functions::user::GET_USERS_BY_FIELD.name()),
         "{text}"
     );
     assert!(text.contains(r#"params=["field", "values"]"#), "{text}");

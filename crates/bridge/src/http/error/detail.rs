@@ -1,5 +1,6 @@
 //! The publisher's error answer (seeds 002 and 003, FastAPI's shape): `{"detail": "…"}` with
-//! the seed's status, plus `data` when a push failed part-way (the report of what was done).
+//! the status of the failure's class (chosen here alone), plus `data` when a push failed
+//! part-way (the report of what was done).
 //! Bearer-layer refusals ([`ApiError`]) on these routes keep their status and headers and
 //! take this shape.
 
@@ -12,7 +13,7 @@ use utoipa::ToSchema;
 use super::{ApiError, ErrorCause};
 use crate::courses::CourseError;
 use crate::lms::LmsError;
-use crate::publish::PublishError;
+use crate::publish::{FailureClass, PublishError};
 
 /// An error answer of the publisher's routes.
 #[derive(Debug)]
@@ -74,7 +75,7 @@ impl From<ApiError> for DetailError {
 
 impl From<PublishError> for DetailError {
     fn from(e: PublishError) -> Self {
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = class_status(e.class());
         let data = match &e {
             PublishError::AssetsFailed { report, .. } => Some((**report).clone()),
             _ => None,
@@ -98,6 +99,40 @@ impl From<PublishError> for DetailError {
             cause: Some(cause),
         }
     }
+}
+
+/// The publisher contract's status of each kind of failure (the one place it is chosen:
+/// answers, and failed jobs shown by `GET /api/jobs/{id}` and their events).
+pub fn class_status(class: FailureClass) -> StatusCode {
+    match class {
+        FailureClass::Malformed => StatusCode::BAD_REQUEST,
+        FailureClass::Unauthenticated => StatusCode::UNAUTHORIZED,
+        FailureClass::Forbidden => StatusCode::FORBIDDEN,
+        FailureClass::NotFound => StatusCode::NOT_FOUND,
+        FailureClass::Conflict => StatusCode::CONFLICT,
+        FailureClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FailureClass::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        FailureClass::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        FailureClass::BadUpstream => StatusCode::BAD_GATEWAY,
+        FailureClass::Failed => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A failed job's stored error (`{class, detail, data?}`) as the API shows it: with the status
+/// of its class (`{status, detail, data?}`). Errors stored before classes were kept carry
+/// their status already.
+pub fn job_error_json(stored: &Value) -> Value {
+    let mut shown = stored.clone();
+    if let (Some(obj), Some(class)) = (
+        shown.as_object_mut(),
+        stored
+            .get("class")
+            .and_then(|c| serde_json::from_value::<FailureClass>(c.clone()).ok()),
+    ) {
+        obj.remove("class");
+        obj.insert("status".to_owned(), json!(class_status(class).as_u16()));
+    }
+    shown
 }
 
 impl From<CourseError> for DetailError {

@@ -9,9 +9,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::ErrorCause;
+use super::moodle;
 use crate::auth::{AuthError, Scope};
 use crate::files::FileError;
 use crate::lti_tool::LaunchTokenError;
+use crate::storage::StorageError;
 
 /// An error answer of the file manager's routes.
 #[derive(Debug)]
@@ -131,18 +133,59 @@ impl FileApiError {
     }
 }
 
+/// The file manager's answer to one of its errors: status, code and message. Moodle's failures
+/// take the one Moodle table (`moodle.rs`); the rest are the file manager's own.
+pub fn file_error_parts(e: &FileError) -> (StatusCode, String, String) {
+    if let FileError::Moodle(m) = e {
+        let answer = moodle::answer(m);
+        return (answer.status, answer.code, moodle::message(m));
+    }
+    let status = match e {
+        FileError::OtherCourse { .. }
+        | FileError::NotEnrolled { .. }
+        | FileError::NotALearner { .. }
+        // The launch's platform was removed since: the launch no longer grants anything.
+        | FileError::UnknownPlatform { .. } => StatusCode::FORBIDDEN,
+        FileError::NoCourse | FileError::CourseRequired | FileError::Invalid { .. } => {
+            StatusCode::BAD_REQUEST
+        }
+        FileError::NotFound { .. } | FileError::Storage(StorageError::NotFound) => {
+            StatusCode::NOT_FOUND
+        }
+        FileError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        FileError::NoMoodleToken { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        FileError::Interrupted(_) => StatusCode::BAD_GATEWAY,
+        FileError::Storage(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+        FileError::Database(d) if crate::db::is_unavailable(d) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let message = match e {
+        FileError::Storage(s) if s.is_unavailable() => {
+            "the file storage cannot be reached now; nothing was kept, try again shortly".to_owned()
+        }
+        FileError::Storage(_) => "the file storage failed".to_owned(),
+        FileError::Database(d) if crate::db::is_unavailable(d) => {
+            "the bridge's database cannot be reached now; try again shortly".to_owned()
+        }
+        FileError::Database(_) => "the bridge's database failed".to_owned(),
+        FileError::Interrupted(_) => "the transfer broke off; nothing was kept".to_owned(),
+        other => other.to_string(),
+    };
+    (status, e.code(), message)
+}
+
 impl From<FileError> for FileApiError {
     fn from(e: FileError) -> Self {
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut api = FileApiError::new(status, &e.code(), e.public_message());
+        let (status, code, message) = file_error_parts(&e);
+        let mut api = FileApiError::new(status, &code, message);
         if let FileError::Invalid { field, .. } = &e {
             api.field = Some(field.clone());
         }
+        if let FileError::Moodle(m) = &e {
+            api.retry_after = moodle::retry_after(m);
+        }
         api.cause = Some(match &e {
-            FileError::Moodle(m) => match m.debuginfo() {
-                Some(d) => format!("{m} (debuginfo: {})", d.as_str()),
-                None => m.to_string(),
-            },
+            FileError::Moodle(m) => moodle::cause(m),
             other => other.to_string(),
         });
         api

@@ -71,7 +71,7 @@ async fn test_moodle_api(State(app): State<AppState>) -> Response {
         .into_response(),
         Err(e) => (
             StatusCode::BAD_GATEWAY,
-            Json(json!({"ok": false, "error": e.status_hint().code})),
+            Json(json!({"ok": false, "error": crate::http::error::moodle::answer(&e).code})),
         )
             .into_response(),
     }

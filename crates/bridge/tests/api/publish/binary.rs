@@ -264,5 +264,7 @@ async fn the_command_line_pushes_with_a_progress_bar_and_reports_the_sync_state(
         .await
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("push failed (404): Course not found"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("push failed (not_found): Course not found")
+    );
 }

@@ -5,6 +5,7 @@
 //! section (`component` `mod_subsection`) that appears in the list as its own section.
 //! Walkers recurse into it or skip it ([`Module::is_subsection`]).
 
+use crate::functions::Function;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -12,11 +13,11 @@ use crate::error::{Error, Warning};
 use crate::functions::{ItemWarnings, NameValue, lenient};
 
 /// `core_course_get_contents`.
-pub const GET_CONTENTS: &str = "core_course_get_contents";
+pub const GET_CONTENTS: Function = Function::read("core_course_get_contents");
 /// `core_course_get_course_module`.
-pub const GET_COURSE_MODULE: &str = "core_course_get_course_module";
+pub const GET_COURSE_MODULE: Function = Function::read("core_course_get_course_module");
 /// `core_course_delete_modules`.
-pub const DELETE_MODULES: &str = "core_course_delete_modules";
+pub const DELETE_MODULES: Function = Function::write("core_course_delete_modules");
 
 /// An option of `core_course_get_contents`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use moodle_ws::functions::category::{CategoryCriterion, NewCategory};
 use moodle_ws::functions::course::{CourseField, CourseUpdate, NewCourse, SearchCourses};
-use moodle_ws::{Error, ItemWarnings};
+use moodle_ws::{Error, ErrorKind, ItemWarnings};
 
 use crate::helpers::{client, sim};
 
@@ -36,8 +36,8 @@ async fn courses_are_listed_all_or_by_id_for_those_allowed() {
         .await
         .expect_err("students may not");
     assert_eq!(
-        (err.status_hint().status, err.moodle_errorcode()),
-        (403, Some("nopermissions"))
+        (err.kind(), err.moodle_errorcode()),
+        (ErrorKind::Permission, Some("nopermissions"))
     );
 }
 
@@ -114,7 +114,7 @@ async fn courses_are_created_updated_and_deleted_with_per_item_warnings() {
         matches!(&err, Error::Exception { errorcode, .. } if errorcode == "shortnametaken"),
         "{err:?}"
     );
-    assert_eq!(err.status_hint().status, 409);
+    assert_eq!(err.kind(), ErrorKind::Conflict);
     let err = admin
         .create_courses(&[NewCourse::new("X", "XX1", 99999)])
         .await
@@ -142,7 +142,7 @@ async fn courses_are_created_updated_and_deleted_with_per_item_warnings() {
         .expect("answered");
     assert_eq!(warned.warnings[0].warningcode, "invalidrecord");
     let err = warned.fail_on_warnings().expect_err("as error");
-    assert_eq!(err.status_hint().status, 404);
+    assert_eq!(err.kind(), ErrorKind::NotFound);
 
     let gone = admin.delete_courses(&[99999]).await.expect("answered");
     assert_eq!(gone.warnings[0].warningcode, "unknowncourseidnumber");
@@ -191,12 +191,12 @@ async fn categories_are_listed_and_created() {
     );
     let err = admin.create_categories(&[eng]).await.expect_err("taken");
     assert_eq!(
-        (err.status_hint().status, err.moodle_errorcode()),
-        (409, Some("categoryidnumbertaken"))
+        (err.kind(), err.moodle_errorcode()),
+        (ErrorKind::Conflict, Some("categoryidnumbertaken"))
     );
     let err = client(&sim, "student1_bridge")
         .create_categories(&[NewCategory::new("Nope")])
         .await
         .expect_err("student");
-    assert_eq!(err.status_hint().status, 403);
+    assert_eq!(err.kind(), ErrorKind::Permission);
 }

@@ -1,5 +1,6 @@
 //! Users, enrolments and notifications.
 
+use moodle_ws::ErrorKind;
 use moodle_ws::Secret;
 use moodle_ws::functions::enrol::{EnrolledUsersOption, Enrolment};
 use moodle_ws::functions::message::NotificationsQuery;
@@ -41,8 +42,8 @@ async fn users_are_found_created_and_enrolled() {
     assert_eq!(created[0].username, "student6");
     let err = admin.create_users(&[frank]).await.expect_err("taken");
     assert_eq!(
-        (err.status_hint().status, err.moodle_errorcode()),
-        (400, Some("invalidparameter"))
+        (err.kind(), err.moodle_errorcode()),
+        (ErrorKind::Invalid, Some("invalidparameter"))
     );
 
     admin
@@ -76,14 +77,14 @@ async fn users_are_found_created_and_enrolled() {
         .await
         .expect_err("no user");
     assert_eq!(
-        (err.status_hint().status, err.moodle_errorcode()),
-        (404, Some("invaliduser"))
+        (err.kind(), err.moodle_errorcode()),
+        (ErrorKind::NotFound, Some("invaliduser"))
     );
     let err = admin
         .get_enrolled_users(99999, &[])
         .await
         .expect_err("no course");
-    assert_eq!(err.status_hint().code, "invalidrecord");
+    assert_eq!(err.code(), Some("invalidrecord"));
 }
 
 #[tokio::test]
@@ -108,7 +109,7 @@ async fn notifications_and_their_unread_count_are_the_users_own() {
         .await
         .expect_err("another user's");
     assert_eq!(
-        (err.status_hint().status, err.moodle_errorcode()),
-        (403, Some("accessdenied"))
+        (err.kind(), err.moodle_errorcode()),
+        (ErrorKind::Permission, Some("accessdenied"))
     );
 }
