@@ -277,8 +277,8 @@ fn moodle_status(errorcode: &str) -> StatusHint {
         "invaliduser" | "invalidcourse" | "coursenotexist" | "filenotfound"
         // local_bridge: the user asked about is not a participant of the course.
         | "usernotenrolled" => 404,
-        // Moodle's course code is `courseidnumbertaken` (course/lib.php); seed 001 calls it
-        // `idnumbertaken`.
+        // Moodle's course code is `courseidnumbertaken` (course/lib.php); `idnumbertaken` is
+        // Moodle's older general code (group/lib.php).
         "shortnametaken"
         | "categoryidnumbertaken"
         | "idnumbertaken"

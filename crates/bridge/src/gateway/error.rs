@@ -1,6 +1,7 @@
 //! `GatewayError`: what can go wrong in a gateway operation, in the gateway's words. The
 //! HTTP status and body are chosen in `http/error.rs`; the Moodle side of that mapping is
-//! [`moodle_ws::Error::status_hint`], the one table of seed 001.
+//! [`moodle_ws::Error::status_hint`], the one table of the gateway contract
+//! (`docs/contracts/gateway.md`).
 
 use moodle_ws::Warning;
 
@@ -44,8 +45,9 @@ pub enum GatewayError {
 }
 
 impl GatewayError {
-    /// The HTTP status, `error.code` and `details.reason` the caller gets: seed 001's table,
-    /// whose Moodle rows are [`moodle_ws::Error::status_hint`].
+    /// The HTTP status, `error.code` and `details.reason` the caller gets: the gateway
+    /// contract's table (`docs/contracts/gateway.md`), whose Moodle rows are
+    /// [`moodle_ws::Error::status_hint`].
     pub fn status_code_reason(&self) -> (u16, String, Option<&'static str>) {
         match self {
             GatewayError::Moodle(e) => {

@@ -1,6 +1,7 @@
-//! `PublishError`: what can go wrong in a push, in the publisher's words, with the seed-002
-//! status each maps to (`http/error.rs` makes the `{"detail": …}` answer) and the curated
-//! reason of `"LMS export failed: <reason>"` (never a lower layer's text with internals).
+//! `PublishError`: what can go wrong in a push, in the publisher's words, with the status of
+//! the publisher contract (`docs/contracts/publisher.md`) each maps to (`http/error.rs` makes
+//! the `{"detail": …}` answer) and the curated reason of `"LMS export failed: <reason>"` (never
+//! a lower layer's text with internals).
 
 use serde_json::{Value, json};
 
@@ -96,7 +97,7 @@ impl PublishError {
         }
     }
 
-    /// The HTTP status of seed 002's table.
+    /// The HTTP status of the publisher contract's table.
     pub fn status(&self) -> u16 {
         match self {
             PublishError::Lms(e) => lms_status(e),
@@ -244,7 +245,8 @@ fn unreachable_detail(e: &moodle_ws::Error) -> String {
     }
 }
 
-/// 403 for Moodle's permission refusals, 500 for the rest (seed 002: "anything else").
+/// 401 and 403 for Moodle's token and permission refusals, 500 for the rest (the publisher
+/// contract's `LMS export failed: <reason>`).
 pub fn moodle_status(e: &moodle_ws::Error) -> u16 {
     match e.status_hint().status {
         403 => 403,

@@ -1,7 +1,7 @@
-//! The publisher's error answer (seeds 002 and 003, FastAPI's shape): `{"detail": "…"}` with
-//! the seed's status, plus `data` when a push failed part-way (the report of what was done).
-//! Bearer-layer refusals ([`ApiError`]) on these routes keep their status and headers and
-//! take this shape.
+//! The publisher's error answer (FastAPI's shape, as the publisher contract has it,
+//! `docs/contracts/publisher.md`): `{"detail": "…"}` with the contract's status, plus `data`
+//! when a push failed part-way (the report of what was done). Bearer-layer refusals
+//! ([`ApiError`]) on these routes keep their status and headers and take this shape.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
