@@ -17,7 +17,7 @@ struct Needed {
     used_for: &'static str,
 }
 
-/// What the gateway (seed 001) calls.
+/// What the gateway (`docs/contracts/gateway.md`) calls.
 const GATEWAY: &[Needed] = &[
     Needed {
         function: site::GET_SITE_INFO,

@@ -1,4 +1,5 @@
-//! The Moodle REST gateway of seed 001 as plain Rust: each operation validates its input,
+//! The Moodle REST gateway (the gateway contract, `docs/contracts/gateway.md`) as plain Rust:
+//! each operation validates its input,
 //! calls Moodle through `moodle_ws`, shapes the answer, audits writes and keeps the read
 //! cache honest. Reads pass Moodle's objects through as Moodle sent them (minus secrets);
 //! the HTTP layer (`http/gateway.rs`) only extracts and wraps.

@@ -4,12 +4,12 @@
 //!
 //! | group | routes | auth |
 //! |---|---|---|
-//! | gateway (seed 001) | `/api/moodle/*` | bearer JWT; reads `moodle:read`, writes `moodle:write` |
-//! | publisher (seeds 002, 003) | `/api/courses/*`, `/api/login-lms`, `/api/lms/*`, `/api/jobs/*`, `/api/sync/*` | bearer JWT as the gateway, plus `X-LMS-Token` where the seed has it; errors `{"detail": …}` |
-//! | token login (seed 004) | `/api/auth/token-login`, `/api/auth/token-validate` | the Moodle token in the request; rate-limited per address |
-//! | file manager (seed 000) | `/get_learners`, `/get_user_files/{user_id}`, `/copy_moodle_files`, `/upload_files`, `/download_file/{file_id}`, `/delete_file/{file_id}`, `/list_uploaded_files`, `/files` | launch token (`X-Launch-Token`, its course only) or bearer JWT as the gateway; a download ticket on `/download_file`; errors `{"error", "code"}` |
+//! | gateway (`docs/contracts/gateway.md`) | `/api/moodle/*` | bearer JWT; reads `moodle:read`, writes `moodle:write` |
+//! | publisher (`docs/contracts/publisher.md`, `publisher-sync.md`) | `/api/courses/*`, `/api/login-lms`, `/api/lms/*`, `/api/jobs/*`, `/api/sync/*` | bearer JWT as the gateway, plus `X-LMS-Token` where the contract has it; errors `{"detail": …}` |
+//! | token login (`docs/contracts/token-login.md`) | `/api/auth/token-login`, `/api/auth/token-validate` | the Moodle token in the request; rate-limited per address |
+//! | file manager (`docs/contracts/file-manager.md`) | `/get_learners`, `/get_user_files/{user_id}`, `/copy_moodle_files`, `/upload_files`, `/download_file/{file_id}`, `/delete_file/{file_id}`, `/list_uploaded_files`, `/files` | launch token (`X-Launch-Token`, its course only) or bearer JWT as the gateway; a download ticket on `/download_file`; errors `{"error", "code"}` |
 //! | LTI services | `/lti/members`, `/lti/lineitems`, `/lti/scores` | launch token only (`X-Launch-Token`, staff, its course's services); errors `{"error", "code"}` |
-//! | LTI (seed 000) | `/lti/login`, `/login`, `/lti/launch`, `/launch`, `/lti/deeplink`, `/lti/register`, `/.well-known/jwks.json`, `/config.json`, `/ui/*` | none: public by protocol (the id_token and state are the credentials) |
+//! | LTI (`docs/contracts/file-manager.md`) | `/lti/login`, `/login`, `/lti/launch`, `/launch`, `/lti/deeplink`, `/lti/register`, `/.well-known/jwks.json`, `/config.json`, `/ui/*` | none: public by protocol (the id_token and state are the credentials) |
 //! | development | `/test_session`, `/test_moodle_api`, `/debug_routes`, `/launch_test` | only mounted with `BRIDGE_DEV` (the demo); 404 otherwise |
 //! | operations | `/health`, `/ready`, `/metrics` | none (no data) |
 //! | documentation | `/openapi.json`, `/docs` | none |
@@ -61,10 +61,10 @@ use files::LaunchTokenScheme;
     ),
     modifiers(&BearerScheme, &LaunchTokenScheme),
     tags(
-        (name = "gateway", description = "Moodle web services as JSON (seed 001)."),
-        (name = "publisher", description = "Courses and assets kept here and pushed into Moodle (seeds 002 and 003); errors are `{\"detail\": …}`."),
-        (name = "token login", description = "A Moodle web-service token to a bridge API token (seed 004)."),
-        (name = "file manager", description = "A course's learners and their Moodle files, copies into the bridge's storage, uploads, downloads (seed 000). A launch token (`X-Launch-Token`) sees its course only; errors are `{\"error\", \"code\"}`."),
+        (name = "gateway", description = "Moodle web services as JSON (contract: docs/contracts/gateway.md)."),
+        (name = "publisher", description = "Courses and assets kept here and pushed into Moodle (contracts: docs/contracts/publisher.md, publisher-sync.md); errors are `{\"detail\": …}`."),
+        (name = "token login", description = "A Moodle web-service token to a bridge API token (contract: docs/contracts/token-login.md)."),
+        (name = "file manager", description = "A course's learners and their Moodle files, copies into the bridge's storage, uploads, downloads (contract: docs/contracts/file-manager.md). A launch token (`X-Launch-Token`) sees its course only; errors are `{\"error\", \"code\"}`."),
         (name = "lti services", description = "The platform's grade book and course members, on behalf of a launch: Assignment and Grade Services and Names and Role Provisioning through the endpoints the launch brought. Only a teacher's or administrator's launch token (`X-Launch-Token`); errors are `{\"error\", \"code\"}`."),
         (name = "operations", description = "Health, readiness and metrics.")
     )

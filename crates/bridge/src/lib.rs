@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 //!
 //! Module map: `config` (settings from the environment), `app` (assembly, serving),
-//! `http` (routes, layers, handlers), `gateway` (seed 001's operations), `auth` (bearer
+//! `http` (routes, layers, handlers), `gateway` (the gateway's operations), `auth` (bearer
 //! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations), `storage` (files), `crypto` (secrets at rest),
-//! `health` (readiness), `metrics`, `telemetry` (logging), `token_login` (seed 004's
-//! bridge side), the publisher of seeds 002/003 (`courses` local store, `lms` sites and
+//! `health` (readiness), `metrics`, `telemetry` (logging), `token_login` (token login's
+//! bridge side), the publisher (`courses` local store, `lms` sites and
 //! sessions, `publish` pushes, `jobs` persisted work), `cli` (commands), `demo`, `check`.
+//! What each part keeps compatible with the applications written for its original
+//! requirements: `docs/contracts/`.
 
 pub mod app;
 pub mod audit;

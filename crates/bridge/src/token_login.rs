@@ -1,4 +1,5 @@
-//! Token login (seed 004, the bridge's side): a Moodle web-service token is checked with
+//! Token login, the bridge's side (the token-login contract, `docs/contracts/token-login.md`):
+//! a Moodle web-service token is checked with
 //! the companion plugin `local_logintoken` (`local_logintoken_validate_token`, made with that
 //! token) or, where the plugin or the function is not there, with
 //! `core_webservice_get_site_info`; a login then returns the Moodle user and a bridge API

@@ -318,7 +318,8 @@ fn code_kind(errorcode: &str) -> ErrorKind {
         "invaliduser" | "invalidcourse" | "coursenotexist" | "filenotfound"
         // local_bridge: the user asked about is not a participant of the course.
         | "usernotenrolled" => ErrorKind::NotFound,
-        // Moodle's course code is `courseidnumbertaken` (course/lib.php).
+        // Moodle's course code is `courseidnumbertaken` (course/lib.php); `idnumbertaken` is
+        // Moodle's older general code (group/lib.php).
         "shortnametaken"
         | "categoryidnumbertaken"
         | "idnumbertaken"

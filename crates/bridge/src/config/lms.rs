@@ -1,4 +1,5 @@
-//! The publisher's settings (seeds 002 and 003): the Moodle sites it publishes to, the
+//! The publisher's settings (`docs/contracts/publisher.md`, `publisher-sync.md`): the Moodle
+//! sites it publishes to, the
 //! timeouts, retries and circuit breaker of its Moodle calls, LMS sessions and the job runner.
 //!
 //! The first site is the one `MOODLE_BASE_URL` names (called `default`, with `MOODLE_TOKEN` as

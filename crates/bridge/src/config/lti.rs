@@ -1,7 +1,8 @@
-//! The LTI tool's and the file manager's settings (seed 000): the platform the seed's
-//! `LTI_*` variables describe, the tool's key (`PRIVATE_KEY_PEM`/`PUBLIC_KEY_PEM`, or the
-//! `_B64` forms), the bridge's public address, launch tokens, key rotation, dynamic
-//! registration, the file size limit and development mode.
+//! The LTI tool's and the file manager's settings (the file-manager contract,
+//! `docs/contracts/file-manager.md`): the platform the contract's `LTI_*` variables describe,
+//! the tool's key (`PRIVATE_KEY_PEM`/`PUBLIC_KEY_PEM`, or the `_B64` forms), the bridge's
+//! public address, launch tokens, key rotation, dynamic registration, the file size limit and
+//! development mode.
 
 use std::time::Duration;
 

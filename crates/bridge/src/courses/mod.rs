@@ -1,4 +1,5 @@
-//! The local store of the publisher (seeds 002 and 003): the application's courses and their
+//! The local store of the publisher (`docs/contracts/publisher.md`): the application's courses
+//! and their
 //! assets, owned by the API token's subject that made them. Content is checked against its
 //! type's schema on every write ([`assets`]); a file asset's bytes stream into the bridge's
 //! storage and only its name, type, size and SHA-256 are kept in the database. Every write

@@ -1,4 +1,5 @@
-//! The file manager (seed 000) as plain Rust: a course's learners and their Moodle files,
+//! The file manager (`docs/contracts/file-manager.md`) as plain Rust: a course's learners and
+//! their Moodle files,
 //! copies from Moodle into the bridge's storage, uploads, and the stored files' list,
 //! download and deletion. Every operation takes the caller's [`Access`]: a launch sees only
 //! its platform's Moodle and its own course, and only the files stored from its context; an

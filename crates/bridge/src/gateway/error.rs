@@ -1,6 +1,6 @@
 //! `GatewayError`: what can go wrong in a gateway operation, in the gateway's words. The
 //! HTTP status and body are chosen in `http/error.rs` (Moodle's failures by the one table in
-//! `http/error/moodle.rs`).
+//! `http/error/moodle.rs`, the gateway contract's: `docs/contracts/gateway.md`).
 
 use moodle_ws::Warning;
 

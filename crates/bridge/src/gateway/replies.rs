@@ -1,4 +1,4 @@
-//! The `data` of the gateway's write answers (seed 001's shapes). Reads pass Moodle's own
+//! The `data` of the gateway's write answers (`docs/contracts/gateway.md`). Reads pass Moodle's own
 //! objects through and are described in the OpenAPI document as Moodle objects.
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
-//! What gateway callers send (seed 001's bodies and query strings), and the checks made
-//! before Moodle is called. Unknown JSON fields are refused; flags accept `true`/`false`
-//! and the seed's `1`/`0`.
+//! What gateway callers send (the bodies and query strings of the gateway contract,
+//! `docs/contracts/gateway.md`), and the checks made before Moodle is called. Unknown JSON
+//! fields are refused; flags accept `true`/`false` and the contract's `1`/`0`.
 
 use moodle_ws::functions::course::{
     CourseSettings, CourseUpdate, CustomFieldValue, FormatOption, NewCourse,

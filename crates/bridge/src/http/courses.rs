@@ -1,5 +1,6 @@
 //! `/api/courses` and `/api/courses/{course_id}/assets[/{asset_name}]`: the publisher's
-//! local store (seeds 002/003). JSON, and `multipart/form-data` for file assets; errors
+//! local store (`docs/contracts/publisher.md`). JSON, and `multipart/form-data` for file
+//! assets; errors
 //! `{"detail": …}`. Each handler extracts, calls the course store and answers.
 
 use axum::Json;

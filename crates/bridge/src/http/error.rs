@@ -1,7 +1,8 @@
-//! The API's answers: the seed-001 envelope `{"ok": true, "data": …}` and
-//! `{"ok": false, "error": {"code", "message", "details"}}`, [`ApiError`] and, for token
-//! login's seed-004 shape, [`TokenLoginFailure`], and for the publisher's seed-002 shape
-//! `{"detail": …}`, [`DetailError`] (in `error/detail.rs`): the only places errors become
+//! The API's answers: the gateway contract's envelope `{"ok": true, "data": …}` and
+//! `{"ok": false, "error": {"code", "message", "details"}}`, [`ApiError`] and, for the
+//! token-login contract's shape, [`TokenLoginFailure`], and for the publisher contract's shape
+//! `{"detail": …}`, [`DetailError`] (in `error/detail.rs`; the contracts are in
+//! `docs/contracts/`): the only places errors become
 //! HTTP. The full cause of an error goes into the response's extensions ([`ErrorCause`]) for
 //! the access log, never into the body.
 
@@ -234,7 +235,8 @@ pub fn ok(reply: Reply) -> Response {
         .into_response()
 }
 
-/// The token-login routes' error answer: seed 004's `{"success": false, "error", "message"}`
+/// The token-login routes' error answer: the token-login contract's `{"success": false,
+/// "error", "message"}` (`docs/contracts/token-login.md`)
 /// plus a stable `errorcode`.
 #[derive(Debug)]
 pub struct TokenLoginFailure(pub TokenLoginError);

@@ -170,8 +170,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for DetailQuery<T>
 }
 
 /// `X-LMS-Token` (a session handle from `/api/login-lms`, or a Moodle token) and the
-/// optional `X-LMS-Site` naming the site of a raw Moodle token. Missing: 400 as seed 002
-/// answers; as `Option<LmsToken>` it may be left out.
+/// optional `X-LMS-Site` naming the site of a raw Moodle token. Missing: 400 as the publisher
+/// contract answers (`docs/contracts/publisher.md`); as `Option<LmsToken>` it may be left out.
 #[derive(Clone)]
 pub struct LmsToken {
     /// The token.

@@ -1,4 +1,5 @@
-//! `/api/moodle/*`: seed 001's routes. Each handler extracts, calls one gateway
+//! `/api/moodle/*`: the routes of the gateway contract (`docs/contracts/gateway.md`). Each
+//! handler extracts, calls one gateway
 //! operation and wraps the answer; the upload handler also pipes the multipart file part
 //! into the operation as it arrives.
 

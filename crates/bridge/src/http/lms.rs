@@ -1,5 +1,6 @@
 //! `POST /api/login-lms`, `GET /api/lms/validate`, `GET /api/lms/me`, `POST /api/lms/logout`
-//! (seed 002): LMS logins and the `X-LMS-Token` they give. Bearer-authenticated like the
+//! (`docs/contracts/publisher.md`): LMS logins and the `X-LMS-Token` they give.
+//! Bearer-authenticated like the
 //! rest of the publisher; errors `{"detail": …}`.
 
 use axum::Json;

@@ -1,5 +1,6 @@
-//! `POST /api/courses/{course_id}/push-to-lms` (seed 002), and the manual re-sync of seed
-//! 003: `GET /api/sync/status`, `POST /api/sync/retry`, `POST /api/courses/{course_id}/sync`.
+//! `POST /api/courses/{course_id}/push-to-lms` (`docs/contracts/publisher.md`), and the manual
+//! re-sync (`docs/contracts/publisher-sync.md`): `GET /api/sync/status`, `POST /api/sync/retry`,
+//! `POST /api/courses/{course_id}/sync`.
 //! Errors `{"detail": …}`.
 
 use std::time::Duration;

@@ -1,5 +1,6 @@
-//! `/api/auth/*`: token login (seed 004, the bridge's side). The Moodle token is the
-//! credential here, so these routes take no bearer token; answers use the seed's shapes
+//! `/api/auth/*`: token login, the bridge's side (the token-login contract,
+//! `docs/contracts/token-login.md`). The Moodle token is the credential here, so these routes
+//! take no bearer token; answers use the contract's shapes
 //! (`{"success": …}`, `{"valid": …}`), errors `{"success": false, "error", "message",
 //! "errorcode"}`.
 

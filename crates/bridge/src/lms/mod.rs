@@ -1,4 +1,5 @@
-//! LMS sites and sessions (seed 002's `login-lms`, `X-LMS-Token`): the configured Moodle
+//! LMS sites and sessions (`login-lms` and `X-LMS-Token` of `docs/contracts/publisher.md`):
+//! the configured Moodle
 //! sites, logins through `login/token.php`, and the session handles given back for them.
 //!
 //! A handle (`lms_…`) is opaque, expiring and revocable, and works only for the API subject

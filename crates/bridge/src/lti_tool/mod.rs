@@ -1,4 +1,5 @@
-//! The LTI 1.3 tool (seed 000): the `lti` crate's login, launch validation, keys, deep
+//! The LTI 1.3 tool (`docs/contracts/file-manager.md`): the `lti` crate's login, launch
+//! validation, keys, deep
 //! linking and dynamic registration wired to the bridge's database, and the rules of what a
 //! launch leads to — administrators and instructors get the file manager and a launch
 //! token ([`launch_token`]), everyone else a refusal; a deep-linking request gets the picker.

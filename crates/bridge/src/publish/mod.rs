@@ -1,4 +1,5 @@
-//! The publisher (seeds 002 and 003): pushes a local course and its assets into Moodle as a
+//! The publisher (`docs/contracts/publisher.md`, `publisher-sync.md`): pushes a local course
+//! and its assets into Moodle as a
 //! course and activities, with the user's own Moodle token, so Moodle's permissions apply.
 //!
 //! A push is a persisted job ([`crate::jobs`]) of idempotent steps (`steps.rs`,
@@ -47,7 +48,7 @@ use steps::Retry;
 /// The job kind of a push.
 pub const PUSH: &str = "push";
 
-/// What a push did: seed 002's `data`, plus the site and per-asset detail.
+/// What a push did: the publisher contract's `data`, plus the site and per-asset detail.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PushReport {
     /// The Moodle course id (as text, as the seed has it).

@@ -1,6 +1,6 @@
-//! The body of `POST /api/courses/{course_id}/push-to-lms` and what seed 002 refuses in it
-//! with 422: another export format, no or unknown asset names (listed), a named asset of a
-//! type `asset_type` does not list.
+//! The body of `POST /api/courses/{course_id}/push-to-lms` and what the publisher contract
+//! (`docs/contracts/publisher.md`) refuses in it with 422: another export format, no or unknown
+//! asset names (listed), a named asset of a type `asset_type` does not list.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -74,8 +74,8 @@ fn course_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 }
 
 impl Publisher {
-    /// Refuses what seed 002 refuses with 422: another export format, no or unknown asset
-    /// names, a named asset of a type not listed.
+    /// Refuses what the publisher contract refuses with 422: another export format, no or unknown
+    /// asset names, a named asset of a type not listed.
     pub(super) async fn check_request(
         &self,
         course: &Course,

@@ -300,7 +300,8 @@ impl Steps<'_> {
                     return Err(unexpected("core_course_create_courses answered no course"));
                 }
                 Err(e) if e.moodle_errorcode() == Some("shortnametaken") => last = Some(e),
-                // Made by a push running beside this one (Moodle's code; seed 001's name too).
+                // Made by a push running beside this one (Moodle's course code, or its older
+                // general `idnumbertaken`).
                 Err(e)
                     if matches!(
                         e.moodle_errorcode(),

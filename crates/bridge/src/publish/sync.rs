@@ -1,4 +1,5 @@
-//! Manual re-sync (seed 003's "admin can retry failed operations"): retry everything that
+//! Manual re-sync (`docs/contracts/publisher-sync.md`: "admin can retry failed operations"):
+//! retry everything that
 //! failed, or re-push one course, as queued push jobs; and reading jobs and their progress.
 //!
 //! A re-push acts with the LMS token given, or else with the token of the course's last

@@ -40,7 +40,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             env: Vec::new(),
-            // Functions of seed 001 that the recorded site's `bridge` service lacks.
+            // Functions of the gateway that the recorded site's `bridge` service lacks.
             extra_functions: vec!["core_course_search_courses"],
             moodle_url: None,
             role: "admin_bridge",

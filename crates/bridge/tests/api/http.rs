@@ -297,7 +297,7 @@ async fn every_documented_api_route_demands_a_token() {
     }
     assert_eq!(
         checked, 30,
-        "seed 001 has ten routes, the publisher (seeds 002 and 003) twenty"
+        "the gateway has ten routes, the publisher twenty"
     );
     for op in ["/health", "/ready", "/metrics"] {
         assert!(paths.contains_key(op), "{op} documented");

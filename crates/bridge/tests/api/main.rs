@@ -1,7 +1,7 @@
 //! The bridge over HTTP against the Moodle stand-in (`moodle_sim::Sim`): every route, every
 //! Moodle error a route can meet, injected faults, authentication and scopes, CORS, bodies,
 //! operations routes, the audit log, logs, and the binary's configuration errors; the
-//! publisher (seeds 002 and 003) in `publish/`.
+//! publisher in `publish/`.
 
 mod audit;
 mod auth;

@@ -1,6 +1,6 @@
-//! Token login (seed 004, the bridge's side): a Moodle token is checked by the companion
-//! plugin or, without it, by site info; a login returns the user and a bridge API token;
-//! refusals keep the seed's error shape; attempts are rate-limited per address.
+//! Token login, the bridge's side (`docs/contracts/token-login.md`): a Moodle token is checked
+//! by the companion plugin or, without it, by site info; a login returns the user and a bridge
+//! API token; refusals keep the contract's error shape; attempts are rate-limited per address.
 
 use moodle_sim::Plugins;
 use serde_json::{Value, json};

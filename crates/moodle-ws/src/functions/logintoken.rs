@@ -1,4 +1,5 @@
-//! The companion plugin `local_logintoken` (`moodle-plugin/local_logintoken`, seed 004):
+//! The companion plugin `local_logintoken` (`moodle-plugin/local_logintoken`; the token-login
+//! contract, `docs/contracts/token-login.md`):
 //! describe the token a call is made with. Call it on a client made with
 //! [`Client::with_token`] for the token to check. Sites without the plugin, or services
 //! without the function, answer `invalidrecord` or `accessexception`.

@@ -1,4 +1,5 @@
-//! The publisher's error answer (seeds 002 and 003, FastAPI's shape): `{"detail": "…"}` with
+//! The publisher's error answer (FastAPI's shape, as the publisher contract has it,
+//! `docs/contracts/publisher.md`): `{"detail": "…"}` with
 //! the status of the failure's class (chosen here alone), plus `data` when a push failed
 //! part-way (the report of what was done).
 //! Bearer-layer refusals ([`ApiError`]) on these routes keep their status and headers and

@@ -1,4 +1,4 @@
-//! The file manager's error answer (seed 000, a Flask tool's shape): `{"error": "…",
+//! The file manager's error answer (`docs/contracts/file-manager.md`): `{"error": "…",
 //! "code": "…"}` with the status, plus `field` for a bad value. Authentication refusals on
 //! these routes (launch token or bearer token) take the same shape.
 

@@ -399,7 +399,7 @@ async fn pushes_never_duplicate_and_complete_once_moodle_is_back() {
             &format!("push again {}", summary(again, &again_body)),
             &format!("Moodle holds {courses} course, {modules} pages"),
         );
-        // Seed 002's contract: an LMS answer it cannot use is 500 "LMS export failed: …".
+        // The publisher contract: an LMS answer it cannot use is 500 "LMS export failed: …".
         let seed_500 = status == 500
             && answer["detail"]
                 .as_str()

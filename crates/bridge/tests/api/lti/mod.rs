@@ -1,4 +1,5 @@
-//! The LTI tool and the file manager (seed 000) against the stand-in's LTI platform: full
+//! The LTI tool and the file manager (`docs/contracts/file-manager.md`) against the stand-in's
+//! LTI platform: full
 //! launches over HTTP (login form → course page → launch.php → /lti/login → auth.php →
 //! /lti/launch), roles and cross-course refusals, the file API, dynamic registration, deep
 //! linking, keys, the LTI tables on both databases, S3 storage and a real browser.

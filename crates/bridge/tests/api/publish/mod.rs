@@ -1,4 +1,5 @@
-//! The publisher (seeds 002 and 003) against the stand-in: the local store, LMS logins and
+//! The publisher (`docs/contracts/publisher.md`, `publisher-sync.md`) against the stand-in: the
+//! local store, LMS logins and
 //! tokens, pushes and what they make in Moodle, re-sync, jobs, the circuit breaker, a push
 //! killed mid-way and resumed, and the command line.
 

@@ -1,5 +1,5 @@
 //! `POST /api/courses/{course_id}/push-to-lms`: what it makes in Moodle, that a second push of
-//! unchanged content writes nothing, and seed 002's answers.
+//! unchanged content writes nothing, and the publisher contract's answers.
 
 use moodle_sim::state::ModInstance;
 use moodle_sim::{Fault, FaultRule};

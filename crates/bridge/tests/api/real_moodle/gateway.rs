@@ -1,7 +1,8 @@
-//! Seed 001's `/api/moodle/*` routes through the binary against the real site: every route's
-//! success, read back through Moodle's own web services, and the errors a real site gives
-//! (duplicate shortname, missing course, a function not in the service, a token without the
-//! capability). The course it makes is deleted again when the test passes.
+//! The gateway's `/api/moodle/*` routes (`docs/contracts/gateway.md`) through the binary
+//! against the real site: every route's success, read back through Moodle's own web services,
+//! and the errors a real site gives (duplicate shortname, missing course, a function not in the
+//! service, a token without the capability). The course it makes is deleted again when the
+//! test passes.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -35,7 +36,7 @@ fn ok(answer: (u16, Value)) -> Value {
 }
 
 #[tokio::test]
-async fn every_seed_001_route_answers_from_the_real_moodle() {
+async fn every_gateway_route_answers_from_the_real_moodle() {
     let Some(site) = site() else { return };
     let bridge = Bridge::start(&site, &[]).await;
 
@@ -285,7 +286,7 @@ async fn every_seed_001_route_answers_from_the_real_moodle() {
             &json!({"courseid": 999999, "draftitemid": draft["itemid"], "name": "Nowhere"}),
         )
         .await;
-    // Moodle: local_bridge_create_resource's get_course() throws `invalidrecord` (seed 001: 400).
+    // Moodle: local_bridge_create_resource's get_course() throws `invalidrecord` (gateway: 400).
     refused(&missing, 400, "invalidrecord");
 
     delete_course(&site, id).await;

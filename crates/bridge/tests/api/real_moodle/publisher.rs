@@ -1,6 +1,7 @@
-//! The publisher (seed 002) against the real site: `POST /api/login-lms` with real passwords,
-//! a push of a course with a page, a file, a URL and a quiz, made through `local_bridge`, read
-//! back with `core_course_get_contents`, and a second push that makes nothing twice.
+//! The publisher (`docs/contracts/publisher.md`) against the real site: `POST /api/login-lms`
+//! with real passwords, a push of a course with a page, a file, a URL and a quiz, made through
+//! `local_bridge`, read back with `core_course_get_contents`, and a second push that makes
+//! nothing twice.
 
 use reqwest::Method;
 use serde_json::{Value, json};
