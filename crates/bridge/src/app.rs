@@ -20,43 +20,9 @@ use crate::health::Health;
 use crate::http;
 use crate::lti_tool::LtiTool;
 use crate::metrics::Metrics;
+pub use crate::state::AppState;
 use crate::token_login::TokenLogin;
 use crate::{courses, files, jobs, lms, publish, storage};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The Moodle gateway.
-    pub gateway: Arc<Gateway>,
-    /// Bearer-token checks.
-    pub auth: Arc<Authenticator>,
-    /// The per-caller rate limit.
-    pub limiter: Arc<RateLimiter>,
-    /// Prometheus metrics.
-    pub metrics: Arc<Metrics>,
-    /// Readiness checks.
-    pub health: Arc<Health>,
-    /// Token login.
-    pub token_login: Arc<TokenLogin>,
-    /// The publisher's local course store.
-    pub courses: Arc<courses::Courses>,
-    /// LMS sites and sessions.
-    pub lms: Arc<lms::Lms>,
-    /// The publisher.
-    pub publisher: publish::Publisher,
-    /// The LTI tool.
-    pub lti: Arc<LtiTool>,
-    /// The file manager.
-    pub files: Arc<files::Files>,
-    /// The audit log, for writes made outside Moodle's web services (grades).
-    pub audit: AuditLog,
-    /// HTTP limits and the trusted proxies.
-    pub http: Arc<crate::config::HttpConfig>,
-    /// The per-address rate limit of the public LTI routes.
-    pub lti_limiter: Arc<RateLimiter>,
-    /// Open server-sent event streams per caller.
-    pub streams: Arc<http::streams::StreamSlots>,
-}
 
 /// Why the service cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -190,7 +156,7 @@ impl App {
                 config.http.lti_per_minute,
                 config.http.lti_per_minute.clamp(1, 30),
             )),
-            streams: Arc::new(http::streams::StreamSlots::new(
+            streams: Arc::new(crate::streams::StreamSlots::new(
                 config.http.streams_per_subject,
                 config.http.stream_max_duration,
             )),

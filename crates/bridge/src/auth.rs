@@ -17,7 +17,6 @@ mod jwks;
 mod own;
 mod rate_limit;
 pub mod revocations;
-mod scopes;
 
 use std::sync::Arc;
 
@@ -25,11 +24,11 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+pub use crate::scopes::{Scope, Scopes};
 pub use jwks::Jwks;
 pub use own::{IssuedToken, OwnKey};
 pub use rate_limit::RateLimiter;
 pub use revocations::Revocations;
-pub use scopes::{Scope, Scopes};
 
 use crate::config::AuthConfig;
 

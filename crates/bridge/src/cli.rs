@@ -17,10 +17,13 @@ use crate::app::{App, StartError};
 use crate::audit::AuditLog;
 use crate::config::{Config, Env, Needs, Problems};
 use crate::db::Db;
-use crate::{check, demo, telemetry};
+use crate::telemetry;
 
+pub mod check;
+pub mod demo;
 mod lti;
 mod publish;
+mod signal;
 mod token;
 
 /// Moodle Bridge: the integration layer between Moodle and other applications.
@@ -186,31 +189,9 @@ async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     tracing::info!(port = app.port(), "moodle-bridge listening");
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(signal::shutdown()).await?;
     tracing::info!("moodle-bridge stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
 }
 
 /// Who runs a command, for the audit log.

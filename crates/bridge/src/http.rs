@@ -29,7 +29,6 @@ pub mod lti_services;
 pub mod observe;
 pub mod ops;
 pub mod publish;
-pub mod streams;
 pub mod token_login;
 pub mod ui;
 
@@ -48,8 +47,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::config::Config;
+use crate::state::AppState;
 use error::ApiError;
 use files::LaunchTokenScheme;
 
@@ -101,7 +100,10 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(gateway::attach_file))
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
         .layer(middleware::from_fn_with_state(
-            config.http.request_timeout,
+            TimeLimit {
+                limit: config.http.request_timeout,
+                answer: gateway_timeout,
+            },
             time_limit,
         ));
     // Uploads stream for as long as they take, up to their own size limit.
@@ -134,8 +136,11 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(publish::retry_failed))
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
         .layer(middleware::from_fn_with_state(
-            config.http.request_timeout,
-            publish::time_limit,
+            TimeLimit {
+                limit: config.http.request_timeout,
+                answer: publisher_timeout,
+            },
+            time_limit,
         ));
     let publisher_assets = OpenApiRouter::new()
         .routes(routes!(courses::list_assets, courses::create_asset))
@@ -165,7 +170,10 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(token_login::token_validate))
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
         .layer(middleware::from_fn_with_state(
-            config.http.request_timeout,
+            TimeLimit {
+                limit: config.http.request_timeout,
+                answer: gateway_timeout,
+            },
             time_limit,
         ));
     let operations = OpenApiRouter::new()
@@ -185,7 +193,10 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
     let lti_services = lti_services::routes()
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
         .layer(middleware::from_fn_with_state(
-            config.http.request_timeout,
+            TimeLimit {
+                limit: config.http.request_timeout,
+                answer: gateway_timeout,
+            },
             time_limit,
         ))
         .route_layer(middleware::from_fn_with_state(
@@ -273,18 +284,37 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Ends a request that takes longer than the limit with 504.
-async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
+/// Ends a request that takes longer than its route group's limit with that group's 504
+/// answer (`answer`): one middleware for every group that has a time limit.
+#[derive(Clone, Copy)]
+struct TimeLimit {
+    limit: Duration,
+    answer: fn() -> Response,
+}
+
+async fn time_limit(State(t): State<TimeLimit>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(t.limit, next.run(req)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "unknown",
-            "the request took too long",
-        )
-        .with_details(json!({ "reason": "request_timeout" }))
-        .into_response(),
+        Err(_) => (t.answer)(),
     }
+}
+
+/// The gateway's (and token login's and the LTI services') answer to a request that took
+/// too long.
+fn gateway_timeout() -> Response {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "unknown",
+        "the request took too long",
+    )
+    .with_details(json!({ "reason": "request_timeout" }))
+    .into_response()
+}
+
+/// The publisher's answer to a request that took too long (`{"detail": …}`).
+fn publisher_timeout() -> Response {
+    error::DetailError::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long")
+        .into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -5,20 +5,20 @@
 //! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations), `storage` (files), `crypto` (secrets at rest),
 //! `health` (readiness), `metrics`, `telemetry` (logging), `token_login` (token login's
 //! bridge side), the publisher (`courses` local store, `lms` sites and
-//! sessions, `publish` pushes, `jobs` persisted work), `cli` (commands), `demo`, `check`.
+//! sessions, `publish` pushes, `jobs` persisted work), `scopes` (what a token may do),
+//! `state` (what every handler reaches), `streams` (bounds on event streams), `cli` (commands,
+//! with `cli::demo` and `cli::check`).
 //! What each part keeps compatible with the applications written for its original
 //! requirements: `docs/contracts/`.
 
 pub mod app;
 pub mod audit;
 pub mod auth;
-pub mod check;
 pub mod cli;
 pub mod config;
 pub mod courses;
 pub mod crypto;
 pub mod db;
-pub mod demo;
 pub mod files;
 pub mod gateway;
 pub mod health;
@@ -29,6 +29,9 @@ pub mod lti_store;
 pub mod lti_tool;
 pub mod metrics;
 pub mod publish;
+pub mod scopes;
+pub mod state;
 pub mod storage;
+pub mod streams;
 pub mod telemetry;
 pub mod token_login;

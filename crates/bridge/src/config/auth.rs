@@ -8,7 +8,7 @@ use moodle_ws::Secret;
 use url::Url;
 
 use super::{Env, Problems};
-use crate::auth::Scopes;
+use crate::scopes::Scopes;
 
 /// Token sources, default scopes and the rate limit.
 #[derive(Debug, Clone)]

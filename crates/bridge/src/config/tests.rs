@@ -1,5 +1,5 @@
 use super::*;
-use crate::auth::Scopes;
+use crate::scopes::Scopes;
 
 const SERVE: Needs = Needs {
     moodle: true,

@@ -8,8 +8,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::error::{ApiError, DetailError};
-use crate::app::AppState;
 use crate::auth::{AuthError, Scope};
+use crate::state::AppState;
 
 /// The middleware.
 ///

@@ -14,12 +14,12 @@ use utoipa::ToSchema;
 
 use super::error::{Detail, DetailError};
 use super::extract::{DetailJson, MAX_TEXT_FIELD_BYTES, TextFieldError, text_field};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::courses::{
     Asset, AssetChanges, AssetType, Course, CourseChanges, FileUpload, NewAsset, NewCourse,
 };
 use crate::publish::status::rfc3339;
+use crate::state::AppState;
 
 /// A course.
 #[derive(Debug, Serialize, ToSchema)]

@@ -26,10 +26,10 @@ pub use copy::{CopyOutcome, CopyReply, OutcomeError, StoredSummary, copy_moodle_
 use super::error::{FileApiError, FileProblem};
 use super::extract::{AppQuery, TextFieldError, text_field};
 use super::ui;
-use crate::app::AppState;
 use crate::files::{
     Access, FileError, MoodleOrigin, Page, Participant, StoredFile, Upload, UserFiles,
 };
+use crate::state::AppState;
 
 /// The `launch` security scheme of the OpenAPI document: the `X-Launch-Token` header.
 pub struct LaunchTokenScheme;

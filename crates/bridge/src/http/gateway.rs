@@ -14,7 +14,6 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorEnvelope, ok};
 use super::extract::{AppJson, AppQuery, MAX_TEXT_FIELD_BYTES, TextFieldError, text_field};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::gateway::replies::{
     AttachedFile, CreatedCourse, DraftUpload, Enrolled, Notifications, UnreadCount,
@@ -23,6 +22,7 @@ use crate::gateway::requests::{
     CourseFilter, CourseInput, Enrol, NotificationsQuery, UnreadCountQuery, UsersByField,
 };
 use crate::gateway::{AttachFile, DraftUploadInput, GatewayError, UploadTarget};
+use crate::state::AppState;
 
 /// `{"ok": true, "data": T}`.
 #[derive(Serialize, ToSchema)]

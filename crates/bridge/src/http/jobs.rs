@@ -16,10 +16,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::error::{Detail, DetailError, job_error_json};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::jobs::{Job, JobEvent, JobState};
 use crate::publish::status::rfc3339;
+use crate::state::AppState;
 
 /// How often the event stream looks for new events (they may come from another process).
 const POLL: Duration = Duration::from_millis(250);

@@ -12,10 +12,10 @@ use utoipa::ToSchema;
 
 use super::error::{Detail, DetailError};
 use super::extract::{DetailJson, LmsToken};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::lms::{LmsUser, LoginInput};
 use crate::publish::status::rfc3339;
+use crate::state::AppState;
 
 /// `POST /api/login-lms`.
 #[derive(Deserialize, ToSchema)]

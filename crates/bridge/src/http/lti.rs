@@ -26,8 +26,8 @@ pub use dev::routes as dev_routes;
 use super::client_addr::ClientAddr;
 use super::extract::AppQuery;
 use super::ui;
-use crate::app::AppState;
 use crate::lti_tool::{Arrival, RegisterError};
+use crate::state::AppState;
 use crate::storage::hex;
 
 /// The cookie the login page reads to see whether the browser keeps the tool's cookies here.

@@ -23,9 +23,9 @@ use super::client_addr::ClientAddr;
 use super::error::{FileApiError, FileProblem};
 use super::extract::{AppJson, AppQuery, RequestId};
 use super::files::LAUNCH_TOKEN_HEADER;
-use crate::app::AppState;
 use crate::audit::{Actor, Event};
 use crate::lti_tool::{LaunchClaims, NewLineItem, NewScore, ServiceCallError};
+use crate::state::AppState;
 
 /// The routes, before their authentication layer.
 pub fn routes() -> OpenApiRouter<AppState> {

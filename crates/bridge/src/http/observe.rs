@@ -19,7 +19,7 @@ use tracing::Instrument as _;
 use super::client_addr::{ClientAddr, client_address};
 use super::error::ErrorCause;
 use super::extract::RequestId;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `X-Request-Id`.
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::health::Readiness;
+use crate::state::AppState;
 
 /// `/health`'s answer.
 #[derive(Serialize, ToSchema)]

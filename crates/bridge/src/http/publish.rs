@@ -3,21 +3,18 @@
 //! `POST /api/courses/{course_id}/sync`.
 //! Errors `{"detail": …}`.
 
-use std::time::Duration;
-
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{Detail, DetailError};
 use super::extract::{DetailJson, DetailQuery, LmsToken};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::publish::{GivenToken, Mode, PushReport, PushRequest, Pushed, RetryReply, SyncStatus};
+use crate::state::AppState;
 use query::{PushQuery, StatusQuery};
 
 /// A finished push.
@@ -180,14 +177,5 @@ fn given(t: &LmsToken) -> GivenToken<'_> {
     GivenToken {
         token: t.token.expose(),
         site: t.site.as_deref(),
-    }
-}
-
-/// Ends a publisher request that takes longer than the limit with 504 `{"detail": …}`.
-pub async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => DetailError::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long")
-            .into_response(),
     }
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::client_addr::ClientAddr;
 use super::error::{TokenLoginFailure, TokenLoginProblem};
 use super::extract::AppJson;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::token_login::{TokenLoginError, ValidToken};
 use moodle_ws::functions::logintoken::{TokenInfo, TokenUser};
 

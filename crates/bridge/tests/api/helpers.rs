@@ -135,7 +135,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         let tool_url = env
             .get("PUBLIC_URL")
             .map_or_else(|| url.clone(), str::to_owned);
-        bridge::demo::point_stand_in_at(&sim, &tool_url);
+        bridge::cli::demo::point_stand_in_at(&sim, &tool_url);
     }
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let served = tokio::spawn(async move {

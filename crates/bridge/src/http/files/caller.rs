@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{Principal, Scope};
 use crate::files::Access;
@@ -17,6 +16,7 @@ use crate::http::client_addr::ClientAddr;
 use crate::http::error::FileApiError;
 use crate::http::extract::RequestId;
 use crate::lti_tool::{LaunchClaims, TicketClaims};
+use crate::state::AppState;
 
 /// The header the file manager page sends its launch token in.
 pub const LAUNCH_TOKEN_HEADER: &str = "x-launch-token";

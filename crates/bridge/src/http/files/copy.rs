@@ -8,10 +8,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{FileActor, FileCaller};
-use crate::app::AppState;
 use crate::files::{CopyRequest, CopyResult, StoredFile};
 use crate::http::error::{FileApiError, FileProblem, file_error_parts};
 use crate::http::extract::AppJson;
+use crate::state::AppState;
 
 /// The answer of a copy.
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use super::super::extract::AppQuery;
 use super::super::ui;
-use crate::app::AppState;
 use crate::lti_tool::{LaunchClaims, RoleFlags};
+use crate::state::AppState;
 
 /// Every route of the service, for `/debug_routes`.
 const ROUTES: &[(&str, &str)] = &[

@@ -63,7 +63,7 @@ async fn two_hundred_clients_get_answers_or_429_and_memory_stays_flat() {
         ("LTI_DEPLOYMENT_ID", "1".to_owned()),
     ];
     let bridge = Process::start(sim.url(), &token, &env, &dir.path().join("bridge.log")).await;
-    bridge::demo::point_stand_in_at(&sim, &bridge.url);
+    bridge::cli::demo::point_stand_in_at(&sim, &bridge.url);
     let uploader =
         shared_token(json!({"sub": "load-uploader", "scope": "moodle:read moodle:write"}));
     let form = reqwest::multipart::Form::new().text("course_id", "2").part(

@@ -50,7 +50,7 @@ async fn two_instances_share_launches_files_and_pushes_without_loss_or_duplicate
         Process::start(sim.url(), &token, &env, &log_b),
     );
     let (mut a, b) = (a, b);
-    bridge::demo::point_stand_in_at(&sim, &a.url);
+    bridge::cli::demo::point_stand_in_at(&sim, &a.url);
 
     // The same public keys from both, one key (not one per instance).
     let (_, jwks_a) = call(&a.url, Method::GET, "/.well-known/jwks.json", &[], None).await;

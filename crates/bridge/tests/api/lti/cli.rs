@@ -70,7 +70,7 @@ async fn login_status(app: &TestApp) -> u16 {
 async fn a_platform_added_from_the_command_line_launches_and_a_removed_one_does_not() {
     // A bridge without LTI_* variables, registered as the stand-in's tool.
     let app = spawn_app().await;
-    bridge::demo::point_stand_in_at(&app.sim, &app.url);
+    bridge::cli::demo::point_stand_in_at(&app.sim, &app.url);
     assert_eq!(login_status(&app).await, 400, "no platform yet");
 
     let moodle_token = app.sim.token("admin_bridge").expect("token");

@@ -13,11 +13,12 @@ use anyhow::Context as _;
 use moodle_sim::lti::{LtiConfig, RECORDED_CLIENT_ID};
 use moodle_sim::{Sim, SimConfig};
 
+use super::check;
+use super::signal;
 use crate::app::App;
 use crate::auth::{OwnKey, Scopes};
-use crate::cli::shutdown_signal;
 use crate::config::{Config, Env, Needs};
-use crate::{check, telemetry};
+use crate::telemetry;
 
 /// The stand-in's user the bridge calls Moodle as: the site administrator's token for the
 /// `bridge` service.
@@ -101,7 +102,7 @@ pub async fn run(
     );
     println!("API token: {}", api_token.token.expose());
     println!("Docs: {bridge}/docs");
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(signal::shutdown()).await?;
     sim.stop().await;
     Ok(ExitCode::SUCCESS)
 }
