@@ -20,6 +20,7 @@ use crate::health::Health;
 use crate::http;
 use crate::lti_tool::LtiTool;
 use crate::metrics::Metrics;
+use crate::moodle::Clients;
 pub use crate::state::AppState;
 use crate::token_login::TokenLogin;
 use crate::{courses, files, jobs, lms, publish, storage};
@@ -70,12 +71,12 @@ impl App {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let metrics = Arc::new(Metrics::default());
-        let moodle = moodle_ws::Client::builder(moodle_config.base_url.as_str())
-            .token(moodle_config.token.clone())
-            .timeout(moodle_config.timeout)
-            .max_retries(moodle_config.max_retries)
-            .observer(metrics.clone())
-            .build()?;
+        let clients = Clients::new(Some(metrics.clone()));
+        let moodle = clients.build(
+            moodle_config.base_url.as_str(),
+            Some(moodle_config.token.clone()),
+            moodle_config.policy(),
+        )?;
         let gateway = Arc::new(
             Gateway::new(
                 moodle.clone(),
@@ -118,7 +119,7 @@ impl App {
             config.auth.rate_per_minute,
             config.auth.rate_burst,
         ));
-        let (courses, lms, publisher) = publisher_parts(config, &db, &metrics)?;
+        let (courses, lms, publisher) = publisher_parts(config, &db, &clients)?;
         let worker = jobs::Worker::new(
             publisher.jobs().clone(),
             Arc::new(publisher.clone()),
@@ -134,7 +135,7 @@ impl App {
             config,
             &db,
             http_client,
-            moodle.clone(),
+            (moodle.clone(), &clients),
             listener.local_addr().ok(),
         )
         .await?;
@@ -208,7 +209,7 @@ impl App {
 pub(crate) fn publisher_parts(
     config: &Config,
     db: &Db,
-    metrics: &Arc<Metrics>,
+    clients: &Clients,
 ) -> Result<(Arc<courses::Courses>, Arc<lms::Lms>, publish::Publisher), StartError> {
     let secret = config.secret_key.as_ref().ok_or_else(|| {
         let mut p = crate::config::Problems::default();
@@ -221,13 +222,7 @@ pub(crate) fn publisher_parts(
     let storage = storage::Storage::open(&config.storage_url)?;
     let max_file = u64::try_from(config.http.max_upload_bytes).unwrap_or(u64::MAX);
     let courses = Arc::new(courses::Courses::new(db.clone(), storage, max_file));
-    let observer: Arc<dyn moodle_ws::CallObserver> = metrics.clone();
-    let lms = Arc::new(lms::Lms::new(
-        &config.lms,
-        db.clone(),
-        secret,
-        Some(observer),
-    )?);
+    let lms = Arc::new(lms::Lms::new(&config.lms, db.clone(), secret, clients)?);
     let jobs = jobs::Jobs::new(db.clone(), config.lms.job_lease);
     let publisher =
         publish::Publisher::new(db.clone(), courses.clone(), lms.clone(), jobs, &config.lms);
@@ -256,7 +251,7 @@ async fn lti_parts(
     config: &Config,
     db: &Db,
     http: reqwest::Client,
-    moodle: moodle_ws::Client,
+    (moodle, clients): (moodle_ws::Client, &Clients),
     bound: Option<SocketAddr>,
 ) -> Result<(Arc<LtiTool>, Arc<files::Files>), StartError> {
     let secret = config.secret_key.as_ref().ok_or_else(|| {
@@ -293,12 +288,7 @@ async fn lti_parts(
         .await?,
     );
     tool.spawn_upkeep();
-    let sites = files::Sites::new(
-        moodle,
-        moodle_config.base_url.as_str(),
-        store,
-        moodle_config.timeout,
-    );
+    let sites = files::Sites::new(moodle, store, clients.clone(), moodle_config.policy());
     let storage = storage::Storage::open(&config.storage_url)?;
     let files = Arc::new(files::Files::new(
         db.clone(),

@@ -88,6 +88,18 @@ pub struct MoodleConfig {
     pub enrol_role_ids: Vec<i64>,
 }
 
+impl MoodleConfig {
+    /// How the clients of this site call it: `MOODLE_TIMEOUT_MS`, `MOODLE_MAX_RETRIES`, and the
+    /// same breaker as a publisher site's (five failures, thirty seconds).
+    pub fn policy(&self) -> crate::moodle::Policy {
+        crate::moodle::Policy {
+            timeout: self.timeout,
+            max_retries: self.max_retries,
+            breaker: Some((5, Duration::from_secs(30))),
+        }
+    }
+}
+
 /// The environment names of the Moodle base URL, in the order they are looked up.
 pub const MOODLE_URL_NAMES: [&str; 3] = ["MOODLE_BASE_URL", "MOODLE_URL", "LMS_BASE_URL"];
 /// The environment names of the Moodle token.

@@ -28,6 +28,7 @@ pub mod lms;
 pub mod lti_store;
 pub mod lti_tool;
 pub mod metrics;
+pub mod moodle;
 pub mod publish;
 pub mod scopes;
 pub mod state;

@@ -157,11 +157,16 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
             config.cors_origins.join(", ")
         }
     );
-    let client = moodle_ws::Client::builder(moodle.base_url.as_str())
-        .token(moodle.token.clone())
-        .timeout(moodle.timeout)
-        .max_retries(0)
-        .build()?;
+    // One attempt: `check` says what it finds, it does not wait out a flaky site.
+    let policy = crate::moodle::Policy {
+        max_retries: 0,
+        ..moodle.policy()
+    };
+    let client = crate::moodle::Clients::new(None).build(
+        moodle.base_url.as_str(),
+        Some(moodle.token.clone()),
+        policy,
+    )?;
     println!();
     let info = match client.get_site_info().await {
         Ok(info) => info,

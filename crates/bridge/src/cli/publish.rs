@@ -19,7 +19,6 @@ use crate::config::Config;
 use crate::courses::AssetType;
 use crate::db::Db;
 use crate::jobs::{JobState, Worker};
-use crate::metrics::Metrics;
 use crate::publish::{GivenToken, Mode, PublishError, Publisher, PushReport, PushRequest, Pushed};
 
 /// `moodle-bridge push`.
@@ -82,7 +81,7 @@ async fn publisher(config: &Config) -> anyhow::Result<(Db, Publisher)> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     let (_, _, publisher) =
-        crate::app::publisher_parts(config, &db, &Arc::new(Metrics::default()))?;
+        crate::app::publisher_parts(config, &db, &crate::moodle::Clients::new(None))?;
     Ok((db, publisher))
 }
 

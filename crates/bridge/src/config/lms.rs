@@ -46,6 +46,18 @@ pub struct LmsConfig {
     pub sites: Vec<LmsSite>,
 }
 
+impl LmsConfig {
+    /// How the publisher's clients call Moodle: `LMS_TIMEOUT`, `LMS_RETRY_ATTEMPTS`, and the
+    /// breaker of `LMS_BREAKER_*`.
+    pub fn policy(&self) -> crate::moodle::Policy {
+        crate::moodle::Policy {
+            timeout: self.timeout,
+            max_retries: self.retry_attempts.saturating_sub(1),
+            breaker: Some((self.breaker_threshold, self.breaker_cooldown)),
+        }
+    }
+}
+
 /// One Moodle site the publisher can push to.
 #[derive(Debug, Clone)]
 pub struct LmsSite {

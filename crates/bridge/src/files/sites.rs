@@ -1,7 +1,8 @@
 //! Which Moodle a caller's files come from: an API token reads the bridge's own Moodle
 //! (`MOODLE_BASE_URL` with `MOODLE_TOKEN`); a launch reads the Moodle of the platform that
 //! launched it (the registration's site and sealed token), never another. Clients are built
-//! once per registration and reused for a minute.
+//! once per registration (by the bridge's one client builder, `moodle::Clients`, with the
+//! metrics and breaker every client has) and reused for a minute.
 
 use std::time::Duration;
 
@@ -9,33 +10,35 @@ use moodle_ws::Client;
 
 use super::FileError;
 use crate::lti_store::LtiStore;
+use crate::moodle::{Clients, Policy};
 
 /// The Moodle clients of the file manager.
 #[derive(Clone)]
 pub struct Sites {
     default: Client,
-    default_url: String,
     store: LtiStore,
-    timeout: Duration,
+    builder: Clients,
+    policy: Policy,
     clients: moka::sync::Cache<String, Client>,
 }
 
 impl std::fmt::Debug for Sites {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sites")
-            .field("default", &self.default_url)
+            .field("default", &self.default.base_url())
             .finish_non_exhaustive()
     }
 }
 
 impl Sites {
-    /// The bridge's own Moodle (`default`, at `default_url`) and the registrations in `store`.
-    pub fn new(default: Client, default_url: &str, store: LtiStore, timeout: Duration) -> Sites {
+    /// The bridge's own Moodle (`default`) and the registrations in `store`, whose clients
+    /// `builder` makes with `policy`.
+    pub fn new(default: Client, store: LtiStore, builder: Clients, policy: Policy) -> Sites {
         Sites {
             default,
-            default_url: default_url.trim_end_matches('/').to_owned(),
             store,
-            timeout,
+            builder,
+            policy,
             clients: moka::sync::Cache::builder()
                 .max_capacity(256)
                 .time_to_live(Duration::from_secs(60))
@@ -71,10 +74,7 @@ impl Sites {
             platform: platform.to_owned(),
         };
         let client = match token {
-            Ok(Some(token)) => Client::builder(url.as_str())
-                .token(token)
-                .timeout(self.timeout)
-                .build()?,
+            Ok(Some(token)) => self.builder.build(url.as_str(), Some(token), self.policy)?,
             Ok(None) => return Err(no_token()),
             Err(e) => {
                 tracing::error!(platform, error = %e, "a platform's Moodle token cannot be opened");

@@ -23,6 +23,7 @@ use crate::audit::{AuditLog, now_ms};
 use crate::config::LmsConfig;
 use crate::crypto::SecretBox;
 use crate::db::Db;
+use crate::moodle::Clients;
 use crate::storage::hex;
 
 /// What every session handle starts with (a Moodle token has no `_`).
@@ -164,23 +165,13 @@ impl Lms {
         config: &LmsConfig,
         db: Db,
         secret_key: &Secret,
-        observer: Option<Arc<dyn moodle_ws::CallObserver>>,
+        clients: &Clients,
     ) -> Result<Lms, moodle_ws::Error> {
         let mut sites = Vec::new();
         for s in &config.sites {
-            let mut builder = Client::builder(s.base_url.as_str())
-                .timeout(config.timeout)
-                .max_retries(config.retry_attempts.saturating_sub(1))
-                .breaker(config.breaker_threshold, config.breaker_cooldown);
-            if let Some(token) = &s.token {
-                builder = builder.token(token.clone());
-            }
-            if let Some(o) = &observer {
-                builder = builder.observer(o.clone());
-            }
             sites.push(Arc::new(Site {
                 name: s.name.clone(),
-                client: builder.build()?,
+                client: clients.build(s.base_url.as_str(), s.token.clone(), config.policy())?,
                 service: s.service.clone(),
                 has_service_token: s.token.is_some(),
             }));
