@@ -15,8 +15,8 @@ start_test_postgres() {
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
   if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
-    echo "skipped: PostgreSQL tests (no PostgreSQL server; run scripts/install-test-deps)"
-    return 0
+    skipped "PostgreSQL tests" "no PostgreSQL server; run scripts/install-test-deps"
+    return
   fi
   local dir port run_as=()
   dir="$(pwd)/target/test-postgres"

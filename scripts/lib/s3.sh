@@ -27,8 +27,8 @@ start_test_s3() {
     "$dir/venv/bin/pip" install --quiet 'moto[server]' >>"$dir/venv.log" 2>&1; then
     server="$dir/venv/bin/moto_server"
   else
-    echo "skipped: S3 storage tests (no moto server and no python3 venv/pip to install moto[server]; see $dir/venv.log)"
-    return 0
+    skipped "S3 storage tests" "no moto server and no python3 venv/pip to install moto[server]; see $dir/venv.log"
+    return
   fi
   # A port the kernel hands out now; moto binds it a moment later.
   port=$("${python:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

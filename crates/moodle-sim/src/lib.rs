@@ -13,6 +13,7 @@ pub mod php;
 pub mod php_json;
 pub mod plugins;
 pub mod state;
+pub mod testing;
 pub mod ws;
 
 use std::net::SocketAddr;

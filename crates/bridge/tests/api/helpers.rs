@@ -322,8 +322,10 @@ pub async fn body_json(response: Response) -> Value {
 /// script starts one), else `None` after one skip line.
 pub async fn postgres_database() -> Option<String> {
     let Ok(server) = std::env::var("BRIDGE_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "skipped: PostgreSQL tests (BRIDGE_TEST_POSTGRES_URL is not set; scripts/test sets it)"
+        moodle_sim::testing::skip(
+            "PostgreSQL tests",
+            "BRIDGE_TEST_POSTGRES_URL is not set; scripts/test sets it",
+            moodle_sim::testing::Dependency::InstalledByCi,
         );
         return None;
     };

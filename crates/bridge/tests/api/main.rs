@@ -17,6 +17,7 @@ mod lti;
 mod publish;
 mod real_moodle;
 mod routes;
+mod schema;
 mod security;
 mod token_login;
 mod tokens;

@@ -132,8 +132,10 @@ async fn every_recorded_case_replays_identically_on_the_stand_in() {
 #[tokio::test]
 async fn recordings_still_hold_on_a_real_moodle() {
     let Ok(url) = std::env::var("MOODLE_REAL_URL") else {
-        println!(
-            "conformance against a real Moodle: skipped (set MOODLE_REAL_URL, see ../shared/real-moodle/)"
+        moodle_sim::testing::skip(
+            "conformance against a real Moodle",
+            "set MOODLE_REAL_URL, see ../shared/real-moodle/",
+            moodle_sim::testing::Dependency::OptIn,
         );
         return;
     };

@@ -61,8 +61,10 @@ fn query() -> impl Strategy<Value = String> {
 #[test]
 fn request_variables_parse_as_php_parses_them() {
     if Command::new("php").arg("-v").output().is_err() {
-        println!(
-            "php_parity: skipped (php-cli not installed; scripts/install-test-deps installs it)"
+        moodle_sim::testing::skip(
+            "php_parity",
+            "php-cli not installed; scripts/install-test-deps installs it",
+            moodle_sim::testing::Dependency::InstalledByCi,
         );
         return;
     }

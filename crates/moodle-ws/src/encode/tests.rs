@@ -328,7 +328,11 @@ fn real_php_parse_str_agrees() {
         .status()
         .is_ok_and(|s| s.success());
     if !available {
-        println!("skip: php not on PATH, real parse_str cross-check not run");
+        moodle_sim::testing::skip(
+            "real parse_str cross-check",
+            "php not on PATH; scripts/install-test-deps installs php-cli",
+            moodle_sim::testing::Dependency::InstalledByCi,
+        );
         return;
     }
     let cases = [

@@ -35,7 +35,11 @@ impl PrivatePostgres {
             .filter(|b| b.join("initdb").exists())
             .max();
         let Some(bin) = bin else {
-            eprintln!("skipped: database outage case (no PostgreSQL server programs)");
+            moodle_sim::testing::skip(
+                "database outage case",
+                "no PostgreSQL server programs; scripts/install-test-deps installs them",
+                moodle_sim::testing::Dependency::InstalledByCi,
+            );
             return None;
         };
         let dir = tempfile::tempdir().expect("dir");

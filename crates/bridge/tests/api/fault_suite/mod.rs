@@ -91,7 +91,11 @@ pub async fn s3_bucket() -> Option<S3Bucket> {
         .ok()
         .filter(|e| !e.is_empty())
     else {
-        eprintln!("skipped: S3 cases (BRIDGE_TEST_S3_ENDPOINT is not set; scripts/test sets it)");
+        moodle_sim::testing::skip(
+            "fault suite's S3 cases",
+            "BRIDGE_TEST_S3_ENDPOINT is not set; scripts/test sets it",
+            moodle_sim::testing::Dependency::InstalledByCi,
+        );
         return None;
     };
     let bucket = S3Bucket {

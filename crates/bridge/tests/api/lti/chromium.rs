@@ -87,8 +87,10 @@ fn tools() -> Option<Tools> {
         }),
         _ => {
             SKIP_NOTICE.call_once(|| {
-                eprintln!(
-                    "skipped: Chromium tests (chromium or chromedriver is not installed; scripts/install-test-deps installs them)"
+                moodle_sim::testing::skip(
+                    "Chromium tests",
+                    "chromium or chromedriver is not installed; scripts/install-test-deps installs them",
+                    moodle_sim::testing::Dependency::InstalledByCi,
                 );
             });
             None

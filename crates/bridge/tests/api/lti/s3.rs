@@ -12,8 +12,10 @@ use crate::helpers::{Options, TestApp, body_json, http_client, spawn_app_with};
 /// The server, when the test script started one.
 fn endpoint() -> Option<String> {
     let Ok(endpoint) = std::env::var("BRIDGE_TEST_S3_ENDPOINT") else {
-        eprintln!(
-            "skipped: S3 storage tests (BRIDGE_TEST_S3_ENDPOINT is not set; scripts/test sets it)"
+        moodle_sim::testing::skip(
+            "S3 storage tests",
+            "BRIDGE_TEST_S3_ENDPOINT is not set; scripts/test sets it",
+            moodle_sim::testing::Dependency::InstalledByCi,
         );
         return None;
     };

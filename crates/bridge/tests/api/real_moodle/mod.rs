@@ -45,8 +45,10 @@ pub fn site() -> Option<Site> {
     static SKIP: Once = Once::new();
     let Ok(url) = std::env::var("MOODLE_REAL_URL") else {
         SKIP.call_once(|| {
-            eprintln!(
-                "skipped: real-Moodle suite (set MOODLE_REAL_URL and MOODLE_REAL_ROOT; see scripts/real-moodle-suite)"
+            moodle_sim::testing::skip(
+                "real-Moodle suite",
+                "set MOODLE_REAL_URL and MOODLE_REAL_ROOT; see scripts/real-moodle-suite",
+                moodle_sim::testing::Dependency::OptIn,
             );
         });
         return None;
