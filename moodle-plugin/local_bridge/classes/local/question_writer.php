@@ -95,8 +95,8 @@ class question_writer {
         if (trim(strip_tags($q['text'], '<img><audio><video>')) === '') {
             return get_string('qproblem_text', 'local_bridge');
         }
-        if (!in_array($q['textformat'], array_map('intval', [FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN, FORMAT_MARKDOWN]),
-                true)) {
+        if (!in_array((int) $q['textformat'], array_map('intval', [FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN,
+                FORMAT_MARKDOWN]), true)) {
             return get_string('qproblem_format', 'local_bridge', $q['textformat']);
         }
         if (core_text::strlen($q['name']) > 255 || clean_param($q['name'], PARAM_TEXT) !== $q['name']) {

@@ -305,9 +305,11 @@ class quiz_writer {
                 $structure->remove_section_heading($section->id);
             }
         }
-        $structure = \mod_quiz\quiz_settings::create($cm->instance)->get_structure();
-        for ($slot = count($structure->get_slots()); $slot >= 1; $slot--) {
-            $structure->remove_slot($slot);
+        // One structure per removal, as edit_rest.php has: a structure object does not stay
+        // consistent across several remove_slot() calls.
+        $count = count(\mod_quiz\quiz_settings::create($cm->instance)->get_structure()->get_slots());
+        for ($slot = $count; $slot >= 1; $slot--) {
+            \mod_quiz\quiz_settings::create($cm->instance)->get_structure()->remove_slot($slot);
         }
         foreach ($entries as $entryid) {
             $versions = $DB->get_fieldset_select('question_versions', 'questionid', 'questionbankentryid = ?', [$entryid]);
