@@ -132,11 +132,7 @@ pub(super) fn functions() -> Vec<FunctionDef> {
 }
 
 /// The quizzes of a course a user sees, in course page order (`get_all_instances_in_courses()`).
-fn course_quizzes<'a>(
-    s: &'a State,
-    courseid: i64,
-    userid: i64,
-) -> Vec<(&'a CourseModule, &'a Quiz)> {
+fn course_quizzes(s: &State, courseid: i64, userid: i64) -> Vec<(&CourseModule, &Quiz)> {
     let mut found = Vec::new();
     let mut sections: Vec<&crate::state::Section> = s
         .sections
