@@ -2,6 +2,11 @@
 //! `mod_quiz_get_attempt_data`, `mod_quiz_process_attempt`, `mod_quiz_get_user_attempts` and
 //! `mod_quiz_get_user_best_grade`, with the checks of `validate_quiz()` /
 //! `validate_attempt()` and the quiz's access rules (open and close dates, attempts allowed).
+//!
+//! Not modelled: teachers' preview attempts (Moodle starts one for a `mod/quiz:preview`
+//! holder; here such a caller without `mod/quiz:attempt` is refused `nopermissions`),
+//! passwords and other preflight checks, overdue handling beyond finishing at the end time,
+//! and manual grading of essays.
 
 use std::collections::BTreeMap;
 
