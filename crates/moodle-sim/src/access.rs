@@ -240,6 +240,7 @@ pub fn capability_name(capability: &str) -> &str {
         .map(|(_, name, _)| *name)
         .or_else(|| crate::plugins::capability(capability).map(|(name, _)| name))
         .or_else(|| crate::lti::capability(capability).map(|(name, _)| name))
+        .or_else(|| crate::ws::quiz::capability(capability).map(|(name, _)| name))
         .unwrap_or(capability)
 }
 
@@ -250,6 +251,8 @@ fn archetype_allows(archetype: &str, capability: &str) -> bool {
         || crate::plugins::capability(capability)
             .is_some_and(|(_, archetypes)| archetypes.contains(&archetype))
         || crate::lti::capability(capability)
+            .is_some_and(|(_, archetypes)| archetypes.contains(&archetype))
+        || crate::ws::quiz::capability(capability)
             .is_some_and(|(_, archetypes)| archetypes.contains(&archetype))
 }
 

@@ -311,8 +311,18 @@ fn code_kind(errorcode: &str) -> ErrorKind {
         | "notalearner" => ErrorKind::Permission,
         "invalidparameter" | "missingparam"
         // local_bridge's refusals of the caller's input: a draft area without the caller's
-        // files, a section the course does not have, a module type it does not make.
-        | "invaliddraftitemid" | "sectionnotfound" | "unsupportedmodule" => ErrorKind::Invalid,
+        // files, a section the course does not have, a module type it does not make, a quiz
+        // question it cannot save, an activity that is no quiz, too many items or questions in
+        // one call, one ID number twice in one batch.
+        | "invaliddraftitemid"
+        | "sectionnotfound"
+        | "unsupportedmodule"
+        | "invalidquestion"
+        | "noquestions"
+        | "toomanyquestions"
+        | "notaquiz"
+        | "toomanymodules"
+        | "duplicateidnumberincall" => ErrorKind::Invalid,
         // Moodle 5.0 names the same failure `invalidrecordunknown`.
         "invalidrecord" | "invalidrecordunknown" => ErrorKind::MissingRecord,
         "invaliduser" | "invalidcourse" | "coursenotexist" | "filenotfound"
@@ -324,8 +334,10 @@ fn code_kind(errorcode: &str) -> ErrorKind {
         | "categoryidnumbertaken"
         | "idnumbertaken"
         | "courseidnumbertaken"
-        // local_bridge: an activity ID number already used in the course.
+        // local_bridge: an activity ID number already used in the course; a quiz learners
+        // have attempted keeps its questions.
         | "duplicateidnumber"
+        | "quizhasattempts"
         | "filenameexist"
         // enrol_manual_enrol_users on a course without an enabled manual enrolment
         // instance (enrol/manual/externallib.php), e.g. the front page: the course's

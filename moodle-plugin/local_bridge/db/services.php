@@ -54,10 +54,32 @@ $functions = [
         'type' => 'write',
         'capabilities' => 'moodle/course:manageactivities, mod/forum:addinstance',
     ],
+    'local_bridge_create_quiz' => [
+        'classname' => 'local_bridge\external\create_quiz',
+        'methodname' => 'execute',
+        'description' => 'Creates a Quiz activity with its multiple-choice, true/false, short-answer and essay questions.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:manageactivities, mod/quiz:addinstance, moodle/question:add, moodle/question:usemine',
+    ],
+    'local_bridge_update_quiz' => [
+        'classname' => 'local_bridge\external\update_quiz',
+        'methodname' => 'execute',
+        'description' => 'Updates a quiz\'s settings and, while it has no attempts, replaces its questions.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:manageactivities, mod/quiz:manage, moodle/question:add, moodle/question:usemine',
+    ],
+    'local_bridge_create_modules' => [
+        'classname' => 'local_bridge\external\create_modules',
+        'methodname' => 'execute',
+        'description' => 'Creates many Page, URL, Forum, File and Quiz activities of one course in one call; each item is '
+            . 'idempotent by ID number and fails alone.',
+        'type' => 'write',
+        'capabilities' => 'moodle/course:manageactivities',
+    ],
     'local_bridge_update_module' => [
         'classname' => 'local_bridge\external\update_module',
         'methodname' => 'execute',
-        'description' => 'Updates a Page, File, URL or Forum activity; fields left out stay as they are.',
+        'description' => 'Updates a Page, File, URL, Forum or Quiz activity; fields left out stay as they are.',
         'type' => 'write',
         'capabilities' => 'moodle/course:manageactivities',
     ],

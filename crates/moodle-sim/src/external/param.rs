@@ -451,7 +451,14 @@ fn is_valid_url(s: &str) -> bool {
                 "http" | "https" | "ftp" | "ftps"
             ) && !rest.is_empty()
         }
-        None => true,
+        // Without a scheme, validateUrlSyntax() reads `x:y` before the path as host and port,
+        // and a port is digits: `javascript:…`, `mailto:…`, `data:…` are not URLs.
+        None => {
+            let authority = s.split(['/', '?', '#']).next().unwrap_or_default();
+            authority.rsplit_once(':').is_none_or(|(_, port)| {
+                !port.is_empty() && port.chars().all(|c| c.is_ascii_digit())
+            })
+        }
     }
 }
 

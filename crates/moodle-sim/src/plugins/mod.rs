@@ -60,8 +60,12 @@ impl Plugins {
     }
 }
 
-/// The plugins' version (`$plugin->version`), as `core_webservice_get_site_info` reports it.
-pub const VERSION: &str = "2026120700";
+/// `local_logintoken`'s version (`$plugin->version`), as `core_webservice_get_site_info`
+/// reports it for its functions.
+pub const LOGINTOKEN_VERSION: &str = "2026120700";
+
+/// `local_bridge`'s version (`$plugin->version`).
+pub const BRIDGE_VERSION: &str = "2026121400";
 
 /// Capabilities the plugins define in `db/access.php`: (capability, display name, archetypes).
 pub const CAPABILITIES: &[(&str, &str, &[&str])] = &[
@@ -90,7 +94,7 @@ pub fn install(
     let mut added = Vec::new();
     if plugins.logintoken {
         for def in logintoken::functions() {
-            catalog.add(def.name, "local_logintoken", VERSION);
+            catalog.add(def.name, "local_logintoken", LOGINTOKEN_VERSION);
             registry.insert(def.name, def);
             added.push(def.name.to_owned());
         }
@@ -112,7 +116,7 @@ pub fn install(
     }
     if plugins.bridge {
         for def in bridge::functions() {
-            catalog.add(def.name, "local_bridge", VERSION);
+            catalog.add(def.name, "local_bridge", BRIDGE_VERSION);
             registry.insert(def.name, def);
             added.push(def.name.to_owned());
         }
@@ -153,14 +157,7 @@ const MOODLE_50: i64 = 2025041400;
 /// `invaliduser`, `invalidcoursemodule`), or, from Moodle 5.0 on without debugging,
 /// `invalidrecordunknown` naming no table (lib/dmllib.php).
 pub(crate) fn missing_record(state: &State, table: &str, debuginfo: String) -> WsError {
-    let version = state
-        .site
-        .version
-        .split('.')
-        .next()
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
-    let (code, message) = if version >= MOODLE_50 && !state.site.debug {
+    let (code, message) = if moodle_5(state) && !state.site.debug {
         (
             "invalidrecordunknown",
             "Can't find data record in database.".to_owned(),
@@ -176,6 +173,18 @@ pub(crate) fn missing_record(state: &State, table: &str, debuginfo: String) -> W
         }
     };
     WsError::new("dml_missing_record_exception", code, message).with_debuginfo(debuginfo)
+}
+
+/// Whether the site runs Moodle 5.0 or later (`$CFG->version`).
+pub(crate) fn moodle_5(state: &State) -> bool {
+    let version = state
+        .site
+        .version
+        .split('.')
+        .next()
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    version >= MOODLE_50
 }
 
 /// The display name and archetypes of a plugin capability.

@@ -173,6 +173,8 @@ pub enum ModInstance {
     Subsection,
     /// `mod_lti`.
     Lti,
+    /// `mod_quiz` (its questions and attempts are in `State::quiz`).
+    Quiz(Box<crate::state::Quiz>),
 }
 
 /// A row of `course_modules` joined with its instance.

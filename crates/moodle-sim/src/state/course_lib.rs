@@ -138,6 +138,7 @@ impl ModInstance {
             ModInstance::Assign(_) => "assign",
             ModInstance::Subsection => "subsection",
             ModInstance::Lti => "lti",
+            ModInstance::Quiz(_) => "quiz",
         }
     }
 }
@@ -488,6 +489,7 @@ fn instance_table(modname: &str) -> &'static str {
         "assign" => "assign",
         "subsection" => "subsection",
         "lti" => "lti",
+        "quiz" => "quiz",
         _ => "other_instance",
     }
 }

@@ -10,6 +10,7 @@ mod course_lib;
 mod enrol_lib;
 pub mod files;
 mod people;
+pub mod quiz;
 mod user_lib;
 
 pub use course::{
@@ -22,6 +23,7 @@ pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, sha1_hex};
 pub use people::{
     EnrolInstance, Notification, Role, RoleAssignment, Service, Token, User, UserEnrolment,
 };
+pub use quiz::{Quiz, QuizData};
 pub use user_lib::{NewUser, password_policy_errors};
 
 use std::collections::BTreeMap;
@@ -158,6 +160,8 @@ pub struct State {
     pub plugins: crate::plugins::PluginData,
     /// The LTI platform side's tables and browser session data.
     pub lti: crate::lti::LtiData,
+    /// Questions, quiz slots, attempts and quiz grades (`state/quiz.rs`).
+    pub quiz: QuizData,
 }
 
 /// A one-time login key (`create_user_key()`), redeemed by an autologin script.

@@ -12,6 +12,7 @@ mod enrol;
 mod files;
 mod message;
 mod mobile;
+pub(crate) mod quiz;
 mod site;
 mod user;
 
@@ -123,6 +124,7 @@ pub fn registry() -> HashMap<&'static str, FunctionDef> {
         files::functions(),
         assign::functions(),
         mobile::functions(),
+        quiz::functions(),
     ]
     .into_iter()
     .flatten()

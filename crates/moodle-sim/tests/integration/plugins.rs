@@ -1,12 +1,15 @@
 //! The project's Moodle plugins on the stand-in: `local_logintoken` (`logintoken.rs`) and
-//! `local_bridge` (`bridge.rs`), answering as the PHP plugins do on a real Moodle
+//! `local_bridge` (`bridge.rs`; quizzes and a learner's attempt in `quiz.rs`, many activities
+//! in one call in `batch.rs`), answering as the PHP plugins do on a real Moodle
 //! (`scripts/real-moodle-plugins` compares the two), and switched off with
 //! `SimConfig::plugins`.
 
+mod batch;
 mod bridge;
 mod learners;
 mod logintoken;
 mod logintoken_rules;
+mod quiz;
 
 use std::collections::HashMap;
 
@@ -110,10 +113,13 @@ async fn installed_plugins_are_in_the_bridge_service_and_site_info_lists_them() 
         "local_bridge_update_module",
         "local_bridge_find_modules_by_idnumber",
         "local_bridge_list_user_files",
+        "local_bridge_create_quiz",
+        "local_bridge_update_quiz",
+        "local_bridge_create_modules",
     ] {
         assert!(functions.iter().any(|n| n == f), "{f} missing");
     }
-    assert_eq!(functions.len(), 36 + 9);
+    assert_eq!(functions.len(), 36 + 12);
 }
 
 #[tokio::test]

@@ -93,6 +93,21 @@ pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     to_int(scalar(d)?)
 }
 
+/// A number sent as a number or a numeric string (`PARAM_FLOAT` values); `null` or `""` is 0.
+pub fn float<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    match scalar(d)? {
+        Scalar::Int(i) => Ok(i as f64),
+        Scalar::Float(f) => Ok(f),
+        Scalar::Str(s) if s.trim().is_empty() => Ok(0.0),
+        Scalar::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| de::Error::custom("expected a number or a numeric string")),
+        Scalar::Bool(b) => Ok(f64::from(u8::from(b))),
+        Scalar::Null => Ok(0.0),
+    }
+}
+
 /// A string; numbers and booleans become their text, `null` the empty string.
 pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_string(d)?.unwrap_or_default())

@@ -1,9 +1,23 @@
 //! The companion plugin `local_bridge` (`moodle-plugin/local_bridge`): activities made
-//! from a draft area or from values, where Moodle's own web services cannot make them, and
+//! from a draft area or from values, where Moodle's own web services cannot make them,
+//! quizzes with their questions ([`quiz`]), many activities in one call ([`batch`]), and
 //! a learner's files (`list_user_files`; the bytes through `download.php`,
 //! `Client::download_user_file`).
 //! Sites without the plugin answer these calls with `accessexception` or `invalidrecord`;
-//! check [`SiteInfo::has_function`](super::site::SiteInfo::has_function) first.
+//! check [`SiteInfo::has_function`](super::site::SiteInfo::has_function) first (a plugin
+//! older than 1.1 has neither the quiz functions nor `local_bridge_create_modules`).
+
+pub mod batch;
+pub mod quiz;
+
+pub use batch::{
+    BatchItem, CREATE_MODULES, CreatedModules, ItemResult, ItemStatus, MAX_FIELDS, MAX_MODULES,
+    batches,
+};
+pub use quiz::{
+    Answer, CREATE_QUIZ, CreatedQuiz, NewQuiz, Question, QuestionType, QuizFields, QuizQuestion,
+    QuizSettings, UPDATE_QUIZ,
+};
 
 use crate::functions::Function;
 use serde::{Deserialize, Serialize};

@@ -35,7 +35,7 @@ use stdClass;
  */
 class module_writer {
     /** @var string[] The modules the plugin creates and updates. */
-    const MODULES = ['page', 'resource', 'url', 'forum'];
+    const MODULES = ['page', 'resource', 'url', 'forum', 'quiz'];
 
     /** @var string[] Forum types a forum may be created with (each course has its own news forum). */
     const FORUM_TYPES = ['general', 'eachuser', 'single', 'qanda', 'blog'];
@@ -71,6 +71,15 @@ class module_writer {
      */
     public static function for_course(int $courseid): self {
         return new self(get_course($courseid));
+    }
+
+    /**
+     * The course's id.
+     *
+     * @return int
+     */
+    public function get_course_id(): int {
+        return (int) $this->course->id;
     }
 
     /**
@@ -218,9 +227,11 @@ class module_writer {
      * @param string $modname module name
      * @param array $params the validated parameters of the create function
      * @param array $fields the module's own fields
+     * @param callable|null $after what else to do in the same transaction, given the new course
+     *     module id (a quiz's questions)
      * @return array the activity (see structures::module_result())
      */
-    public function create_checked(string $modname, array $params, array $fields): array {
+    public function create_checked(string $modname, array $params, array $fields, ?callable $after = null): array {
         global $DB;
         $this->require_section($params['section']);
         $this->require_unique_idnumber($params['idnumber']);
@@ -229,6 +240,9 @@ class module_writer {
         }
         $transaction = $DB->start_delegated_transaction();
         $cmid = $this->create($modname, $params, $fields);
+        if ($after) {
+            $after($cmid);
+        }
         $transaction->allow_commit();
         return self::export($cmid) + ['warnings' => []];
     }
@@ -270,7 +284,7 @@ class module_writer {
      *
      * @param stdClass $cm the course module record
      * @param array $changes field => new value (`name`, `intro`, `introformat`, `idnumber`, `visible`,
-     *     `content`, `contentformat`, `externalurl`, `display`, `draftitemid`)
+     *     `content`, `contentformat`, `externalurl`, `display`, `draftitemid`, a quiz's settings)
      */
     public function update(stdClass $cm, array $changes): void {
         global $CFG;
@@ -306,6 +320,9 @@ class module_writer {
             // A draft item id replaces the activity's files; 0 keeps them.
             $data->files = $changes['draftitemid'] ?? 0;
         }
+        if ($cm->modname === 'quiz') {
+            quiz_writer::prepare_update($data, $changes);
+        }
         update_module($data);
     }
 
@@ -315,9 +332,11 @@ class module_writer {
      *
      * @param stdClass $cm the course module record
      * @param array $changes the validated `fields` of local_bridge_update_module
+     * @param callable|null $after what else to do in the same transaction (a quiz's questions); when
+     *     given, an update without field changes leaves the activity's settings alone
      * @return array the activity (see structures::module_result())
      */
-    public function update_checked(stdClass $cm, array $changes): array {
+    public function update_checked(stdClass $cm, array $changes, ?callable $after = null): array {
         global $DB;
         if (isset($changes['idnumber'])) {
             $this->require_unique_idnumber($changes['idnumber'], (int) $cm->id);
@@ -326,7 +345,12 @@ class module_writer {
             self::require_draft_files($changes['draftitemid']);
         }
         $transaction = $DB->start_delegated_transaction();
-        $this->update($cm, $changes);
+        if ($changes || !$after) {
+            $this->update($cm, $changes);
+        }
+        if ($after) {
+            $after();
+        }
         $transaction->allow_commit();
         return self::export((int) $cm->id) + ['warnings' => []];
     }
@@ -344,6 +368,7 @@ class module_writer {
             'url' => ['externalurl', 'display'],
             'resource' => ['display', 'draftitemid'],
             'forum' => [],
+            'quiz' => quiz_writer::SETTINGS,
         ];
         $shared = ['name', 'intro', 'introformat', 'idnumber', 'visible'];
         foreach (array_keys($changes) as $field) {

@@ -217,7 +217,7 @@ fn update_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         return Err(WsError::moodle(
             "unsupportedmodule",
             format!(
-                "Activities of type {} cannot be changed with this function; only page, resource, url and forum can.",
+                "Activities of type {} cannot be made or changed with this function; only page, resource, url, forum and quiz can.",
                 cm.modname
             ),
         ));

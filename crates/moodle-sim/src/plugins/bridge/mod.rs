@@ -1,15 +1,28 @@
 //! `local_bridge`: the content functions (`local_bridge_create_page`, `…_create_resource`,
 //! `…_create_url`, `…_create_forum`, `…_update_module`, `…_find_modules_by_idnumber`), the
-//! file listing `local_bridge_list_user_files` and `download.php`, as
-//! `moodle-plugin/local_bridge/` implements them.
+//! quiz functions (`…_create_quiz`, `…_update_quiz`), the batch `…_create_modules`, the file
+//! listing `local_bridge_list_user_files` and `download.php`, as `moodle-plugin/local_bridge/`
+//! implements them.
 
+mod batch;
 mod download;
 mod files;
 mod functions;
+mod questions;
+mod quiz;
 mod writer;
 
 pub(super) use download::handle as handle_download;
-pub(super) use functions::functions;
+
+use crate::ws::FunctionDef;
+
+/// The functions of `db/services.php`.
+pub(super) fn functions() -> Vec<FunctionDef> {
+    let mut list = functions::functions();
+    list.extend(quiz::functions());
+    list.extend(batch::functions());
+    list
+}
 
 use super::PluginData;
 use crate::external::desc::*;

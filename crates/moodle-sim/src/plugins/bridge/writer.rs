@@ -12,7 +12,7 @@ use crate::state::{ContextLevel, ModInstance, NewFile, NewModule, State, StoredF
 use crate::ws::Call;
 
 /// The modules the plugin creates and updates.
-pub(super) const MODULES: [&str; 4] = ["page", "resource", "url", "forum"];
+pub(super) const MODULES: [&str; 5] = ["page", "resource", "url", "forum", "quiz"];
 /// Forum types a forum may be created with.
 const FORUM_TYPES: [&str; 5] = ["general", "eachuser", "single", "qanda", "blog"];
 /// Longest ID number (`course_modules.idnumber`).
@@ -178,7 +178,7 @@ fn require_unique_idnumber(
 
 /// `require_draft_files()`: the caller's files in a draft area (never another user's: draft
 /// areas live in their owner's user context).
-fn require_draft_files(
+pub(super) fn require_draft_files(
     state: &State,
     userid: i64,
     draftitemid: i64,

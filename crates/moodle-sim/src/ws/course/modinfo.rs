@@ -90,6 +90,7 @@ pub fn module_names(modname: &str) -> (&'static str, &'static str) {
         "assign" => ("Assignment", "Assignments"),
         "subsection" => ("Subsection", "Subsections"),
         "lti" => ("External tool", "External tools"),
+        "quiz" => ("Quiz", "Quizzes"),
         _ => ("Activity", "Activities"),
     }
 }
@@ -98,7 +99,7 @@ pub fn module_names(modname: &str) -> (&'static str, &'static str) {
 pub fn purpose(modname: &str) -> &'static str {
     match modname {
         "forum" => "collaboration",
-        "assign" => "assessment",
+        "assign" | "quiz" => "assessment",
         "lti" => "other",
         _ => "content",
     }
@@ -168,6 +169,7 @@ pub fn customdata(state: &State, cm: &CourseModule) -> String {
         | ModInstance::Label
         | ModInstance::Subsection
         | ModInstance::Lti => json!(""),
+        ModInstance::Quiz(q) => crate::ws::quiz::customdata(q),
     };
     value.to_string()
 }
@@ -232,6 +234,7 @@ pub fn activity_dates(cm: &CourseModule, now: i64) -> Vec<Value> {
             }
             dates
         }
+        ModInstance::Quiz(q) => crate::ws::quiz::activity_dates(q, now),
         _ => Vec::new(),
     }
 }
