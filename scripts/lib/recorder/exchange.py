@@ -136,7 +136,7 @@ def record_of(case, seq, sent, answer, redactor):
     rec = {
         "seq": seq,
         "case": case["name"],
-        "function": case.get("function"),
+        "function": case.get("function") if "path" not in case else None,
         "method": sent["method"],
         "path": sent["path"],
         "query": {k: redactor.text(v) for k, v in sent["query"].items()},
