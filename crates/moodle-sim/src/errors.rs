@@ -180,6 +180,43 @@ impl WsError {
         err
     }
 
+    /// `dml_read_exception`: the database refused a query (PostgreSQL rejects, e.g., `''`
+    /// compared with an integer column).
+    pub fn dml_read(debuginfo: impl Into<String>) -> Self {
+        Self::new(
+            "dml_read_exception",
+            "dmlreadexception",
+            "Error reading from database",
+        )
+        .with_debuginfo(debuginfo)
+    }
+
+    /// `dml_write_exception`: the database refused a write (a value longer than its column).
+    pub fn dml_write(debuginfo: impl Into<String>) -> Self {
+        Self::new(
+            "dml_write_exception",
+            "dmlwriteexception",
+            "Error writing to database",
+        )
+        .with_debuginfo(debuginfo)
+    }
+
+    /// `util::validate_format()`: only HTML, Moodle, plain and Markdown formats.
+    ///
+    /// # Errors
+    /// `formatnotsupported` (its string is missing from the language pack, so Moodle prints
+    /// `webservice/formatnotsupported`).
+    pub fn validate_format(format: i64) -> Result<i64, Self> {
+        if [0, 1, 2, 4].contains(&format) {
+            Ok(format)
+        } else {
+            Err(Self::moodle("formatnotsupported", "webservice/formatnotsupported")
+                .with_debuginfo(format!(
+                    "The format with value={format} is not supported by this Moodle site"
+                )))
+        }
+    }
+
     /// `required_param()` failing for a missing parameter.
     pub fn missing_param(name: &str) -> Self {
         Self::moodle(

@@ -2,4 +2,5 @@
 //! descriptions, validation of requests and cleaning of responses.
 
 pub mod desc;
+pub mod format;
 pub mod param;

@@ -29,6 +29,8 @@ pub struct Category {
     pub path: String,
     /// Forced theme.
     pub theme: String,
+    /// `coursecount`: courses in it when `fix_course_sortorder()` last ran.
+    pub coursecount: i64,
 }
 
 /// Course format options (`course_format_options`).

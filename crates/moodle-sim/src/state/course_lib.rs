@@ -174,7 +174,8 @@ pub fn module_type_id(modname: &str) -> i64 {
 }
 
 impl State {
-    /// `core_course_category::create()`: adds a category at the end of its parent.
+    /// `core_course_category::create()` after its checks: the row (sort order 0, visible as
+    /// its parent), its context, then `fix_course_sortorder()` puts it last among its siblings.
     pub fn create_category(
         &mut self,
         name: &str,
@@ -185,24 +186,16 @@ impl State {
         now: i64,
     ) -> i64 {
         let id = self.seq.next("course_categories");
-        let (depth, parent_path, parent_ctx) = match self.categories.get(&parent) {
+        let (depth, parent_path, parent_ctx, visible) = match self.categories.get(&parent) {
             Some(p) => (
                 p.depth + 1,
                 p.path.clone(),
                 self.context_id(ContextLevel::Category, parent)
                     .unwrap_or(SYSTEM_CONTEXT),
+                p.visible,
             ),
-            None => (1, String::new(), SYSTEM_CONTEXT),
+            None => (1, String::new(), SYSTEM_CONTEXT, true),
         };
-        let sortorder = self
-            .categories
-            .values()
-            .map(|c| c.sortorder)
-            .max()
-            .unwrap_or(0)
-            / 10_000
-            * 10_000
-            + 10_000;
         self.categories.insert(
             id,
             Category {
@@ -212,15 +205,17 @@ impl State {
                 description: description.to_owned(),
                 descriptionformat,
                 parent,
-                sortorder,
-                visible: true,
+                sortorder: 0,
+                visible,
                 visibleold: true,
                 timemodified: now,
                 depth,
                 path: format!("{parent_path}/{id}"),
                 theme: String::new(),
+                coursecount: 0,
             },
         );
+        self.fix_course_sortorder();
         self.create_context(ContextLevel::Category, id, parent_ctx);
         id
     }
@@ -242,18 +237,6 @@ impl State {
         let cat_ctx = self
             .context_id(ContextLevel::Category, data.category)
             .unwrap_or(SYSTEM_CONTEXT);
-        // New courses go first in their category; the others move down (fix_course_sortorder).
-        let cat_sort = self
-            .categories
-            .get(&data.category)
-            .map_or(0, |c| c.sortorder);
-        for c in self
-            .courses
-            .values_mut()
-            .filter(|c| c.category == data.category)
-        {
-            c.sortorder += 1;
-        }
         let enddate = data
             .enddate
             .unwrap_or(data.startdate + DEFAULT_COURSE_DURATION);
@@ -269,7 +252,8 @@ impl State {
             Course {
                 id,
                 category: data.category,
-                sortorder: cat_sort + 1,
+                // Placed at the beginning of its category by fix_course_sortorder().
+                sortorder: 0,
                 fullname: data.fullname,
                 shortname: data.shortname,
                 idnumber: data.idnumber,
@@ -306,6 +290,7 @@ impl State {
             },
         );
         self.create_context(ContextLevel::Course, id, cat_ctx);
+        self.fix_course_sortorder();
         for number in 0..=data.numsections {
             self.create_section(id, number, now);
         }

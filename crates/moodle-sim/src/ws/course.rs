@@ -135,37 +135,46 @@ struct ByFieldParams {
 }
 
 fn get_courses_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    use crate::external::param::{ParamType, php_string};
     let p: ByFieldParams = params(p)?;
-    let value = crate::external::param::php_string(&p.value);
-    let int_value = crate::external::param::php_intval(&value);
-    let courses: Vec<Course> = call
-        .state
-        .courses
-        .values()
-        .filter(|c| match p.field.as_str() {
-            "" => true,
-            "id" => c.id == int_value,
-            "category" => c.category == int_value,
-            "ids" => value
-                .split(',')
-                .any(|v| v.trim().parse::<i64>() == Ok(c.id)),
-            "shortname" => c.shortname == value,
-            "idnumber" => c.idnumber == value,
-            "sectionid" => call
-                .state
-                .sections
-                .get(&int_value)
-                .is_some_and(|s| s.course == c.id),
-            _ => false,
-        })
-        .cloned()
-        .collect();
-    if !matches!(
-        p.field.as_str(),
-        "" | "id" | "ids" | "category" | "shortname" | "idnumber" | "sectionid"
-    ) {
-        return Err(WsError::invalid_parameter("Invalid field name"));
-    }
+    let clean = |ty: ParamType| php_string(&ty.clean(&p.value, ""));
+    let by_id = |state: &crate::state::State, pred: &dyn Fn(&Course) -> bool| -> Vec<Course> {
+        state.courses.values().filter(|c| pred(c)).cloned().collect()
+    };
+    let courses: Vec<Course> = match p.field.as_str() {
+        "" => by_id(call.state, &|_| true),
+        "id" | "category" | "sectionid" => {
+            let v = crate::external::param::php_intval(&clean(ParamType::Int));
+            match p.field.as_str() {
+                "id" => by_id(call.state, &|c| c.id == v),
+                "category" => by_id(call.state, &|c| c.category == v),
+                _ => {
+                    let course = call.state.sections.get(&v).map(|s| s.course);
+                    by_id(call.state, &|c| Some(c.id) == course)
+                }
+            }
+        }
+        "ids" => {
+            // explode(',', PARAM_SEQUENCE) into an IN (…) on course.id, then
+            // util::validate_courses() keeps the requested order without duplicates.
+            let value = clean(ParamType::Sequence);
+            let mut ids = crate::state::sql_int_list(value.split(','))?;
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|id| seen.insert(*id));
+            ids.iter()
+                .filter_map(|id| call.state.courses.get(id).cloned())
+                .collect()
+        }
+        "shortname" => {
+            let v = clean(ParamType::Text);
+            by_id(call.state, &|c| c.shortname == v)
+        }
+        "idnumber" => {
+            let v = clean(ParamType::Raw);
+            by_id(call.state, &|c| c.idnumber == v)
+        }
+        _ => return Err(WsError::invalid_parameter("Invalid field name")),
+    };
     Ok(json!({"courses": visible_course_list(call, courses), "warnings": []}))
 }
 

@@ -517,6 +517,19 @@ fn create_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         {
             return Err(WsError::literal(errors));
         }
+        crate::state::schema::check_row(
+            "user",
+            &[
+                ("username", &u.username),
+                ("firstname", &u.firstname),
+                ("lastname", &u.lastname),
+                ("email", &u.email),
+                ("idnumber", &u.idnumber),
+                ("auth", &u.auth),
+                ("department", u.department.as_deref().unwrap_or_default()),
+                ("timezone", u.timezone.as_deref().unwrap_or_default()),
+            ],
+        )?;
         let id = call.state.create_user(
             NewUser {
                 username: u.username.clone(),
