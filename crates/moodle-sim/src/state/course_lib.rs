@@ -314,9 +314,11 @@ impl State {
         id
     }
 
-    /// `forum_get_course_forum($courseid, 'news')`: the course's announcements forum.
+    /// `forum_get_course_forum($courseid, 'news')`: the course's announcements forum, added
+    /// with `add_course_module()`, which makes no context; the context appears when the
+    /// course's modinfo is next built (`ensure_module_contexts`).
     pub fn add_news_forum(&mut self, course: i64, now: i64) -> i64 {
-        self.add_module(
+        self.insert_module(
             NewModule {
                 course,
                 section: 0,
@@ -331,7 +333,26 @@ impl State {
                 },
             },
             now,
+            false,
         )
+    }
+
+    /// `get_fast_modinfo($course)` building the course cache: `get_array_of_activities()`
+    /// makes the module contexts still missing, section by section in display order.
+    pub fn ensure_module_contexts(&mut self, course: i64) {
+        let Some(course_ctx) = self.context_id(ContextLevel::Course, course) else {
+            return;
+        };
+        let missing: Vec<i64> = self
+            .course_sections(course)
+            .iter()
+            .flat_map(|s| s.sequence.iter().copied())
+            .filter(|cmid| self.cms.contains_key(cmid))
+            .filter(|cmid| self.context_id(ContextLevel::Module, *cmid).is_none())
+            .collect();
+        for cmid in missing {
+            self.create_context(ContextLevel::Module, cmid, course_ctx);
+        }
     }
 
     /// Adds a section row at a number (`course_create_section`).
@@ -377,6 +398,12 @@ impl State {
     /// `add_moduleinfo()`: the course module, its instance and context, appended to a
     /// section's sequence. Returns the course module id.
     pub fn add_module(&mut self, new: NewModule, now: i64) -> i64 {
+        self.insert_module(new, now, true)
+    }
+
+    /// `add_course_module()` and `course_add_cm_to_section()`, with the module's context
+    /// (`context_module::instance()`) or without it.
+    fn insert_module(&mut self, new: NewModule, now: i64, with_context: bool) -> i64 {
         let modname = new.kind.modname();
         let cmid = self.seq.next("course_modules");
         let instance = self.seq.next(instance_table(modname));
@@ -411,7 +438,9 @@ impl State {
                 kind: new.kind,
             },
         );
-        self.create_context(ContextLevel::Module, cmid, course_ctx);
+        if with_context {
+            self.create_context(ContextLevel::Module, cmid, course_ctx);
+        }
         if let Some(section) = self.sections.get_mut(&section_id) {
             section.sequence.push(cmid);
         }

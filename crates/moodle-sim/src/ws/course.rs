@@ -117,6 +117,8 @@ fn get_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         call.state
             .require_course_login(call.userid, course.id, call.now)
             .map_err(|e| WsError::context_not_valid("course", course.id, &e))?;
+        // course_get_format($course)->get_last_section_number() builds the modinfo.
+        call.state.ensure_module_contexts(course.id);
         if course.id != SITE_ID {
             call.require_capability("moodle/course:view", ctx)?;
         }

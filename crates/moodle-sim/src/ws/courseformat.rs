@@ -103,13 +103,16 @@ impl Updates {
     }
 }
 
-fn course_context(call: &Call<'_>, courseid: i64) -> Result<i64, WsError> {
+/// `validate_context()` of the course, then the course format's modinfo (which makes the
+/// module contexts still missing).
+fn course_context(call: &mut Call<'_>, courseid: i64) -> Result<i64, WsError> {
     let ctx = call
         .state
         .context_id(ContextLevel::Course, courseid)
         .ok_or_else(|| WsError::missing_record("context", format!("course {courseid}")))?;
     call.state
         .validate_course_context(call.userid, courseid, call.now)?;
+    call.state.ensure_module_contexts(courseid);
     Ok(ctx)
 }
 

@@ -190,15 +190,17 @@ fn invalid_param(name: &str) -> WsError {
 fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: ContentsParams = params(p)?;
     let f = filters(&p.options)?;
-    let state = &*call.state;
-    let course = state
+    let course = call
+        .state
         .courses
         .get(&p.courseid)
         .cloned()
         .ok_or_else(|| WsError::missing_record_by_id("course", p.courseid))?;
-    state
+    call.state
         .require_course_login(call.userid, course.id, call.now)
         .map_err(|e| WsError::context_not_valid("course", course.id, &e))?;
+    call.state.ensure_module_contexts(course.id);
+    let state = &*call.state;
     let ctx = state
         .context_id(ContextLevel::Course, course.id)
         .unwrap_or(SYSTEM_CONTEXT);
