@@ -201,6 +201,16 @@ const CAPABILITIES: &[(&str, &str, &[&str])] = &[
         &["editingteacher", "manager", "teacher"],
     ),
     (
+        "moodle/course:viewsuspendedusers",
+        "View suspended users",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "mod/assign:editothersubmission",
+        "Edit another student's submission",
+        &["manager"],
+    ),
+    (
         "mod/assign:addinstance",
         "Add a new assignment",
         &["editingteacher", "manager"],

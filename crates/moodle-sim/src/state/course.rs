@@ -268,6 +268,27 @@ pub struct Submission {
     pub onlinetext: Option<String>,
 }
 
+/// A row of `assign_user_flags`.
+#[derive(Debug, Clone)]
+pub struct UserFlags {
+    /// Id.
+    pub id: i64,
+    /// Assignment instance id.
+    pub assignment: i64,
+    /// Student.
+    pub userid: i64,
+    /// Submissions locked.
+    pub locked: i64,
+    /// 0 = a grade notice is due, 1 = sent, 2 = none due.
+    pub mailed: i64,
+    /// Extension due date (0: none).
+    pub extensionduedate: i64,
+    /// Marking workflow state.
+    pub workflowstate: String,
+    /// Allocated marker.
+    pub allocatedmarker: i64,
+}
+
 /// A row of `assign_grades` with its feedback comment.
 #[derive(Debug, Clone)]
 pub struct SubmissionGrade {

@@ -5,6 +5,7 @@
 //! isolation of a database transaction: a call that fails changes nothing it did not
 //! commit on purpose.
 
+mod assign_lib;
 mod course;
 mod course_lib;
 mod enrol_lib;
@@ -16,8 +17,9 @@ mod user_lib;
 
 pub use course::{
     Assign, Category, Course, CourseModule, FormatOptions, ModInstance, Section, Submission,
-    SubmissionGrade,
+    SubmissionGrade, UserFlags,
 };
+pub use assign_lib::{AssignDates, STATUS_DRAFT, STATUS_NEW, STATUS_SUBMITTED};
 pub use course_lib::{DEFAULT_COURSE_DURATION, MAX_SECTIONS, NewCourse, NewModule, module_type_id};
 pub use enrol_lib::{COURSE_CONTACT_ROLE, Enrolment};
 pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, sha1_hex};
@@ -147,6 +149,8 @@ pub struct State {
     pub submissions: BTreeMap<i64, Submission>,
     /// `assign_grades`.
     pub grades: BTreeMap<i64, SubmissionGrade>,
+    /// `assign_user_flags`.
+    pub user_flags: BTreeMap<i64, UserFlags>,
     /// `notifications`.
     pub notifications: BTreeMap<i64, Notification>,
     /// `external_services`.

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 mod returns;
+mod write;
 
 use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
@@ -18,7 +19,7 @@ use returns::{
 };
 
 pub(super) fn functions() -> Vec<FunctionDef> {
-    vec![
+    let mut list = vec![
         FunctionDef {
             name: "mod_assign_get_assignments",
             params: || {
@@ -98,7 +99,9 @@ pub(super) fn functions() -> Vec<FunctionDef> {
             run: get_submission_status,
             write: false,
         },
-    ]
+    ];
+    list.extend(write::functions());
+    list
 }
 
 /// An assignment module with its settings.
@@ -215,6 +218,11 @@ fn get_assignments(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     Ok(json!({"courses": out, "warnings": warnings}))
 }
 
+fn ctx_of(s: &State, cmid: i64) -> i64 {
+    s.context_id(ContextLevel::Module, cmid)
+        .unwrap_or(SYSTEM_CONTEXT)
+}
+
 /// The submission plugins' data of a submission (`get_plugins_file_areas` etc.).
 fn submission_plugins(s: &State, cm: &CourseModule, a: &Assign, sub: &Submission) -> Vec<Value> {
     let ctx = s
@@ -226,7 +234,9 @@ fn submission_plugins(s: &State, cm: &CourseModule, a: &Assign, sub: &Submission
             "type": "onlinetext", "name": "Online text",
             "fileareas": [{"area": "submissions_onlinetext", "files": []}],
             "editorfields": [{"name": "onlinetext", "description": "Online text submissions",
-                "text": sub.onlinetext.clone().unwrap_or_default(), "format": 1}],
+                "text": sub.onlinetext.clone().unwrap_or_default(),
+                // get_editor_format(): the stored format, 0 without an online text row.
+                "format": i64::from(sub.onlinetext.is_some())}],
         }));
     }
     if enabled(a, "file", "assignsubmission") {
@@ -269,41 +279,112 @@ fn find_assignment(s: &State, instance: i64) -> Option<(&CourseModule, &Assign)>
     assignments(s).find(|(cm, _)| cm.instance == instance)
 }
 
+/// The assignment modules among requested instance ids, in course module order (the
+/// `get_records_sql` keyed by `cm.id`), each with its context.
+fn requested_cms(s: &State, ids: &[i64]) -> Vec<(i64, i64, i64)> {
+    let mut cms: Vec<(i64, i64, i64)> = assignments(s)
+        .filter(|(cm, _)| ids.contains(&cm.instance))
+        .map(|(cm, _)| {
+            let ctx = s
+                .context_id(ContextLevel::Module, cm.id)
+                .unwrap_or(SYSTEM_CONTEXT);
+            (cm.id, cm.instance, ctx)
+        })
+        .collect();
+    cms.sort_unstable();
+    cms
+}
+
+/// `validate_context()` of the module, then `require_view_grades()` (view grades or grade).
+fn can_view_grades(call: &Call<'_>, cmid: i64, ctx: i64) -> bool {
+    call.state
+        .validate_module_context(call.userid, cmid, call.now)
+        .is_ok()
+        && (call.has_capability("mod/assign:viewgrades", ctx)
+            || call.has_capability("mod/assign:grade", ctx))
+}
+
+/// `can_view_submission()`: the user's enrolment (an inactive one only for viewers of
+/// suspended users), then the viewer may see grades or it is their own.
+fn can_view_submission(s: &State, viewer: i64, userid: i64, course: i64, ctx: i64, now: i64) -> bool {
+    if !s.is_enrolled(userid, course, now)
+        && !s.has_capability(viewer, "moodle/course:viewsuspendedusers", ctx)
+    {
+        return false;
+    }
+    if !s.has_enrolment(userid, course) {
+        return false;
+    }
+    s.has_capability(viewer, "mod/assign:viewgrades", ctx)
+        || s.has_capability(viewer, "mod/assign:grade", ctx)
+        || userid == viewer
+}
+
+/// `is_graded()`: the latest grade is set (0 or more).
+fn is_graded(s: &State, assignment: i64, userid: i64) -> bool {
+    let attempt = s
+        .submissions
+        .values()
+        .filter(|x| x.assignment == assignment && x.userid == userid)
+        .map(|x| x.attemptnumber)
+        .max();
+    s.grades
+        .values()
+        .filter(|g| g.assignment == assignment && g.userid == userid)
+        .filter(|g| attempt.is_none_or(|a| g.attemptnumber == a))
+        .max_by_key(|g| g.attemptnumber)
+        .is_some_and(|g| g.grade >= 0.0)
+}
+
 fn get_submissions(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: SubmissionsParams = params(p)?;
-    let s = &*call.state;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
-    for id in p.assignmentids {
+    let mut visible = Vec::new();
+    for (cmid, instance, ctx) in requested_cms(call.state, &p.assignmentids) {
+        if can_view_grades(call, cmid, ctx) {
+            visible.push(instance);
+        } else {
+            warnings.push(json!({"item": "assignment", "itemid": instance, "warningcode": "1", "message": "No access rights in module context"}));
+        }
+    }
+    let s = &*call.state;
+    for id in visible {
         let Some((cm, a)) = find_assignment(s, id) else {
             continue;
         };
-        let ctx = s
-            .context_id(ContextLevel::Module, cm.id)
-            .unwrap_or(SYSTEM_CONTEXT);
-        if s.validate_module_context(call.userid, cm.id, call.now)
-            .is_err()
-            || !s.has_capability(call.userid, "mod/assign:grade", ctx)
-        {
-            warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "1", "message": "No access rights in module context"}));
-            continue;
-        }
+        // The latest attempt of each user, filtered by status and times; the warning is for
+        // none found, before the ones the viewer may not see are dropped.
+        let mut found = false;
         let subs: Vec<Value> = s
             .submissions
             .values()
             .filter(|sub| sub.assignment == id)
+            .filter(|sub| {
+                !s.submissions.values().any(|o| {
+                    o.assignment == id && o.userid == sub.userid && o.attemptnumber > sub.attemptnumber
+                })
+            })
             .filter(|sub| p.status.is_empty() || sub.status == p.status)
-            .filter(|sub| sub.timemodified >= p.since && (p.before == 0 || sub.timemodified <= p.before))
+            .filter(|sub| {
+                sub.timemodified >= p.since && (p.before == 0 || sub.timemodified <= p.before)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .inspect(|_| found = true)
+            .filter(|sub| can_view_submission(s, call.userid, sub.userid, cm.course, ctx_of(s, cm.id), call.now))
             .map(|sub| {
-                let graded = s.grades.values().any(|g| g.assignment == id && g.userid == sub.userid);
                 json!({
                     "id": sub.id, "userid": sub.userid, "attemptnumber": sub.attemptnumber,
                     "timecreated": sub.timecreated, "timemodified": sub.timemodified, "timestarted": null,
                     "status": sub.status, "groupid": 0, "plugins": submission_plugins(s, cm, a, sub),
-                    "gradingstatus": if graded { "graded" } else { "notgraded" },
+                    "gradingstatus": if is_graded(s, id, sub.userid) { "graded" } else { "notgraded" },
                 })
             })
             .collect();
+        if !found {
+            warnings.push(json!({"item": "module", "itemid": id, "warningcode": "3", "message": "No submissions found"}));
+        }
         out.push(json!({"assignmentid": id, "submissions": subs}));
     }
     Ok(json!({"assignments": out, "warnings": warnings}))
@@ -317,34 +398,51 @@ struct GradesParams {
 
 fn get_grades(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: GradesParams = params(p)?;
-    let s = &*call.state;
-    let mut out = Vec::new();
     let mut warnings = Vec::new();
-    for id in p.assignmentids {
-        let Some((cm, _)) = find_assignment(s, id) else {
-            warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "3", "message": "No grades found"}));
-            continue;
-        };
-        let ctx = s
-            .context_id(ContextLevel::Module, cm.id)
-            .unwrap_or(SYSTEM_CONTEXT);
-        if s.validate_module_context(call.userid, cm.id, call.now)
-            .is_err()
-            || !s.has_capability(call.userid, "mod/assign:grade", ctx)
-        {
-            warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "1", "message": "No access rights in module context"}));
-            continue;
+    let mut requested = p.assignmentids.clone();
+    for (cmid, instance, ctx) in requested_cms(call.state, &p.assignmentids) {
+        if !can_view_grades(call, cmid, ctx) {
+            requested.retain(|r| *r != instance);
+            warnings.push(json!({"item": "assignment", "itemid": instance, "warningcode": "1", "message": "No access rights in module context"}));
         }
-        let grades: Vec<Value> = s
-            .grades
-            .values()
-            .filter(|g| g.assignment == id && g.timemodified >= p.since)
-            .map(|g| json!({
-                "id": g.id, "userid": g.userid, "attemptnumber": g.attemptnumber, "timecreated": g.timecreated,
-                "timemodified": g.timemodified, "grader": g.grader, "grade": format!("{:.5}", g.grade),
-            }))
-            .collect();
-        out.push(json!({"assignmentid": id, "grades": grades}));
+    }
+    let s = &*call.state;
+    // Grades of each user's latest submission attempt, by assignment and id.
+    let mut rows: Vec<&crate::state::SubmissionGrade> = s
+        .grades
+        .values()
+        .filter(|g| requested.contains(&g.assignment) && g.timemodified >= p.since)
+        .filter(|g| {
+            let latest = s
+                .submissions
+                .values()
+                .filter(|x| x.assignment == g.assignment && x.userid == g.userid)
+                .map(|x| x.attemptnumber)
+                .max();
+            latest == Some(g.attemptnumber)
+        })
+        .collect();
+    rows.sort_by_key(|g| (g.assignment, g.id));
+    let mut out: Vec<Value> = Vec::new();
+    for g in rows {
+        let grade = json!({
+            "id": g.id, "userid": g.userid, "attemptnumber": g.attemptnumber, "timecreated": g.timecreated,
+            "timemodified": g.timemodified, "grader": g.grader, "grade": format!("{:.5}", g.grade),
+        });
+        match out.last_mut() {
+            Some(a) if a["assignmentid"] == json!(g.assignment) => {
+                if let Some(list) = a["grades"].as_array_mut() {
+                    list.push(grade);
+                }
+            }
+            _ => {
+                requested.retain(|r| *r != g.assignment);
+                out.push(json!({"assignmentid": g.assignment, "grades": [grade]}));
+            }
+        }
+    }
+    for id in requested {
+        warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "3", "message": "No grades found"}));
     }
     Ok(json!({"assignments": out, "warnings": warnings}))
 }
@@ -358,43 +456,77 @@ struct StatusParams {
 fn get_submission_status(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: StatusParams = params(p)?;
     let s = &*call.state;
-    let (cm, a) = find_assignment(s, p.assignid)
-        .ok_or_else(|| WsError::missing_record_by_id("assign", p.assignid))?;
+    let Some((cm, a)) = find_assignment(s, p.assignid) else {
+        return Err(WsError::missing_record(
+            "assign",
+            format!(
+                "SELECT id FROM {{assign}} WHERE id = ?\n[array (\n  0 => {},\n)]",
+                p.assignid
+            ),
+        ));
+    };
     s.validate_module_context(call.userid, cm.id, call.now)?;
     let ctx = s
         .context_id(ContextLevel::Module, cm.id)
         .unwrap_or(SYSTEM_CONTEXT);
     let userid = if p.userid == 0 { call.userid } else { p.userid };
-    if userid != call.userid {
-        s.require_capability(call.userid, "mod/assign:grade", ctx)?;
-    } else {
-        s.require_capability(call.userid, "mod/assign:view", ctx)?;
+    s.must_exist_user(userid)?;
+    if !can_view_submission(s, call.userid, userid, cm.course, ctx, call.now) {
+        return Err(WsError::new(
+            "core\\exception\\required_capability_exception",
+            "nopermission",
+            "error/nopermission",
+        ));
     }
+    let dates = crate::state::AssignDates {
+        allowsubmissionsfromdate: a.allowsubmissionsfromdate,
+        cutoffdate: a.cutoffdate,
+        submissiondrafts: a.submissiondrafts == 1,
+    };
     let sub = s
         .submissions
         .values()
-        .find(|x| x.assignment == cm.instance && x.userid == userid);
+        .filter(|x| x.assignment == cm.instance && x.userid == userid)
+        .max_by_key(|x| x.attemptnumber);
     let grade = s
         .grades
         .values()
-        .find(|g| g.assignment == cm.instance && g.userid == userid);
-    let submitted = sub.is_some_and(|x| x.status == "submitted");
-    let open =
-        a.allowsubmissionsfromdate <= call.now && (a.cutoffdate == 0 || call.now <= a.cutoffdate);
+        .filter(|g| g.assignment == cm.instance && g.userid == userid)
+        .filter(|g| sub.is_none_or(|x| x.attemptnumber == g.attemptnumber))
+        .max_by_key(|g| g.attemptnumber);
+    let flags = s
+        .user_flags
+        .values()
+        .find(|f| f.assignment == cm.instance && f.userid == userid);
+    let graded = grade.is_some_and(|g| g.grade >= 0.0);
+    let plugins_enabled =
+        enabled(a, "onlinetext", "assignsubmission") || enabled(a, "file", "assignsubmission");
+    let open = s.assign_submissions_open(cm.instance, cm.course, userid, dates, call.now);
     let can_submit_cap = s.has_capability(userid, "mod/assign:submit", ctx);
-    let can_edit = can_submit_cap && open && !(submitted && a.submissiondrafts == 1);
+    // can_edit_submission(): the owner while open; others need editothersubmission.
+    let can_edit = if userid == call.userid {
+        open && can_submit_cap
+    } else {
+        s.has_capability(call.userid, "mod/assign:editothersubmission", ctx)
+    };
+    // show_submit_button(): drafts on, not yet submitted, open, a plugin enabled.
+    let show_submit = sub.is_some()
+        && a.submissiondrafts == 1
+        && sub.is_some_and(|x| x.status != crate::state::STATUS_SUBMITTED)
+        && open
+        && plugins_enabled;
     let mut lastattempt = json!({
         "submissiongroupmemberswhoneedtosubmit": [],
-        "submissionsenabled": true,
-        "locked": false,
-        "graded": grade.is_some(),
+        "submissionsenabled": plugins_enabled,
+        "locked": flags.is_some_and(|f| f.locked != 0),
+        "graded": graded,
         "canedit": can_edit,
-        "caneditowner": can_edit,
-        "cansubmit": can_edit && a.submissiondrafts == 1 && sub.is_some_and(|x| x.status == "draft"),
-        "extensionduedate": 0,
+        "caneditowner": can_submit_cap && open && plugins_enabled,
+        "cansubmit": show_submit && can_submit_cap,
+        "extensionduedate": flags.map(|f| f.extensionduedate),
         "timelimit": 0,
         "blindmarking": false,
-        "gradingstatus": if grade.is_some() { "graded" } else { "notgraded" },
+        "gradingstatus": if graded { "graded" } else { "notgraded" },
         "usergroups": [],
     });
     if let Some(sub) = sub {
@@ -405,12 +537,18 @@ fn get_submission_status(call: &mut Call<'_>, p: Value) -> Result<Value, WsError
             "plugins": submission_plugins(s, cm, a, sub),
         });
     }
+    let grading_summary = (s.has_capability(call.userid, "mod/assign:viewgrades", ctx)
+        || s.has_capability(call.userid, "mod/assign:grade", ctx))
+    .then(|| grading_summary(s, cm, plugins_enabled, call.now));
     let mut result = json!({
         "lastattempt": lastattempt,
         "assignmentdata": {"attachments": {"intro": []}},
         "warnings": [],
     });
-    if let Some(g) = grade {
+    if let Some(summary) = grading_summary {
+        result["gradingsummary"] = summary;
+    }
+    if let Some(g) = grade.filter(|g| g.grade >= 0.0 || g.feedback.is_some()) {
         let mut plugins = Vec::new();
         if enabled(a, "comments", "assignfeedback") {
             plugins.push(json!({
@@ -432,4 +570,53 @@ fn get_submission_status(call: &mut Call<'_>, p: Value) -> Result<Value, WsError
         });
     }
     Ok(result)
+}
+
+/// `get_assign_grading_summary_renderable()`: the participants (enrolled users who may
+/// submit) and their latest submissions by status; submitted ones need grading until a grade
+/// newer than the submission exists.
+fn grading_summary(s: &State, cm: &CourseModule, plugins_enabled: bool, now: i64) -> Value {
+    let ctx = s
+        .context_id(ContextLevel::Module, cm.id)
+        .unwrap_or(SYSTEM_CONTEXT);
+    let participants: Vec<i64> = s
+        .users
+        .keys()
+        .copied()
+        .filter(|u| s.is_enrolled(*u, cm.course, now))
+        .filter(|u| s.has_capability(*u, "mod/assign:submit", ctx))
+        .collect();
+    let latest = |u: i64| {
+        s.submissions
+            .values()
+            .filter(|x| x.assignment == cm.instance && x.userid == u)
+            .max_by_key(|x| x.attemptnumber)
+    };
+    let count = |status: &str| {
+        participants
+            .iter()
+            .filter(|u| latest(**u).is_some_and(|x| x.status == status))
+            .count()
+    };
+    let need_grading = participants
+        .iter()
+        .filter_map(|u| latest(*u))
+        .filter(|x| x.status == crate::state::STATUS_SUBMITTED)
+        .filter(|x| {
+            let g = s.grades.values().find(|g| {
+                g.assignment == cm.instance
+                    && g.userid == x.userid
+                    && g.attemptnumber == x.attemptnumber
+            });
+            g.is_none_or(|g| x.timemodified >= g.timemodified || g.grade < 0.0)
+        })
+        .count();
+    json!({
+        "participantcount": participants.len(),
+        "submissiondraftscount": count(crate::state::STATUS_DRAFT),
+        "submissionsenabled": plugins_enabled,
+        "submissionssubmittedcount": count(crate::state::STATUS_SUBMITTED),
+        "submissionsneedgradingcount": need_grading,
+        "warnofungroupedusers": "",
+    })
 }

@@ -1,0 +1,706 @@
+//! Assignment writes: `mod_assign_lock_submissions`, `mod_assign_unlock_submissions`,
+//! `mod_assign_revert_submissions_to_draft`, `mod_assign_submit_for_grading`,
+//! `mod_assign_save_submission`, `mod_assign_save_grade`, `mod_assign_save_grades`,
+//! `mod_assign_set_user_flags`, `mod_assign_get_user_flags` (`mod/assign/externallib.php`
+//! around `assign`'s methods in `locallib.php`, which `state/assign_lib.rs` holds). None runs
+//! in a transaction: what a call wrote before an exception stays.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Call, FunctionDef, enabled, find_assignment, params};
+use crate::errors::WsError;
+use crate::external::desc::*;
+use crate::external::format::s;
+use crate::state::{
+    AssignDates, ContextLevel, NewFile, STATUS_DRAFT, STATUS_SUBMITTED, SYSTEM_CONTEXT, State,
+    StoredFile,
+};
+
+fn warnings_only() -> Option<Desc> {
+    Some(warnings())
+}
+
+fn assign_and_users() -> Desc {
+    single(vec![("assignmentid", int()), ("userids", multiple(int()))])
+}
+
+pub(super) fn functions() -> Vec<FunctionDef> {
+    vec![
+        FunctionDef {
+            name: "mod_assign_lock_submissions",
+            params: assign_and_users,
+            returns: warnings_only,
+            run: |c, p| lock(c, p, true),
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_unlock_submissions",
+            params: assign_and_users,
+            returns: warnings_only,
+            run: |c, p| lock(c, p, false),
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_revert_submissions_to_draft",
+            params: assign_and_users,
+            returns: warnings_only,
+            run: revert_to_draft,
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_submit_for_grading",
+            params: || {
+                single(vec![
+                    ("assignmentid", int()),
+                    ("acceptsubmissionstatement", boolean()),
+                ])
+            },
+            returns: warnings_only,
+            run: submit_for_grading,
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_save_submission",
+            params: || {
+                single(vec![
+                    ("assignmentid", int()),
+                    (
+                        "plugindata",
+                        single(vec![
+                            ("files_filemanager", int().optional()),
+                            (
+                                "onlinetext_editor",
+                                single(vec![("text", raw()), ("format", int()), ("itemid", int())])
+                                    .optional(),
+                            ),
+                        ]),
+                    ),
+                ])
+            },
+            returns: warnings_only,
+            run: save_submission,
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_save_grade",
+            params: || {
+                single(vec![
+                    ("assignmentid", int()),
+                    ("userid", int()),
+                    ("grade", float()),
+                    ("attemptnumber", int()),
+                    ("addattempt", boolean()),
+                    ("workflowstate", alpha()),
+                    ("applytoall", boolean()),
+                    ("plugindata", feedback_plugindata()),
+                    ("advancedgradingdata", single(vec![]).default(json!({}))),
+                ])
+            },
+            returns: || None,
+            run: save_grade,
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_save_grades",
+            params: || {
+                single(vec![
+                    ("assignmentid", int()),
+                    ("applytoall", boolean()),
+                    (
+                        "grades",
+                        multiple(single(vec![
+                            ("userid", int()),
+                            ("grade", float()),
+                            ("attemptnumber", int()),
+                            ("addattempt", boolean()),
+                            ("workflowstate", alpha()),
+                            ("plugindata", feedback_plugindata()),
+                            ("advancedgradingdata", single(vec![]).default(json!({}))),
+                        ])),
+                    ),
+                ])
+            },
+            returns: || None,
+            run: save_grades,
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_set_user_flags",
+            params: || {
+                single(vec![
+                    ("assignmentid", int()),
+                    (
+                        "userflags",
+                        multiple(single(vec![
+                            ("userid", int()),
+                            ("locked", int().optional()),
+                            ("mailed", int().optional()),
+                            ("extensionduedate", int().optional()),
+                            ("workflowstate", alpha().optional()),
+                            ("allocatedmarker", int().optional()),
+                        ])),
+                    ),
+                ])
+            },
+            returns: || {
+                Some(multiple(single(vec![
+                    ("id", int()),
+                    ("userid", int()),
+                    ("errormessage", text().optional()),
+                ])))
+            },
+            run: set_user_flags,
+            write: false,
+        },
+        FunctionDef {
+            name: "mod_assign_get_user_flags",
+            params: || single(vec![("assignmentids", multiple(int()))]),
+            returns: || {
+                Some(single(vec![
+                    (
+                        "assignments",
+                        multiple(single(vec![
+                            ("assignmentid", int()),
+                            (
+                                "userflags",
+                                multiple(single(vec![
+                                    ("id", int()),
+                                    ("userid", int()),
+                                    ("locked", int()),
+                                    ("mailed", int()),
+                                    ("extensionduedate", int()),
+                                    ("workflowstate", alpha().optional()),
+                                    ("allocatedmarker", int()),
+                                ])),
+                            ),
+                        ])),
+                    ),
+                    ("warnings", warnings()),
+                ]))
+            },
+            run: get_user_flags,
+            write: false,
+        },
+    ]
+}
+
+/// The feedback plugins' parameters: comments' editor and the feedback files.
+fn feedback_plugindata() -> Desc {
+    single(vec![
+        (
+            "assignfeedbackcomments_editor",
+            single(vec![("text", raw()), ("format", int())]).optional(),
+        ),
+        ("files_filemanager", int().optional()),
+    ])
+    .default(json!({}))
+}
+
+/// The assignment being worked on: instance, course module, course and module context.
+#[derive(Clone)]
+struct Target {
+    id: i64,
+    course: i64,
+    ctx: i64,
+    grade: i64,
+    dates: AssignDates,
+    comments: bool,
+    onlinetext: bool,
+    files: bool,
+}
+
+/// `external_api::validate_assign()`: the instance must exist, then the module context is
+/// validated (course login, activity visible).
+fn validate_assign(call: &Call<'_>, assignid: i64) -> Result<Target, WsError> {
+    let s = &*call.state;
+    let Some((cm, a)) = find_assignment(s, assignid) else {
+        return Err(WsError::missing_record(
+            "assign",
+            format!("SELECT id FROM {{assign}} WHERE id = ?\n[array (\n  0 => {assignid},\n)]"),
+        ));
+    };
+    s.validate_module_context(call.userid, cm.id, call.now)?;
+    Ok(Target {
+        id: assignid,
+
+        course: cm.course,
+        ctx: s
+            .context_id(ContextLevel::Module, cm.id)
+            .unwrap_or(SYSTEM_CONTEXT),
+        grade: a.grade,
+        dates: AssignDates {
+            allowsubmissionsfromdate: a.allowsubmissionsfromdate,
+            cutoffdate: a.cutoffdate,
+            submissiondrafts: a.submissiondrafts != 0,
+        },
+        comments: enabled(a, "comments", "assignfeedback"),
+        onlinetext: enabled(a, "onlinetext", "assignsubmission"),
+        files: enabled(a, "file", "assignsubmission"),
+    })
+}
+
+/// `generate_warning()`: the detail goes in `item`, escaped with `s()`.
+fn warning(assignid: i64, code: &str, detail: &str) -> Value {
+    let message = match code {
+        "couldnotlock" => "Could not lock the submission for this user.",
+        "couldnotunlock" => "Could not unlock the submission for this user.",
+        "couldnotsubmitforgrading" => "Could not submit assignment for grading.",
+        "couldnotrevert" => "Could not revert submission to draft.",
+        "couldnotsavesubmission" => "Could not save submission.",
+        "couldnotsavegrade" => "Could not save grade.",
+        _ => "Unknown warning type.",
+    };
+    json!({"item": s(detail), "itemid": assignid, "warningcode": code, "message": message})
+}
+
+#[derive(Deserialize)]
+struct UsersParams {
+    assignmentid: i64,
+    userids: Vec<i64>,
+}
+
+/// `lock_submission()` / `unlock_submission()` for each user: the grading capability, the
+/// user's flags (made if needed), then the user must exist (for the event).
+fn lock(call: &mut Call<'_>, p: Value, locked: bool) -> Result<Value, WsError> {
+    let p: UsersParams = params(p)?;
+    let t = validate_assign(call, p.assignmentid)?;
+    for userid in p.userids {
+        call.require_capability("mod/assign:grade", t.ctx)?;
+        if let Some(id) = call.state.assign_user_flags(t.id, userid, true)
+            && let Some(f) = call.state.user_flags.get_mut(&id)
+        {
+            f.locked = i64::from(locked);
+        }
+        call.state.must_exist_user(userid)?;
+    }
+    Ok(json!([]))
+}
+
+/// `revert_to_draft()` for each user: no submission gives a warning; else the status is
+/// draft (time unchanged) and the grade (made if needed) is written again.
+fn revert_to_draft(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: UsersParams = params(p)?;
+    let t = validate_assign(call, p.assignmentid)?;
+    let mut warnings = Vec::new();
+    for userid in p.userids {
+        call.require_capability("mod/assign:grade", t.ctx)?;
+        let now = call.now;
+        let Some(sid) = call.state.assign_user_submission(t.id, userid, false, now) else {
+            warnings.push(warning(
+                t.id,
+                "couldnotrevert",
+                &format!("User id: {userid}, Assignment id: {}", t.id),
+            ));
+            continue;
+        };
+        if let Some(sub) = call.state.submissions.get_mut(&sid) {
+            sub.status = STATUS_DRAFT.to_owned();
+        }
+        if let Some(gid) = call.state.assign_user_grade(t.id, userid, true, now)
+            && let Some(mut grade) = call.state.grades.get(&gid).cloned()
+        {
+            grade.grader = call.userid;
+            call.state.assign_update_grade(grade, t.grade, now);
+        }
+    }
+    Ok(Value::Array(warnings))
+}
+
+#[derive(Deserialize)]
+struct SubmitParams {
+    assignmentid: i64,
+}
+
+/// `assign::submit_for_grading()`; its notices are passed by value, so the warning's detail
+/// never lists them.
+fn submit_for_grading(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: SubmitParams = params(p)?;
+    let t = validate_assign(call, p.assignmentid)?;
+    call.require_capability("mod/assign:submit", t.ctx)?;
+    let (userid, now) = (call.userid, call.now);
+    let sid = call.state.assign_user_submission(t.id, userid, true, now);
+    let open = call
+        .state
+        .assign_submissions_open(t.id, t.course, userid, t.dates, now);
+    let submitted = sid
+        .and_then(|id| call.state.submissions.get(&id))
+        .is_some_and(|s| s.status == STATUS_SUBMITTED);
+    if open && !submitted {
+        if let Some(sub) = sid.and_then(|id| call.state.submissions.get_mut(&id)) {
+            sub.status = STATUS_SUBMITTED.to_owned();
+            sub.timemodified = now;
+        }
+        return Ok(json!([]));
+    }
+    Ok(json!([warning(
+        t.id,
+        "couldnotsubmitforgrading",
+        &format!("User id: {userid}, Assignment id: {} Notices:", t.id),
+    )]))
+}
+
+#[derive(Deserialize)]
+struct SaveSubmissionParams {
+    assignmentid: i64,
+    plugindata: SubmissionData,
+}
+
+#[derive(Deserialize)]
+struct SubmissionData {
+    files_filemanager: Option<i64>,
+    onlinetext_editor: Option<Editor>,
+}
+
+#[derive(Deserialize)]
+struct Editor {
+    text: String,
+}
+
+/// `count_words()` is above zero.
+fn has_words(text: &str) -> bool {
+    !crate::external::param::strip_tags(text).trim().is_empty()
+}
+
+/// `save_submission()`: closed submissions give the due-date notice; otherwise
+/// `assign::save_submission()` with the enabled plugins.
+fn save_submission(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: SaveSubmissionParams = params(p)?;
+    let t = validate_assign(call, p.assignmentid)?;
+    let (userid, now) = (call.userid, call.now);
+    let mut notices: Vec<&str> = Vec::new();
+    if !call
+        .state
+        .assign_submissions_open(t.id, t.course, userid, t.dates, now)
+    {
+        notices.push("The due date for this assignment has now passed");
+    } else {
+        save_user_submission(call, &t, &p.plugindata, &mut notices)?;
+    }
+    Ok(Value::Array(
+        notices
+            .into_iter()
+            .map(|n| warning(t.id, "couldnotsavesubmission", n))
+            .collect(),
+    ))
+}
+
+/// `assign::save_submission()` for the calling user.
+fn save_user_submission(
+    call: &mut Call<'_>,
+    t: &Target,
+    data: &SubmissionData,
+    notices: &mut Vec<&'static str>,
+) -> Result<(), WsError> {
+    call.require_capability("mod/assign:submit", t.ctx)?;
+    let (userid, now) = (call.userid, call.now);
+    let user_ctx = call
+        .state
+        .context_id(ContextLevel::User, userid)
+        .unwrap_or(SYSTEM_CONTEXT);
+    let Some(sid) = call.state.assign_user_submission(t.id, userid, true, now) else {
+        return Ok(());
+    };
+    let draft_files = |s: &State, itemid: i64| -> Vec<StoredFile> {
+        s.area_files(user_ctx, "user", "draft", itemid)
+            .into_iter()
+            .filter(|f| !f.is_dir())
+            .cloned()
+            .collect()
+    };
+    let text_given = data
+        .onlinetext_editor
+        .as_ref()
+        .is_some_and(|e| has_words(&e.text));
+    let files_given = data
+        .files_filemanager
+        .is_some_and(|d| !draft_files(call.state, d).is_empty());
+    if !(t.onlinetext && text_given) && !(t.files && files_given) {
+        notices.push("Nothing was submitted");
+        return Ok(());
+    }
+    let flags_locked = call
+        .state
+        .user_flags
+        .values()
+        .any(|f| f.assignment == t.id && f.userid == userid && f.locked != 0);
+    if flags_locked {
+        return Err(WsError::moodle(
+            "submissionslocked",
+            "This assignment is not accepting submissions",
+        ));
+    }
+    if t.onlinetext
+        && let Some(sub) = call.state.submissions.get_mut(&sid)
+    {
+        sub.onlinetext = Some(
+            data.onlinetext_editor
+                .as_ref()
+                .map(|e| e.text.clone())
+                .unwrap_or_default(),
+        );
+    }
+    if t.files
+        && let Some(draft) = data.files_filemanager.filter(|d| *d != 0)
+    {
+        // file_save_draft_area_files(): the area becomes the draft area's files.
+        let files = draft_files(call.state, draft);
+        call.state.delete_area_files(
+            t.ctx,
+            "assignsubmission_file",
+            "submission_files",
+            Some(sid),
+        );
+        for f in files {
+            call.state.create_file(
+                NewFile {
+                    contextid: t.ctx,
+                    component: "assignsubmission_file",
+                    filearea: "submission_files",
+                    itemid: sid,
+                    filepath: &f.filepath,
+                    filename: &f.filename,
+                    userid: f.userid,
+                    author: f.author.clone(),
+                    license: f.license.clone(),
+                    source: f.source.clone(),
+                },
+                f.content.clone(),
+            );
+        }
+    }
+    let has_text = call
+        .state
+        .submissions
+        .get(&sid)
+        .and_then(|s| s.onlinetext.as_deref())
+        .is_some_and(has_words);
+    let has_files = call
+        .state
+        .area_files(t.ctx, "assignsubmission_file", "submission_files", sid)
+        .iter()
+        .any(|f| !f.is_dir());
+    if !(t.onlinetext && has_text) && !(t.files && has_files) {
+        notices.push("Nothing was submitted");
+        return Ok(());
+    }
+    if let Some(sub) = call.state.submissions.get_mut(&sid) {
+        sub.status = if t.dates.submissiondrafts {
+            STATUS_DRAFT
+        } else {
+            STATUS_SUBMITTED
+        }
+        .to_owned();
+        sub.timemodified = now;
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct GradeData {
+    userid: i64,
+    grade: f64,
+    workflowstate: String,
+    #[serde(default)]
+    plugindata: FeedbackData,
+}
+
+#[derive(Deserialize, Default)]
+struct FeedbackData {
+    assignfeedbackcomments_editor: Option<CommentEditor>,
+}
+
+#[derive(Deserialize)]
+struct CommentEditor {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct SaveGradeParams {
+    assignmentid: i64,
+    #[serde(flatten)]
+    grade: GradeData,
+}
+
+fn save_grade(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: SaveGradeParams = params(p)?;
+    let t = validate_assign(call, p.assignmentid)?;
+    apply_grade(call, &t, &p.grade)?;
+    Ok(Value::Null)
+}
+
+#[derive(Deserialize)]
+struct SaveGradesParams {
+    assignmentid: i64,
+    grades: Vec<GradeData>,
+}
+
+fn save_grades(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: SaveGradesParams = params(p)?;
+    let t = validate_assign(call, p.assignmentid)?;
+    for g in &p.grades {
+        apply_grade(call, &t, g)?;
+    }
+    Ok(Value::Null)
+}
+
+/// `assign::save_grade()` and `apply_grade_to_user()`: the grade (and submission) made if
+/// missing, the workflow state put in the user's flags, the feedback comment saved when it
+/// changed — an existing comment with none given is overwritten with NULL, which the
+/// database refuses — then `update_grade()` (which refuses grades out of range) and the
+/// student's grade notice.
+fn apply_grade(call: &mut Call<'_>, t: &Target, data: &GradeData) -> Result<(), WsError> {
+    call.require_capability("mod/assign:grade", t.ctx)?;
+    let (userid, now) = (data.userid, call.now);
+    let Some(gid) = call.state.assign_user_grade(t.id, userid, true, now) else {
+        return Ok(());
+    };
+    let Some(mut grade) = call.state.grades.get(&gid).cloned() else {
+        return Ok(());
+    };
+    let original = grade.grade;
+    grade.grade = data.grade;
+    if let Some(fid) = call.state.assign_user_flags(t.id, userid, true)
+        && let Some(f) = call.state.user_flags.get_mut(&fid)
+    {
+        f.workflowstate.clone_from(&data.workflowstate);
+    }
+    grade.grader = call.userid;
+    let mut feedback_modified = false;
+    if t.comments {
+        let stored = grade.feedback.clone().unwrap_or_default();
+        let given = data
+            .plugindata
+            .assignfeedbackcomments_editor
+            .as_ref()
+            .map(|e| e.text.clone());
+        if given.as_deref().unwrap_or_default() != stored {
+            let Some(text) = given else {
+                return Err(WsError::dml_write(
+                    "ERROR:  null value in column \"commentformat\" of relation \"mdl_assignfeedback_comments\" violates not-null constraint",
+                ));
+            };
+            // The plugin writes its row before update_grade() runs.
+            if let Some(g) = call.state.grades.get_mut(&gid) {
+                g.feedback = Some(text.clone());
+            }
+            grade.feedback = Some(text);
+            feedback_modified = true;
+        }
+    }
+    if original != -1.0 || grade.grade != -1.0 || feedback_modified {
+        call.state.assign_update_grade(grade, t.grade, now);
+    }
+    call.state.assign_notify_grade_modified(t.id, userid);
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct SetFlagsParams {
+    assignmentid: i64,
+    userflags: Vec<FlagData>,
+}
+
+#[derive(Deserialize)]
+struct FlagData {
+    userid: i64,
+    locked: Option<i64>,
+    mailed: Option<i64>,
+    extensionduedate: Option<i64>,
+    workflowstate: Option<String>,
+    allocatedmarker: Option<i64>,
+}
+
+fn set_user_flags(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: SetFlagsParams = params(p)?;
+    let t = validate_assign(call, p.assignmentid)?;
+    call.require_capability("mod/assign:grade", t.ctx)?;
+    let mut results = Vec::new();
+    for f in p.userflags {
+        let Some(id) = call.state.assign_user_flags(t.id, f.userid, true) else {
+            results.push(json!({"id": -1, "userid": f.userid, "errormessage": "Record could not be created"}));
+            continue;
+        };
+        if let Some(row) = call.state.user_flags.get_mut(&id) {
+            if let Some(v) = f.locked {
+                row.locked = v;
+            }
+            if let Some(v) = f.mailed {
+                row.mailed = v;
+            }
+            if let Some(v) = f.extensionduedate {
+                row.extensionduedate = v;
+            }
+            if let Some(v) = f.workflowstate {
+                row.workflowstate = v;
+            }
+            if let Some(v) = f.allocatedmarker {
+                row.allocatedmarker = v;
+            }
+        }
+        results.push(json!({"id": id, "userid": f.userid}));
+    }
+    Ok(Value::Array(results))
+}
+
+#[derive(Deserialize)]
+struct GetFlagsParams {
+    assignmentids: Vec<i64>,
+}
+
+/// `get_user_flags()`: modules the user may not grade are dropped with warning 1, the
+/// others' flags listed by assignment and id, assignments without flags warned (3).
+fn get_user_flags(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    let p: GetFlagsParams = params(p)?;
+    let s = &*call.state;
+    let mut requested = p.assignmentids.clone();
+    let mut warnings = Vec::new();
+    let mut cms: Vec<(i64, i64)> = p
+        .assignmentids
+        .iter()
+        .filter_map(|id| find_assignment(s, *id).map(|(cm, _)| (cm.id, *id)))
+        .collect();
+    cms.sort_unstable();
+    cms.dedup();
+    for (cmid, instance) in cms {
+        let ctx = s
+            .context_id(ContextLevel::Module, cmid)
+            .unwrap_or(SYSTEM_CONTEXT);
+        if s.validate_module_context(call.userid, cmid, call.now)
+            .is_err()
+            || !s.has_capability(call.userid, "mod/assign:grade", ctx)
+        {
+            requested.retain(|r| *r != instance);
+            warnings.push(json!({"item": "assignment", "itemid": instance, "warningcode": "1", "message": "No access rights in module context"}));
+        }
+    }
+    let mut rows: Vec<&crate::state::UserFlags> = s
+        .user_flags
+        .values()
+        .filter(|f| requested.contains(&f.assignment))
+        .collect();
+    rows.sort_by_key(|f| (f.assignment, f.id));
+    let mut assignments: Vec<Value> = Vec::new();
+    for f in rows {
+        let flag = json!({
+            "id": f.id, "userid": f.userid, "locked": f.locked, "mailed": f.mailed,
+            "extensionduedate": f.extensionduedate, "workflowstate": f.workflowstate,
+            "allocatedmarker": f.allocatedmarker,
+        });
+        match assignments.last_mut() {
+            Some(a) if a["assignmentid"] == json!(f.assignment) => {
+                if let Some(list) = a["userflags"].as_array_mut() {
+                    list.push(flag);
+                }
+            }
+            _ => {
+                requested.retain(|r| *r != f.assignment);
+                assignments.push(json!({"assignmentid": f.assignment, "userflags": [flag]}));
+            }
+        }
+    }
+    for id in requested {
+        warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "3", "message": "No user flags found"}));
+    }
+    Ok(json!({"assignments": assignments, "warnings": warnings}))
+}
