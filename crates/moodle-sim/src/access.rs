@@ -201,6 +201,16 @@ const CAPABILITIES: &[(&str, &str, &[&str])] = &[
         &["editingteacher", "manager", "teacher"],
     ),
     (
+        "report/completion:view",
+        "View course completion report",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:isincompletionreports",
+        "Be shown on completion reports",
+        &["student"],
+    ),
+    (
         "moodle/course:viewsuspendedusers",
         "View suspended users",
         &["editingteacher", "manager"],

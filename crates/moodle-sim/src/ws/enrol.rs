@@ -11,8 +11,11 @@ use crate::external::desc::*;
 use crate::external::param::php_string;
 use crate::state::{ContextLevel, Enrolment, SITE_ID, SYSTEM_CONTEXT};
 
+mod users_courses;
+
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
+        users_courses::function(),
         FunctionDef {
             name: "enrol_manual_enrol_users",
             params: || {

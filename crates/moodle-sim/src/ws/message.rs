@@ -11,8 +11,11 @@ use crate::external::desc::html_escape;
 use crate::external::desc::*;
 use crate::state::{Notification, SYSTEM_CONTEXT, State};
 
+mod messages;
+
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
+        messages::function(),
         FunctionDef {
             name: "message_popup_get_popup_notifications",
             params: || {
@@ -142,11 +145,7 @@ fn unread_count(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
 
 /// `popup_notification::export_for_template()`.
 fn export(s: &State, n: &Notification, now: i64) -> Value {
-    let iconurl = if n.component.starts_with("mod_") {
-        s.image_url(&n.component, "monologo")
-    } else {
-        s.image_url("core", "i/marker")
-    };
+    let iconurl = notification_icon(s, n);
     json!({
         "id": n.id,
         "useridfrom": n.useridfrom,
@@ -170,6 +169,15 @@ fn export(s: &State, n: &Notification, now: i64) -> Value {
         "eventtype": n.eventtype,
         "customdata": n.customdata,
     })
+}
+
+/// A notification's icon: the module's monologo, else `i/marker`.
+fn notification_icon(s: &State, n: &Notification) -> String {
+    if n.component.starts_with("mod_") {
+        s.image_url(&n.component, "monologo")
+    } else {
+        s.image_url("core", "i/marker")
+    }
 }
 
 /// `message_format_message_text()`: the short message (or the full text) as HTML.

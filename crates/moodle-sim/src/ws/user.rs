@@ -11,8 +11,11 @@ use crate::external::desc::*;
 use crate::external::param::{ParamType, is_valid_email};
 use crate::state::{ContextLevel, NewUser, SYSTEM_CONTEXT, State, User, password_policy_errors};
 
+mod search;
+
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
+        search::function(),
         FunctionDef {
             name: "core_user_get_users_by_field",
             params: || single(vec![("field", alpha()), ("values", multiple(raw()))]),
@@ -350,7 +353,8 @@ fn get_users_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let mut cleaned = Vec::new();
     for v in &p.values {
         let c = ty.clean(v, &call.state.site.wwwroot);
-        if crate::external::param::php_string(&c) != crate::external::param::php_string(v) {
+        // `$value != $cleanedvalue`: PHP's loose comparison (" 4" equals 4).
+        if !crate::external::param::php_loose_eq(v, &c) {
             return Err(WsError::invalid_parameter(format!(
                 "The field '{}' value is invalid: {}(cleaned value: {})",
                 p.field,
@@ -362,7 +366,8 @@ fn get_users_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     }
     let s = &*call.state;
     let mut out = Vec::new();
-    for user in s.users.values().filter(|u| !u.deleted) {
+    // get_records_list(): deleted users too, by id.
+    for user in s.users.values() {
         let key = match p.field.as_str() {
             "id" => user.id.to_string(),
             "idnumber" => user.idnumber.clone(),
