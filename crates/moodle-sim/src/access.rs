@@ -201,6 +201,11 @@ const CAPABILITIES: &[(&str, &str, &[&str])] = &[
         &["editingteacher", "manager", "teacher"],
     ),
     (
+        "moodle/course:managefiles",
+        "Manage files",
+        &["editingteacher", "manager"],
+    ),
+    (
         "report/completion:view",
         "View course completion report",
         &["teacher", "editingteacher", "manager"],

@@ -223,17 +223,27 @@ pub fn user_details(s: &State, req: &DetailsRequest<'_>, now: i64) -> Option<Val
     if has("department") && (current || alldetails) {
         d.insert("department".into(), json!(user.department));
     }
+    if has("description") && !user.description.is_empty() && (current || alldetails) {
+        let (text, format) = crate::external::format::format_text(&user.description, 1);
+        d.insert("description".into(), json!(text));
+        d.insert("descriptionformat".into(), json!(format));
+    }
     if has("roles")
         && let Some(course) = req.course
     {
         let course_ctx = s
             .context_id(ContextLevel::Course, course)
             .unwrap_or(SYSTEM_CONTEXT);
-        let roles: Vec<Value> = s
+        // get_user_roles(): by the roles' sort order.
+        let mut assigned: Vec<&crate::state::Role> = s
                 .role_assignments
                 .iter()
                 .filter(|ra| ra.userid == user.id && ra.contextid == course_ctx)
                 .filter_map(|ra| s.roles.get(&ra.roleid))
+                .collect();
+        assigned.sort_by_key(|r| r.id);
+        let roles: Vec<Value> = assigned
+                .into_iter()
                 .map(|r| json!({"roleid": r.id, "name": r.name, "shortname": r.shortname, "sortorder": 0}))
                 .collect();
         d.insert("roles".into(), json!(roles));

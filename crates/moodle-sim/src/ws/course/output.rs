@@ -241,11 +241,17 @@ pub fn course_contacts(state: &State, course: &Course) -> Vec<Value> {
     let Some(ctx) = state.context_id(ContextLevel::Course, course.id) else {
         return Vec::new();
     };
-    state
+    // preload_course_contacts(): ORDER BY r.sortorder, u.lastname, u.firstname, u.id.
+    let mut users: Vec<&crate::state::User> = state
         .role_assignments
         .iter()
         .filter(|ra| ra.contextid == ctx && ra.roleid == COURSE_CONTACT_ROLE)
         .filter_map(|ra| state.live_user(ra.userid))
+        .collect();
+    users.sort_by(|a, b| (&a.lastname, &a.firstname, a.id).cmp(&(&b.lastname, &b.firstname, b.id)));
+    users.dedup_by_key(|u| u.id);
+    users
+        .into_iter()
         .map(|u| json!({"id": u.id, "fullname": u.fullname()}))
         .collect()
 }
