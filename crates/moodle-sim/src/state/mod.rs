@@ -22,7 +22,7 @@ pub use course::{
 pub use assign_lib::{AssignDates, STATUS_DRAFT, STATUS_NEW, STATUS_SUBMITTED};
 pub use course_lib::{DEFAULT_COURSE_DURATION, MAX_SECTIONS, NewCourse, NewModule, module_type_id};
 pub use enrol_lib::{COURSE_CONTACT_ROLE, Enrolment};
-pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, sha1_hex};
+pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, mimetype_of, sha1_hex};
 pub use people::{
     EnrolInstance, Notification, Role, RoleAssignment, Service, Token, User, UserEnrolment,
 };
