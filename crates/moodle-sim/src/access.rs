@@ -337,14 +337,14 @@ impl State {
             .context_id(ContextLevel::Course, courseid)
             .unwrap_or(SYSTEM_CONTEXT);
         if !course.visible && !self.has_capability(userid, "moodle/course:viewhiddencourses", ctx) {
-            return Err(WsError::require_login());
+            return Err(WsError::require_login_because("Course is hidden"));
         }
         if self.is_enrolled(userid, courseid, now)
             || self.has_capability(userid, "moodle/course:view", ctx)
         {
             Ok(())
         } else {
-            Err(WsError::require_login())
+            Err(WsError::require_login_because("Not enrolled"))
         }
     }
 
@@ -381,7 +381,7 @@ impl State {
         if visible {
             Ok(())
         } else {
-            Err(WsError::require_login())
+            Err(WsError::require_login_because("Activity is hidden"))
         }
     }
 }

@@ -132,6 +132,12 @@ impl WsError {
         )
     }
 
+    /// `require_login_exception($debuginfo)` with `require_login()`'s reason ("Not enrolled",
+    /// "Course is hidden", "Activity is hidden").
+    pub fn require_login_because(reason: &str) -> Self {
+        Self::require_login().with_debuginfo(reason)
+    }
+
     /// What `external_api::validate_context()` makes of a failure in a context.
     pub fn context_not_valid(level: &str, instanceid: i64, cause: &WsError) -> Self {
         let code = match level {
@@ -146,15 +152,15 @@ impl WsError {
             "course" => format!("course context (course id:{instanceid})"),
             other => format!("{other} context"),
         };
-        let mut err = Self::moodle(
+        // new moodle_exception($code, 'webservice', '', $exceptionparam): the cause's message
+        // only, not its debuginfo.
+        Self::moodle(
             code,
             format!(
                 "You cannot execute functions in the {what}. The context error message was: {}",
                 cause.message
             ),
-        );
-        err.debuginfo = cause.debuginfo.clone();
-        err
+        )
     }
 
     /// `moodle_exception` raised with a literal message as errorcode (as `new

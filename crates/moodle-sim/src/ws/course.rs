@@ -225,11 +225,6 @@ fn search_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .split_whitespace()
         .map(str::to_lowercase)
         .collect();
-    if words.iter().map(String::len).sum::<usize>() < 2 {
-        return Err(WsError::invalid_parameter(
-            "The search string must have at least 2 characters",
-        ));
-    }
     let matching: Vec<Course> = call
         .state
         .courses
@@ -246,7 +241,18 @@ fn search_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .filter(|c| !p.limittoenrolled || call.state.is_enrolled(call.userid, c.id, call.now))
         .cloned()
         .collect();
-    let visible = visible_course_list(call, matching);
+    // core_course_category::search_courses(): by sort order, the courses the user may see
+    // (visible, or hidden ones they may view), each with its public information only.
+    let mut matching = matching;
+    matching.sort_by_key(|c| c.sortorder);
+    let visible: Vec<Value> = matching
+        .into_iter()
+        .filter(|c| {
+            let ctx = course_context(call, c.id);
+            c.visible || call.has_capability("moodle/course:viewhiddencourses", ctx)
+        })
+        .map(|c| course_by_field_value(call.state, &c, false, false))
+        .collect();
     let total = visible.len();
     let page: Vec<Value> = if p.perpage > 0 {
         let per = usize::try_from(p.perpage).unwrap_or(usize::MAX);

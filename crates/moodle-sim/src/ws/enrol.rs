@@ -97,12 +97,9 @@ fn enrol_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         call.state
             .require_course_login(call.userid, e.courseid, call.now)?;
         call.require_capability("enrol/manual:enrol", ctx)?;
+        call.state.must_exist_user(e.userid)?;
         let Some(user) = call.state.users.get(&e.userid).cloned() else {
-            return Err(WsError::new(
-                "dml_missing_record_exception",
-                "invaliduser",
-                "Invalid user",
-            ));
+            return Ok(Value::Null);
         };
         if user.deleted {
             return Err(WsError::moodle(

@@ -160,10 +160,23 @@ pub fn customdata(state: &State, cm: &CourseModule) -> String {
                 "display": resource_display(&mimetype, *display),
             })
         }
-        ModInstance::Assign(a) => json!({
-            "duedate": a.duedate,
-            "allowsubmissionsfromdate": a.allowsubmissionsfromdate.to_string(),
-        }),
+        // assign_get_coursemodule_info(): each date only when set.
+        ModInstance::Assign(a) => {
+            let mut data = serde_json::Map::new();
+            if a.duedate != 0 {
+                data.insert("duedate".into(), json!(a.duedate));
+            }
+            if a.cutoffdate != 0 {
+                data.insert("cutoffdate".into(), json!(a.cutoffdate.to_string()));
+            }
+            if a.allowsubmissionsfromdate != 0 {
+                data.insert(
+                    "allowsubmissionsfromdate".into(),
+                    json!(a.allowsubmissionsfromdate.to_string()),
+                );
+            }
+            Value::Object(data)
+        }
         ModInstance::Page { .. }
         | ModInstance::Label
         | ModInstance::Subsection

@@ -119,7 +119,20 @@ fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .cms
         .get(&p.cmid)
         .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course_modules", p.cmid))?;
+        .ok_or_else(|| {
+            // get_coursemodule_from_id(): the module name first, with get_field_sql(MUST_EXIST).
+            WsError::new(
+                "dml_missing_record_exception",
+                "invalidrecordunknown",
+                "Can't find data record in database.",
+            )
+            .with_debuginfo(format!(
+                "SELECT md.name\n{pad}FROM {{modules}} md\n{pad}JOIN {{course_modules}} cm ON cm.module = md.id\n{pad1}WHERE cm.id = :cmid\n[array (\n  'cmid' => {},\n)]",
+                p.cmid,
+                pad = " ".repeat(49),
+                pad1 = " ".repeat(48),
+            ))
+        })?;
     state.validate_module_context(call.userid, cm.id, call.now)?;
     let ctx = state
         .context_id(ContextLevel::Module, cm.id)
