@@ -85,14 +85,19 @@ impl WsError {
         self.exception == INVALID_PARAMETER
     }
 
-    /// `dml_missing_record_exception` for a table, with the query as debuginfo.
+    /// `dml_missing_record_exception` for a table, with the query as debuginfo; its error
+    /// code depends on the table (`lib/dmllib.php`): `invalidcoursemodule` for
+    /// `course_modules`, `invaliduser` for `user`, else `invalidrecord`.
     pub fn missing_record(table: &str, debuginfo: impl Into<String>) -> Self {
-        Self::new(
-            "dml_missing_record_exception",
-            "invalidrecord",
-            format!("Can't find data record in database table {table}."),
-        )
-        .with_debuginfo(debuginfo)
+        let (code, message) = match table {
+            "course_modules" => ("invalidcoursemodule", "Invalid course module ID".to_owned()),
+            "user" => ("invaliduser", "Invalid user".to_owned()),
+            _ => (
+                "invalidrecord",
+                format!("Can't find data record in database table {table}."),
+            ),
+        };
+        Self::new("dml_missing_record_exception", code, message).with_debuginfo(debuginfo)
     }
 
     /// The debuginfo of a `get_record('table', ['id' => $id], MUST_EXIST)` failure.

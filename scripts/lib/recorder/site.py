@@ -51,6 +51,20 @@ RECORDED_NEXT_IDS = {"course_modules": 9, "context": 30, "lti": 2}
 # notifications), the others are given the ids left in user id order.
 RECORDED_USER_MAPPING = {6: 1, 4: 2, 7: 3, 5: 4, 8: 5}
 
+# When the recorded site's seed wrote its rows (its seed.php ran for about 22 s, the frozen
+# clock here writes them all in one second): the times that order lists (notifications by
+# time, files by the `modified` filter), as the stand-in's fixture has them.
+SEED_TIMES_SQL = """
+UPDATE mdl_notifications SET timecreated = CASE WHEN eventtype = 'enrolcoursewelcomemessage'
+    THEN 1795303156 ELSE 1795303177 END;
+UPDATE mdl_files SET timecreated = CASE WHEN component = 'mod_resource' THEN 1795303156
+    ELSE 1795303177 END, timemodified = CASE WHEN component = 'mod_resource' THEN 1795303156
+    ELSE 1795303177 END WHERE component IN ('mod_resource', 'user', 'assignsubmission_file');
+UPDATE mdl_assign_submission SET timemodified = 1795303177, timecreated = CASE
+    WHEN status = 'submitted' THEN 1795303157 ELSE 1795303177 END;
+UPDATE mdl_assign_grades SET timecreated = 1795303177, timemodified = 1795303177;
+"""
+
 SNAPSHOT_DB_SUFFIX = "_recorder_seed"
 # $CFG->debug for "developer" debugging (E_ALL | E_STRICT), as the debug recording was made.
 DEBUG_DEVELOPER = "32767"
@@ -174,6 +188,7 @@ class Site:
                      db=self.dbname)
         self.sql("DELETE FROM mdl_user_preferences WHERE name = 'auth_manual_passwordupdatetime'",
                  db=self.dbname)
+        self.sql(SEED_TIMES_SQL, db=self.dbname)
 
     # ------------------------------------------------------------------ snapshot
     def _disconnect(self, db):

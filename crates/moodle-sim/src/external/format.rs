@@ -26,6 +26,27 @@ pub fn format_text(text: &str, format: i64) -> (String, i64) {
     (html, FORMAT_HTML)
 }
 
+/// `display_size($size)`: one decimal in the largest unit, a non-breaking space, bytes whole.
+pub fn display_size(size: i64) -> String {
+    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    #[allow(clippy::cast_precision_loss)]
+    let size_f = size as f64;
+    let magnitude = if size > 0 {
+        (size_f.log(1024.0).floor() as usize).min(5)
+    } else {
+        0
+    };
+    if magnitude == 0 {
+        return format!("{size}\u{a0}{}", UNITS[0]);
+    }
+    let exp = i32::try_from(magnitude).unwrap_or(0);
+    format!(
+        "{:.1}\u{a0}{}",
+        size_f / 1024f64.powi(exp),
+        UNITS[magnitude]
+    )
+}
+
 /// `format_string($string, true)` with `$CFG->formatstringstriptags` on: tags stripped,
 /// what is left of `<` and `>` escaped, lone ampersands escaped.
 pub fn format_string(text: &str) -> String {

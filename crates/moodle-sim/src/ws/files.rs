@@ -480,13 +480,11 @@ fn upload(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .find_file(ctx.id, "user", "draft", itemid, &filepath, &filename)
         .is_some()
     {
-        return Err(WsError::moodle("fileexist", "File exists"));
+        // new moodle_exception('fileexist'): no such string in the error component.
+        return Err(WsError::moodle("fileexist", "error/fileexist"));
     }
-    let author = call
-        .state
-        .users
-        .get(&call.userid)
-        .map(crate::state::User::fullname);
+    // file_info_stored::create_file_from_pathname(): no owner, author or licence, the type
+    // by extension only.
     let id = call.state.create_file(
         NewFile {
             contextid: ctx.id,
@@ -495,13 +493,16 @@ fn upload(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             itemid,
             filepath: &filepath,
             filename: &filename,
-            userid: Some(call.userid),
-            author,
-            license: Some("unknown".to_owned()),
+            userid: None,
+            author: None,
+            license: None,
             source: None,
         },
         Arc::from(content),
     );
+    if let Some(f) = call.state.files.get_mut(&id) {
+        f.mimetype = Some(crate::state::mimetype_for(&filename).to_owned());
+    }
     let f = call
         .state
         .files

@@ -317,11 +317,26 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 }
             }
         }
+        // format_base::is_section_visible(): a section the user may not see is left out
+        // when the format hides hidden sections completely; else shown without modules (and
+        // without its summary when hidden).
+        let hides_hidden = course.format_options.hiddensections != 0;
+        if !uservisible && hides_hidden {
+            if f.sectionid.is_some_and(|id| id == section.id) || f.sectionnumber.is_some() {
+                break;
+            }
+            continue;
+        }
+        let summary = if uservisible || section.visible {
+            section.summary.clone()
+        } else {
+            String::new()
+        };
         out.push(json!({
             "id": section.id,
             "name": section_name(state, section),
             "visible": i64::from(section.visible),
-            "summary": section.summary,
+            "summary": summary,
             "summaryformat": section.summaryformat,
             "section": section.section,
             "hiddenbynumsections": i64::from(section.section > last),

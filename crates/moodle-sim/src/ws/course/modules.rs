@@ -2,7 +2,7 @@
 //! `core_course_edit_module`, `core_course_edit_section` (`course/externallib.php`).
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::modinfo::{self, in_modinfo, section_cms};
 use crate::errors::WsError;
@@ -241,7 +241,13 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .get(&p.id)
         .cloned()
         .filter(in_modinfo)
-        .ok_or_else(|| WsError::missing_record_by_id("course_modules", p.id))?;
+        // get_course_and_cm_from_cmid().
+        .ok_or_else(|| {
+            WsError::moodle(
+                "invalidcoursemoduleid",
+                format!("Invalid course module ID: {}", p.id),
+            )
+        })?;
     call.state
         .validate_module_context(call.userid, cm.id, call.now)?;
     let ctx = call
@@ -317,24 +323,17 @@ fn edit_section(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                     }
                 }
             }
-            let mut modules = Map::new();
+            // get_section_modules_updated(): a list of the section's rendered modules.
             let refreshed = call
                 .state
                 .sections
                 .get(&section.id)
                 .cloned()
                 .unwrap_or(section);
-            for cm in section_cms(call.state, &refreshed) {
-                modules.insert(
-                    cm.id.to_string(),
-                    Value::from(modinfo::cm_html(call.state, cm)),
-                );
-            }
-            let modules = if modules.is_empty() {
-                json!([])
-            } else {
-                Value::Object(modules)
-            };
+            let modules: Vec<Value> = section_cms(call.state, &refreshed)
+                .into_iter()
+                .map(|cm| Value::from(modinfo::cm_html(call.state, cm)))
+                .collect();
             let rv = json!({"modules": modules, "section_availability": "<div class=\"section_availability\">\n</div>"});
             Ok(Value::from(
                 String::from_utf8_lossy(&crate::php_json::encode(&rv)).into_owned(),
