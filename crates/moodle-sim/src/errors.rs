@@ -221,10 +221,11 @@ impl WsError {
         if [0, 1, 2, 4].contains(&format) {
             Ok(format)
         } else {
-            Err(Self::moodle("formatnotsupported", "webservice/formatnotsupported")
-                .with_debuginfo(format!(
-                    "The format with value={format} is not supported by this Moodle site"
-                )))
+            Err(
+                Self::moodle("formatnotsupported", "webservice/formatnotsupported").with_debuginfo(
+                    format!("The format with value={format} is not supported by this Moodle site"),
+                ),
+            )
         }
     }
 

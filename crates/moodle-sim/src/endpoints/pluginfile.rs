@@ -351,7 +351,10 @@ fn php_ranges(value: &str, total: usize) -> Option<Vec<(usize, usize)>> {
         let (a, b) = (&value[start..dash], &value[dash + 1..end]);
         let num = |s: &str| s.parse::<i128>().unwrap_or(i128::MAX);
         let (from, to) = if a.is_empty() {
-            (i128::try_from(total).unwrap_or(0) - if b.is_empty() { 0 } else { num(b) }, last)
+            (
+                i128::try_from(total).unwrap_or(0) - if b.is_empty() { 0 } else { num(b) },
+                last,
+            )
         } else if b.is_empty() || num(b) > last {
             (num(a), last)
         } else {
@@ -464,7 +467,10 @@ mod tests {
         assert_eq!(php_ranges("bytes=0-9", 100), Some(vec![(0, 9)]));
         assert_eq!(php_ranges("bytes=90-", 100), Some(vec![(90, 99)]));
         assert_eq!(php_ranges("bytes=-10", 100), Some(vec![(90, 99)]));
-        assert_eq!(php_ranges("bytes=0-3,10-13", 100), Some(vec![(0, 3), (10, 13)]));
+        assert_eq!(
+            php_ranges("bytes=0-3,10-13", 100),
+            Some(vec![(0, 3), (10, 13)])
+        );
         assert_eq!(php_ranges("bytes=500-600", 98), None);
         assert_eq!(php_ranges("bytes=abc", 98), None);
         assert_eq!(php_ranges("items=0-1", 100), None);

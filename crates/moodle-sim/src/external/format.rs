@@ -186,7 +186,10 @@ mod tests {
     fn plain_text_is_escaped_and_returned_as_html() {
         assert_eq!(
             format_text("Vectors and <b>matrices</b>", FORMAT_PLAIN),
-            ("Vectors and &lt;b&gt;matrices&lt;/b&gt;".to_owned(), FORMAT_HTML)
+            (
+                "Vectors and &lt;b&gt;matrices&lt;/b&gt;".to_owned(),
+                FORMAT_HTML
+            )
         );
         assert_eq!(format_text("a\nb", FORMAT_PLAIN).0, "a<br />\nb");
         assert_eq!(format_text("", FORMAT_PLAIN), (String::new(), FORMAT_PLAIN));
@@ -194,6 +197,9 @@ mod tests {
 
     #[test]
     fn a_string_loses_its_tags_and_lone_ampersands_are_escaped() {
-        assert_eq!(format_string("<b>Bold</b> & co &amp; x"), "Bold &amp; co &amp; x");
+        assert_eq!(
+            format_string("<b>Bold</b> & co &amp; x"),
+            "Bold &amp; co &amp; x"
+        );
     }
 }

@@ -15,11 +15,11 @@ pub mod schema;
 mod sortorder;
 mod user_lib;
 
+pub use assign_lib::{AssignDates, STATUS_DRAFT, STATUS_NEW, STATUS_SUBMITTED};
 pub use course::{
     Assign, Category, Course, CourseModule, FormatOptions, ModInstance, Section, Submission,
     SubmissionGrade, UserFlags,
 };
-pub use assign_lib::{AssignDates, STATUS_DRAFT, STATUS_NEW, STATUS_SUBMITTED};
 pub use course_lib::{DEFAULT_COURSE_DURATION, MAX_SECTIONS, NewCourse, NewModule, module_type_id};
 pub use enrol_lib::{COURSE_CONTACT_ROLE, Enrolment};
 pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, mimetype_of, sha1_hex};
@@ -299,8 +299,9 @@ pub fn sql_int_list<'a>(
                     "ERROR:  invalid input syntax for type bigint: \"{v}\""
                 )));
             }
-            t.parse::<i64>()
-                .map_err(|_| crate::errors::WsError::dml_read("ERROR:  value out of range for type bigint"))
+            t.parse::<i64>().map_err(|_| {
+                crate::errors::WsError::dml_read("ERROR:  value out of range for type bigint")
+            })
         })
         .collect()
 }

@@ -306,7 +306,14 @@ fn can_view_grades(call: &Call<'_>, cmid: i64, ctx: i64) -> bool {
 
 /// `can_view_submission()`: the user's enrolment (an inactive one only for viewers of
 /// suspended users), then the viewer may see grades or it is their own.
-fn can_view_submission(s: &State, viewer: i64, userid: i64, course: i64, ctx: i64, now: i64) -> bool {
+fn can_view_submission(
+    s: &State,
+    viewer: i64,
+    userid: i64,
+    course: i64,
+    ctx: i64,
+    now: i64,
+) -> bool {
     if !s.is_enrolled(userid, course, now)
         && !s.has_capability(viewer, "moodle/course:viewsuspendedusers", ctx)
     {

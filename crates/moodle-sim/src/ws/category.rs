@@ -131,15 +131,15 @@ fn get_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 let t = theme.clone();
                 // A category without a forced theme has NULL, which equals nothing.
                 filters.push(Box::new(move |cat| !cat.theme.is_empty() && cat.theme == t));
-                sub_filters.push(Box::new(move |cat| !cat.theme.is_empty() && cat.theme == theme));
+                sub_filters.push(Box::new(move |cat| {
+                    !cat.theme.is_empty() && cat.theme == theme
+                }));
             }
             "name" => {
                 let name = php_string(&ParamType::Text.clean(&c.value, ""));
                 filters.push(Box::new(move |cat| cat.name == name));
             }
-            "visible"
-                if !call.has_capability("moodle/category:viewhiddencategories", system) =>
-            {
+            "visible" if !call.has_capability("moodle/category:viewhiddencategories", system) => {
                 return Err(criteria_error(
                     "You don't have the permissions to search on the \"visible\" field.",
                 ));
@@ -198,8 +198,7 @@ fn get_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             excluded.push(cat.id);
             continue;
         }
-        let (description, descriptionformat) =
-            format_text(&cat.description, cat.descriptionformat);
+        let (description, descriptionformat) = format_text(&cat.description, cat.descriptionformat);
         let mut info = json!({
             "id": cat.id,
             "name": format_string(&cat.name),

@@ -141,7 +141,12 @@ fn get_courses_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError>
     let p: ByFieldParams = params(p)?;
     let clean = |ty: ParamType| php_string(&ty.clean(&p.value, ""));
     let by_id = |state: &crate::state::State, pred: &dyn Fn(&Course) -> bool| -> Vec<Course> {
-        state.courses.values().filter(|c| pred(c)).cloned().collect()
+        state
+            .courses
+            .values()
+            .filter(|c| pred(c))
+            .cloned()
+            .collect()
     };
     let courses: Vec<Course> = match p.field.as_str() {
         "" => by_id(call.state, &|_| true),

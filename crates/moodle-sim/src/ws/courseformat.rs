@@ -219,7 +219,8 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                     cm.visibleoncoursepage = p.action != "cm_stealth";
                 }
             }
-            put_cms_and_sections(call, &mut updates, &cms);
+            // set_cm_visibility(): each module, then the sections subsections delegate.
+            put_cms_and_delegated_sections(call, &mut updates, &cms);
         }
         "cm_moveleft" | "cm_moveright" | "cm_nogroups" | "cm_visiblegroups"
         | "cm_separategroups" => {
@@ -319,17 +320,24 @@ fn target_cms(
     Ok(ids.to_vec())
 }
 
-fn put_cms_and_sections(call: &Call<'_>, updates: &mut Updates, cms: &[i64]) {
-    let mut sections = Vec::new();
+/// The modules, then the sections the subsection modules among them delegate.
+fn put_cms_and_delegated_sections(call: &Call<'_>, updates: &mut Updates, cms: &[i64]) {
+    let mut delegated = Vec::new();
     for cmid in cms {
         if let Some(cm) = call.state.cms.get(cmid) {
             updates.put("cm", cm_fields(call.state, cm));
-            if !sections.contains(&cm.section) {
-                sections.push(cm.section);
+            if cm.modname == "subsection"
+                && let Some(section) = call.state.sections.values().find(|s| {
+                    s.component.as_deref() == Some("mod_subsection")
+                        && s.itemid == Some(cm.instance)
+                })
+                && !delegated.contains(&section.id)
+            {
+                delegated.push(section.id);
             }
         }
     }
-    for sectionid in sections {
+    for sectionid in delegated {
         if let Some(section) = call.state.sections.get(&sectionid) {
             updates.put("section", section_fields(call.state, call.userid, section));
         }

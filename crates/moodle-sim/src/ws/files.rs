@@ -270,7 +270,11 @@ fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             parents.push(node(ctx.id, None, &owner));
         }
         let area_node = |dir: &str, name: &str| {
-            node(ctx.id, Some((&p.component, &p.filearea, p.itemid, dir)), name)
+            node(
+                ctx.id,
+                Some((&p.component, &p.filearea, p.itemid, dir)),
+                name,
+            )
         };
         let parts: Vec<&str> = filepath.split('/').filter(|x| !x.is_empty()).collect();
         // Directories above the node; for a file, its own directory too.
@@ -358,7 +362,8 @@ fn context_node(s: &State, userid: i64, ctx: &Context, now: i64) -> Value {
                 })
                 .collect();
             if let Some(front) = s.context_id(ContextLevel::Course, crate::state::SITE_ID)
-                && s.require_course_login(userid, crate::state::SITE_ID, now).is_ok()
+                && s.require_course_login(userid, crate::state::SITE_ID, now)
+                    .is_ok()
             {
                 files.push(child(front, "Site home"));
             }

@@ -236,11 +236,11 @@ pub fn user_details(s: &State, req: &DetailsRequest<'_>, now: i64) -> Option<Val
             .unwrap_or(SYSTEM_CONTEXT);
         // get_user_roles(): by the roles' sort order.
         let mut assigned: Vec<&crate::state::Role> = s
-                .role_assignments
-                .iter()
-                .filter(|ra| ra.userid == user.id && ra.contextid == course_ctx)
-                .filter_map(|ra| s.roles.get(&ra.roleid))
-                .collect();
+            .role_assignments
+            .iter()
+            .filter(|ra| ra.userid == user.id && ra.contextid == course_ctx)
+            .filter_map(|ra| s.roles.get(&ra.roleid))
+            .collect();
         assigned.sort_by_key(|r| r.id);
         let roles: Vec<Value> = assigned
                 .into_iter()

@@ -53,17 +53,30 @@ impl Exemption {
     }
 }
 
-const EXEMPTIONS: &[Exemption] = &[Exemption {
-    file: "real-moodle-4.5.6.jsonl",
-    seq: 100,
-    case: "get_enrolled_users_student_enrolled",
-    reason: "student1's own preferences record the recording session's history, not the file's: \
+const EXEMPTIONS: &[Exemption] = &[
+    Exemption {
+        file: "real-moodle-4.5.6.jsonl",
+        seq: 100,
+        case: "get_enrolled_users_student_enrolled",
+        reason: "student1's own preferences record the recording session's history, not the file's: \
              login_failed_count_since_success = \"2\" though one failed login of student1 precedes \
              it in the file (the session ran a login case twice), stored before \
              last_time_enrolments_synced although the file's first token login (seq 1) sets that \
              first; a freshly seeded real Moodle answers \"1\" after them (checked with replay.py)",
-    explains: &["$[1].preferences"],
-}];
+        explains: &["$[1].preferences"],
+    },
+    Exemption {
+        file: "real-moodle-4.5.6-courses.jsonl",
+        seq: 7,
+        case: "contents_new_weeks_course",
+        reason: "the news forums of two new courses get their contexts when core_course_get_courses \
+             (#5) builds their modinfo, in the order PostgreSQL returns the course rows without \
+             ORDER BY: physical order, where a row moves to the end each time it is updated \
+             (fix_course_sortorder() updated course 5 after course 6 was inserted); the \
+             stand-in keeps no row versions and visits them by id, so the two context ids swap",
+        explains: &["$[0].modules[0].contextid"],
+    },
+];
 
 /// How many cases may be exempted at most.
 const MAX_EXEMPTIONS: usize = 3;
@@ -140,7 +153,9 @@ async fn recordings_still_hold_on_a_real_moodle() {
     let tokens = real_tokens();
     // A command that puts the freshly seeded site back before each file, given the file's
     // name (`scripts/record-moodle restore`, which also turns debugging on for a debug file).
-    let reset = std::env::var("MOODLE_REAL_RESET").ok().filter(|c| !c.is_empty());
+    let reset = std::env::var("MOODLE_REAL_RESET")
+        .ok()
+        .filter(|c| !c.is_empty());
     let debugging = std::env::var("MOODLE_REAL_DEBUG").is_ok_and(|v| v == "1");
     println!("conformance against a real Moodle at {url}");
     let mut report = Report::default();

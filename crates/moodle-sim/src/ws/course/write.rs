@@ -380,7 +380,10 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
     let others = |f: &dyn Fn(&crate::state::Course) -> bool| {
         call.state.courses.values().any(|o| o.id != id && f(o))
     };
-    if let Some(sn) = c.shortname.as_deref().filter(|s| !s.is_empty() && *s != old.shortname)
+    if let Some(sn) = c
+        .shortname
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != old.shortname)
         && others(&|o| o.shortname == sn)
     {
         return Err(WsError::moodle(

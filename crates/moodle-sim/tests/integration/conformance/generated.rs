@@ -49,9 +49,8 @@ pub fn format_difference(format: Format, e: &Value, a: &Value) -> Option<String>
         }
         (Format::PhpUploadTmpName, Value::String(e), Value::String(a)) => {
             let tmp = |s: &str| {
-                s.strip_prefix("/tmp/php").is_some_and(|t| {
-                    t.len() == 6 && t.bytes().all(|b| b.is_ascii_alphanumeric())
-                })
+                s.strip_prefix("/tmp/php")
+                    .is_some_and(|t| t.len() == 6 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
             };
             if tmp(e) { tmp(a) } else { e == a }
         }
