@@ -415,7 +415,7 @@ fn save_user_submission(
     let files_given = data
         .files_filemanager
         .is_some_and(|d| !draft_files(call.state, d).is_empty());
-    if !(t.onlinetext && text_given) && !(t.files && files_given) {
+    if !(t.onlinetext && text_given || t.files && files_given) {
         notices.push("Nothing was submitted");
         return Ok(());
     }
@@ -480,7 +480,7 @@ fn save_user_submission(
         .area_files(t.ctx, "assignsubmission_file", "submission_files", sid)
         .iter()
         .any(|f| !f.is_dir());
-    if !(t.onlinetext && has_text) && !(t.files && has_files) {
+    if !(t.onlinetext && has_text || t.files && has_files) {
         notices.push("Nothing was submitted");
         return Ok(());
     }
