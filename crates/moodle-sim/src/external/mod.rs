@@ -3,4 +3,5 @@
 
 pub mod desc;
 pub mod format;
+pub mod loose;
 pub mod param;

@@ -364,7 +364,7 @@ fn get_users_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     for v in &p.values {
         let c = ty.clean(v, &call.state.site.wwwroot);
         // `$value != $cleanedvalue`: PHP's loose comparison (" 4" equals 4).
-        if !crate::external::param::php_loose_eq(v, &c) {
+        if !crate::external::loose::php_loose_eq(v, &c) {
             return Err(WsError::invalid_parameter(format!(
                 "The field '{}' value is invalid: {}(cleaned value: {})",
                 p.field,

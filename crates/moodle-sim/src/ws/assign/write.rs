@@ -5,6 +5,9 @@
 //! around `assign`'s methods in `locallib.php`, which `state/assign_lib.rs` holds). None runs
 //! in a transaction: what a call wrote before an exception stays.
 
+mod flags;
+mod grade;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -98,7 +101,7 @@ pub(super) fn functions() -> Vec<FunctionDef> {
                 ])
             },
             returns: || None,
-            run: save_grade,
+            run: grade::save_grade,
             write: false,
         },
         FunctionDef {
@@ -122,7 +125,7 @@ pub(super) fn functions() -> Vec<FunctionDef> {
                 ])
             },
             returns: || None,
-            run: save_grades,
+            run: grade::save_grades,
             write: false,
         },
         FunctionDef {
@@ -150,7 +153,7 @@ pub(super) fn functions() -> Vec<FunctionDef> {
                     ("errormessage", text().optional()),
                 ])))
             },
-            run: set_user_flags,
+            run: flags::set_user_flags,
             write: false,
         },
         FunctionDef {
@@ -179,7 +182,7 @@ pub(super) fn functions() -> Vec<FunctionDef> {
                     ("warnings", warnings()),
                 ]))
             },
-            run: get_user_flags,
+            run: flags::get_user_flags,
             write: false,
         },
     ]
@@ -199,7 +202,7 @@ fn feedback_plugindata() -> Desc {
 
 /// The assignment being worked on: instance, course module, course and module context.
 #[derive(Clone)]
-struct Target {
+pub(super) struct Target {
     id: i64,
     course: i64,
     ctx: i64,
@@ -212,7 +215,7 @@ struct Target {
 
 /// `external_api::validate_assign()`: the instance must exist, then the module context is
 /// validated (course login, activity visible).
-fn validate_assign(call: &Call<'_>, assignid: i64) -> Result<Target, WsError> {
+pub(super) fn validate_assign(call: &Call<'_>, assignid: i64) -> Result<Target, WsError> {
     let s = &*call.state;
     let Some((cm, a)) = find_assignment(s, assignid) else {
         return Err(WsError::missing_record(
@@ -494,213 +497,4 @@ fn save_user_submission(
         sub.timemodified = now;
     }
     Ok(())
-}
-
-#[derive(Deserialize)]
-struct GradeData {
-    userid: i64,
-    grade: f64,
-    workflowstate: String,
-    #[serde(default)]
-    plugindata: FeedbackData,
-}
-
-#[derive(Deserialize, Default)]
-struct FeedbackData {
-    assignfeedbackcomments_editor: Option<CommentEditor>,
-}
-
-#[derive(Deserialize)]
-struct CommentEditor {
-    text: String,
-}
-
-#[derive(Deserialize)]
-struct SaveGradeParams {
-    assignmentid: i64,
-    #[serde(flatten)]
-    grade: GradeData,
-}
-
-fn save_grade(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: SaveGradeParams = params(p)?;
-    let t = validate_assign(call, p.assignmentid)?;
-    apply_grade(call, &t, &p.grade)?;
-    Ok(Value::Null)
-}
-
-#[derive(Deserialize)]
-struct SaveGradesParams {
-    assignmentid: i64,
-    grades: Vec<GradeData>,
-}
-
-fn save_grades(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: SaveGradesParams = params(p)?;
-    let t = validate_assign(call, p.assignmentid)?;
-    for g in &p.grades {
-        apply_grade(call, &t, g)?;
-    }
-    Ok(Value::Null)
-}
-
-/// `assign::save_grade()` and `apply_grade_to_user()`: the grade (and submission) made if
-/// missing, the workflow state put in the user's flags, the feedback comment saved when it
-/// changed — an existing comment with none given is overwritten with NULL, which the
-/// database refuses — then `update_grade()` (which refuses grades out of range) and the
-/// student's grade notice.
-fn apply_grade(call: &mut Call<'_>, t: &Target, data: &GradeData) -> Result<(), WsError> {
-    call.require_capability("mod/assign:grade", t.ctx)?;
-    let (userid, now) = (data.userid, call.now);
-    let Some(gid) = call.state.assign_user_grade(t.id, userid, true, now) else {
-        return Ok(());
-    };
-    let Some(mut grade) = call.state.grades.get(&gid).cloned() else {
-        return Ok(());
-    };
-    let original = grade.grade;
-    grade.grade = data.grade;
-    if let Some(fid) = call.state.assign_user_flags(t.id, userid, true)
-        && let Some(f) = call.state.user_flags.get_mut(&fid)
-    {
-        f.workflowstate.clone_from(&data.workflowstate);
-    }
-    grade.grader = call.userid;
-    let mut feedback_modified = false;
-    if t.comments {
-        let stored = grade.feedback.clone().unwrap_or_default();
-        let given = data
-            .plugindata
-            .assignfeedbackcomments_editor
-            .as_ref()
-            .map(|e| e.text.clone());
-        if given.as_deref().unwrap_or_default() != stored {
-            let Some(text) = given else {
-                return Err(WsError::dml_write(
-                    "ERROR:  null value in column \"commentformat\" of relation \"mdl_assignfeedback_comments\" violates not-null constraint",
-                ));
-            };
-            // The plugin writes its row before update_grade() runs.
-            if let Some(g) = call.state.grades.get_mut(&gid) {
-                g.feedback = Some(text.clone());
-            }
-            grade.feedback = Some(text);
-            feedback_modified = true;
-        }
-    }
-    if original != -1.0 || grade.grade != -1.0 || feedback_modified {
-        call.state.assign_update_grade(grade, t.grade, now);
-    }
-    call.state.assign_notify_grade_modified(t.id, userid);
-    Ok(())
-}
-
-#[derive(Deserialize)]
-struct SetFlagsParams {
-    assignmentid: i64,
-    userflags: Vec<FlagData>,
-}
-
-#[derive(Deserialize)]
-struct FlagData {
-    userid: i64,
-    locked: Option<i64>,
-    mailed: Option<i64>,
-    extensionduedate: Option<i64>,
-    workflowstate: Option<String>,
-    allocatedmarker: Option<i64>,
-}
-
-fn set_user_flags(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: SetFlagsParams = params(p)?;
-    let t = validate_assign(call, p.assignmentid)?;
-    call.require_capability("mod/assign:grade", t.ctx)?;
-    let mut results = Vec::new();
-    for f in p.userflags {
-        let Some(id) = call.state.assign_user_flags(t.id, f.userid, true) else {
-            results.push(json!({"id": -1, "userid": f.userid, "errormessage": "Record could not be created"}));
-            continue;
-        };
-        if let Some(row) = call.state.user_flags.get_mut(&id) {
-            if let Some(v) = f.locked {
-                row.locked = v;
-            }
-            if let Some(v) = f.mailed {
-                row.mailed = v;
-            }
-            if let Some(v) = f.extensionduedate {
-                row.extensionduedate = v;
-            }
-            if let Some(v) = f.workflowstate {
-                row.workflowstate = v;
-            }
-            if let Some(v) = f.allocatedmarker {
-                row.allocatedmarker = v;
-            }
-        }
-        results.push(json!({"id": id, "userid": f.userid}));
-    }
-    Ok(Value::Array(results))
-}
-
-#[derive(Deserialize)]
-struct GetFlagsParams {
-    assignmentids: Vec<i64>,
-}
-
-/// `get_user_flags()`: modules the user may not grade are dropped with warning 1, the
-/// others' flags listed by assignment and id, assignments without flags warned (3).
-fn get_user_flags(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: GetFlagsParams = params(p)?;
-    let s = &*call.state;
-    let mut requested = p.assignmentids.clone();
-    let mut warnings = Vec::new();
-    let mut cms: Vec<(i64, i64)> = p
-        .assignmentids
-        .iter()
-        .filter_map(|id| find_assignment(s, *id).map(|(cm, _)| (cm.id, *id)))
-        .collect();
-    cms.sort_unstable();
-    cms.dedup();
-    for (cmid, instance) in cms {
-        let ctx = s
-            .context_id(ContextLevel::Module, cmid)
-            .unwrap_or(SYSTEM_CONTEXT);
-        if s.validate_module_context(call.userid, cmid, call.now)
-            .is_err()
-            || !s.has_capability(call.userid, "mod/assign:grade", ctx)
-        {
-            requested.retain(|r| *r != instance);
-            warnings.push(json!({"item": "assignment", "itemid": instance, "warningcode": "1", "message": "No access rights in module context"}));
-        }
-    }
-    let mut rows: Vec<&crate::state::UserFlags> = s
-        .user_flags
-        .values()
-        .filter(|f| requested.contains(&f.assignment))
-        .collect();
-    rows.sort_by_key(|f| (f.assignment, f.id));
-    let mut assignments: Vec<Value> = Vec::new();
-    for f in rows {
-        let flag = json!({
-            "id": f.id, "userid": f.userid, "locked": f.locked, "mailed": f.mailed,
-            "extensionduedate": f.extensionduedate, "workflowstate": f.workflowstate,
-            "allocatedmarker": f.allocatedmarker,
-        });
-        match assignments.last_mut() {
-            Some(a) if a["assignmentid"] == json!(f.assignment) => {
-                if let Some(list) = a["userflags"].as_array_mut() {
-                    list.push(flag);
-                }
-            }
-            _ => {
-                requested.retain(|r| *r != f.assignment);
-                assignments.push(json!({"assignmentid": f.assignment, "userflags": [flag]}));
-            }
-        }
-    }
-    for id in requested {
-        warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "3", "message": "No user flags found"}));
-    }
-    Ok(json!({"assignments": assignments, "warnings": warnings}))
 }
