@@ -245,6 +245,7 @@ fn get_enrolled_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let (mut limitfrom, mut limitnumber) = (0usize, 0usize);
     let mut sortby = "id".to_owned();
     let mut descending = false;
+    let mut groupid = 0;
     for o in &p.options {
         let v = php_string(&o.value);
         match o.name.as_str() {
@@ -275,6 +276,7 @@ fn get_enrolled_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 sortby = v;
             }
             "sortdirection" => descending = v.eq_ignore_ascii_case("desc"),
+            "groupid" => groupid = crate::external::param::php_intval(&v),
             _ => {}
         }
     }
@@ -293,8 +295,16 @@ fn get_enrolled_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     if !withcapability.is_empty() {
         call.require_capability("moodle/role:review", ctx)?;
     }
+    // Another group than one's own needs accessallgroups; the stand-in has no groups, so the
+    // caller is in none and a group has no members.
+    if groupid != 0 {
+        call.require_capability("moodle/site:accessallgroups", ctx)?;
+    }
     if onlyactive {
         call.require_capability("moodle/course:enrolreview", ctx)?;
+    }
+    if groupid != 0 {
+        return Ok(json!([]));
     }
     let mut users: Vec<&crate::state::User> = s
         .users

@@ -173,6 +173,11 @@ fn may_browse(
                 && (own || s.has_capability(userid, "mod/assign:grade", ctx.id))
         }
         // resource_get_file_info(): only for who may manage the course's files.
+        // file_info_context_course::get_area_course_summary() and overview files: course
+        // updaters only.
+        (ContextLevel::Course, "course", "summary" | "overviewfiles") => {
+            s.has_capability(userid, "moodle/course:update", ctx.id)
+        }
         (ContextLevel::Module, "mod_resource", "content") => {
             s.cms.get(&ctx.instanceid).is_some_and(|cm| {
                 s.require_course_login(userid, cm.course, now).is_ok()
@@ -295,6 +300,26 @@ fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 parts[depth - 1].to_owned()
             };
             parents.push(area_node(&dir, &name));
+        }
+    }
+    if ctx.level == ContextLevel::Course {
+        // The course's node and those above it: the system, then each category on its path.
+        parents.push(node(crate::state::SYSTEM_CONTEXT, None, "System"));
+        if let Some(course) = s.courses.get(&ctx.instanceid) {
+            let path = s
+                .categories
+                .get(&course.category)
+                .map(|c| c.path.clone())
+                .unwrap_or_default();
+            for catid in path.split('/').filter_map(|x| x.parse::<i64>().ok()) {
+                if let (Some(cat), Some(cctx)) = (
+                    s.categories.get(&catid),
+                    s.context_id(ContextLevel::Category, catid),
+                ) {
+                    parents.push(node(cctx, None, &cat.name));
+                }
+            }
+            parents.push(node(ctx.id, None, &course.fullname));
         }
     }
     if target_file.is_some() {
