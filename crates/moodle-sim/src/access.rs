@@ -221,6 +221,11 @@ const CAPABILITIES: &[(&str, &str, &[&str])] = &[
         &["editingteacher", "manager"],
     ),
     (
+        "mod/assign:viewownsubmissionsummary",
+        "View own submission summary",
+        &["student"],
+    ),
+    (
         "mod/assign:editothersubmission",
         "Edit another student's submission",
         &["manager"],
@@ -287,6 +292,23 @@ impl State {
         if user.siteadmin {
             return true;
         }
+        let mut roles = self.roles_in_context(userid, contextid);
+        if user.username != "guest" {
+            roles.push(AUTHENTICATED_ROLE);
+        }
+        roles.iter().any(|roleid| {
+            self.roles
+                .get(roleid)
+                .is_some_and(|r| archetype_allows(&r.archetype, capability))
+        })
+    }
+
+    /// `has_capability($capability, $context, $userid, false)`: through roles only, without
+    /// the site administrator's "do anything".
+    pub fn has_capability_by_role(&self, userid: i64, capability: &str, contextid: i64) -> bool {
+        let Some(user) = self.live_user(userid) else {
+            return false;
+        };
         let mut roles = self.roles_in_context(userid, contextid);
         if user.username != "guest" {
             roles.push(AUTHENTICATED_ROLE);

@@ -140,7 +140,15 @@ fn resolve(db: &Db, user: &User, relativepath: &str) -> Result<Served, WsError> 
                 .first()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| not_found(4970))?;
-            let submission = db.submissions.get(&itemid).ok_or_else(|| not_found(4970))?;
+            // assignsubmission_file_pluginfile(): the submission with MUST_EXIST.
+            let submission = db.submissions.get(&itemid).ok_or_else(|| {
+                WsError::missing_record(
+                    "assign_submission",
+                    format!(
+                        "SELECT userid,assignment,groupid FROM {{assign_submission}} WHERE id = ?\n[array (\n  0 => {itemid},\n)]"
+                    ),
+                )
+            })?;
             let own = submission.userid == user.id;
             let grader = db.has_capability(user.id, "mod/assign:grade", contextid)
                 || db.has_capability(user.id, "mod/assign:viewgrades", contextid);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -29,12 +29,20 @@ struct UploadedFile {
 
 pub(super) async fn handle(
     State(shared): State<Arc<Shared>>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let php_max = shared.db().site.php_upload_max;
     let (vars, files) = match read_multipart(&headers, body, php_max).await {
-        Ok(parts) => parts,
+        Ok((mut vars, files)) => {
+            // required_param()/optional_param() read $_POST, then $_GET.
+            let query = php::parse(uri.query().unwrap_or_default().as_bytes());
+            for (k, v) in query {
+                vars.entry(k).or_insert(v);
+            }
+            (vars, files)
+        }
         Err(err) => {
             let db = shared.db();
             return error_response(&err, TEXT_PLAIN, db.site.debug, &db.site.wwwroot);
@@ -125,7 +133,12 @@ async fn read_multipart(
                     ));
                 }
                 files.push(UploadedFile {
-                    name: filename,
+                    // PHP's multipart parser keeps only the last path component of the name.
+                    name: filename
+                        .rsplit(['/', '\\'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
                     content,
                     too_big,
                 });

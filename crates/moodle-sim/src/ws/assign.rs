@@ -136,6 +136,7 @@ fn configs(a: &Assign) -> Vec<Value> {
 #[derive(Deserialize)]
 struct AssignmentsParams {
     courseids: Vec<i64>,
+    capabilities: Vec<String>,
     includenotenrolledcourses: bool,
 }
 
@@ -177,6 +178,17 @@ fn get_assignments(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 "item": "course", "itemid": course.id, "warningcode": "1",
                 "message": format!("No access rights in course context {}", e.message),
             }));
+            continue;
+        }
+        // Courses where the user lacks any requested capability are dropped silently.
+        let course_ctx = s
+            .context_id(ContextLevel::Course, course.id)
+            .unwrap_or(SYSTEM_CONTEXT);
+        if !p
+            .capabilities
+            .iter()
+            .all(|cap| s.has_capability(call.userid, cap, course_ctx))
+        {
             continue;
         }
         let mut list = Vec::new();

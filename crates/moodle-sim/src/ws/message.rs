@@ -111,7 +111,8 @@ fn count_target(call: &Call<'_>, useridto: i64) -> Result<i64, WsError> {
         }
         call.state.must_exist_user(useridto)?;
     }
-    if useridto != call.userid && !call.has_capability("moodle/site:readallmessages", SYSTEM_CONTEXT)
+    if useridto != call.userid
+        && !call.has_capability("moodle/site:readallmessages", SYSTEM_CONTEXT)
     {
         return Err(WsError::moodle("accessdenied", "Access denied"));
     }

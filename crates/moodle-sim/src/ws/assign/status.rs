@@ -91,6 +91,10 @@ pub(super) fn get_submission_status(call: &mut Call<'_>, p: Value) -> Result<Val
         "gradingstatus": if graded { "graded" } else { "notgraded" },
         "usergroups": [],
     });
+    // The last attempt only for a user who may see their own submission summary (by role:
+    // has_capability(..., false) gives administrators nothing extra).
+    let show_lastattempt =
+        s.has_capability_by_role(userid, "mod/assign:viewownsubmissionsummary", ctx);
     if let Some(sub) = sub {
         lastattempt["submission"] = json!({
             "id": sub.id, "userid": sub.userid, "attemptnumber": sub.attemptnumber,
@@ -103,10 +107,12 @@ pub(super) fn get_submission_status(call: &mut Call<'_>, p: Value) -> Result<Val
         || s.has_capability(call.userid, "mod/assign:grade", ctx))
     .then(|| grading_summary(s, cm, plugins_enabled, call.now));
     let mut result = json!({
-        "lastattempt": lastattempt,
         "assignmentdata": {"attachments": {"intro": []}},
         "warnings": [],
     });
+    if show_lastattempt {
+        result["lastattempt"] = lastattempt;
+    }
     if let Some(summary) = grading_summary {
         result["gradingsummary"] = summary;
     }
