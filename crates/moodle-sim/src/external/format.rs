@@ -19,9 +19,10 @@ pub fn format_text(text: &str, format: i64) -> (String, i64) {
     }
     let html = match format {
         FORMAT_PLAIN => nl2br(&s(text).replace("  ", "&nbsp; ")),
-        FORMAT_MOODLE => text_to_html(text),
-        // HTML (cleaned by HTMLPurifier; the stand-in stores only clean HTML) and Markdown.
-        _ => text.to_owned(),
+        // HTMLPurifier (clean_text) writes a lone ampersand as an entity; the stand-in keeps
+        // only clean HTML otherwise.
+        FORMAT_MOODLE => replace_ampersands_not_followed_by_entity(&text_to_html(text)),
+        _ => replace_ampersands_not_followed_by_entity(text),
     };
     (html, FORMAT_HTML)
 }

@@ -219,7 +219,15 @@ fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         return Err(WsError::invalid_parameter("Context does not exist"));
     };
     let empty = json!({"parents": [], "files": []});
-    let newer = |t: i64| p.modified.is_none_or(|m| m < t);
+    let modified = p.modified;
+    let newer = |t: i64| modified.is_none_or(|m| m < t);
+    // file_info_context_user dispatches to get_area_{component}_{filearea}() with PHP's
+    // method_exists(), which ignores case; the area methods then use their own names.
+    let mut p = p;
+    if ctx.level == ContextLevel::User {
+        p.component = p.component.to_lowercase();
+        p.filearea = p.filearea.to_lowercase();
+    }
     if p.component.is_empty() && p.filearea.is_empty() {
         return Ok(context_node(s, call.userid, &ctx, call.now));
     }
