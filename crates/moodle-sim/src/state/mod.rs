@@ -151,6 +151,9 @@ pub struct State {
     pub grades: BTreeMap<i64, SubmissionGrade>,
     /// `assign_user_flags`.
     pub user_flags: BTreeMap<i64, UserFlags>,
+    /// The request's `$USER->preference` cache: whose, and how many of their preferences
+    /// existed when it was loaded (`_lastloaded` sits after those, before later ones).
+    pub preferences_loaded: Option<(i64, usize)>,
     /// `notifications`.
     pub notifications: BTreeMap<i64, Notification>,
     /// `external_services`.
@@ -263,6 +266,13 @@ impl State {
     /// `enrol_check_plugins($user)` as web-service logins run it: records when the user's
     /// enrolments were last synchronised, at most once an hour unless forced.
     pub fn sync_enrolments(&mut self, userid: i64, now: i64, ignore_interval: bool) {
+        // get_user_preferences() loads the user's preference cache first.
+        let loaded = self
+            .preferences
+            .keys()
+            .filter(|(uid, _)| *uid == userid)
+            .count();
+        self.preferences_loaded = Some((userid, loaded));
         let key = (userid, "last_time_enrolments_synced".to_owned());
         let last: i64 = self
             .preferences

@@ -271,7 +271,12 @@ pub fn user_details(s: &State, req: &DetailsRequest<'_>, now: i64) -> Option<Val
             .filter(|((uid, _), _)| *uid == user.id)
             .map(|((_, name), value)| json!({"name": name, "value": value}))
             .collect();
-        prefs.push(json!({"name": "_lastloaded", "value": now}));
+        // `_lastloaded` follows the preferences there were when the cache was loaded.
+        let at = match s.preferences_loaded {
+            Some((uid, count)) if uid == user.id => count.min(prefs.len()),
+            _ => prefs.len(),
+        };
+        prefs.insert(at, json!({"name": "_lastloaded", "value": now}));
         d.insert("preferences".into(), json!(prefs));
     }
     if current || alldetails {

@@ -211,6 +211,9 @@ pub(super) struct Target {
     comments: bool,
     onlinetext: bool,
     files: bool,
+    /// The file plugin's `maxfilesubmissions` and `maxsubmissionsizebytes` (0: no limit).
+    maxfiles: usize,
+    maxbytes: i64,
 }
 
 /// `external_api::validate_assign()`: the instance must exist, then the module context is
@@ -240,6 +243,12 @@ pub(super) fn validate_assign(call: &Call<'_>, assignid: i64) -> Result<Target, 
         comments: enabled(a, "comments", "assignfeedback"),
         onlinetext: enabled(a, "onlinetext", "assignsubmission"),
         files: enabled(a, "file", "assignsubmission"),
+        maxfiles: super::config(a, "file", "assignsubmission", "maxfilesubmissions")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        maxbytes: super::config(a, "file", "assignsubmission", "maxsubmissionsizebytes")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
     })
 }
 
@@ -446,8 +455,14 @@ fn save_user_submission(
     if t.files
         && let Some(draft) = data.files_filemanager.filter(|d| *d != 0)
     {
-        // file_save_draft_area_files(): the area becomes the draft area's files.
-        let files = draft_files(call.state, draft);
+        // file_save_draft_area_files(): the area becomes the draft area's files, in id order,
+        // leaving out files over the size limit and those past the file limit.
+        let mut files = draft_files(call.state, draft);
+        files.sort_by_key(|f| f.id);
+        files.retain(|f| t.maxbytes == 0 || f.filesize() <= t.maxbytes);
+        if t.maxfiles > 0 {
+            files.truncate(t.maxfiles);
+        }
         call.state.delete_area_files(
             t.ctx,
             "assignsubmission_file",
