@@ -238,6 +238,14 @@ pub const UNORDERED_LISTS: &[UnorderedList] = &[
         why: "get_courses() has no ORDER BY by id: database (heap) order, changed by updates",
     },
     UnorderedList {
+        function: "core_webservice_get_site_info",
+        path: &["functions"],
+        id: "name",
+        why: "the service's functions come from a join without ORDER BY: PostgreSQL's plan \
+              decides (insertion order on the recorded site, by name on a site whose statistics \
+              favour another join)",
+    },
+    UnorderedList {
         function: "mod_assign_get_submissions",
         path: &["assignments", "[]", "submissions"],
         id: "id",
