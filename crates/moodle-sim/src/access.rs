@@ -201,6 +201,36 @@ const CAPABILITIES: &[(&str, &str, &[&str])] = &[
         &["editingteacher", "manager", "teacher"],
     ),
     (
+        "moodle/course:managefiles",
+        "Manage files",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "report/completion:view",
+        "View course completion report",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
+        "moodle/course:isincompletionreports",
+        "Be shown on completion reports",
+        &["student"],
+    ),
+    (
+        "moodle/course:viewsuspendedusers",
+        "View suspended users",
+        &["editingteacher", "manager"],
+    ),
+    (
+        "mod/assign:viewownsubmissionsummary",
+        "View own submission summary",
+        &["student"],
+    ),
+    (
+        "mod/assign:editothersubmission",
+        "Edit another student's submission",
+        &["manager"],
+    ),
+    (
         "mod/assign:addinstance",
         "Add a new assignment",
         &["editingteacher", "manager"],
@@ -276,6 +306,23 @@ impl State {
         })
     }
 
+    /// `has_capability($capability, $context, $userid, false)`: through roles only, without
+    /// the site administrator's "do anything".
+    pub fn has_capability_by_role(&self, userid: i64, capability: &str, contextid: i64) -> bool {
+        let Some(user) = self.live_user(userid) else {
+            return false;
+        };
+        let mut roles = self.roles_in_context(userid, contextid);
+        if user.username != "guest" {
+            roles.push(AUTHENTICATED_ROLE);
+        }
+        roles.iter().any(|roleid| {
+            self.roles
+                .get(roleid)
+                .is_some_and(|r| archetype_allows(&r.archetype, capability))
+        })
+    }
+
     /// `require_capability()`.
     ///
     /// # Errors
@@ -315,14 +362,14 @@ impl State {
             .context_id(ContextLevel::Course, courseid)
             .unwrap_or(SYSTEM_CONTEXT);
         if !course.visible && !self.has_capability(userid, "moodle/course:viewhiddencourses", ctx) {
-            return Err(WsError::require_login());
+            return Err(WsError::require_login_because("Course is hidden"));
         }
         if self.is_enrolled(userid, courseid, now)
             || self.has_capability(userid, "moodle/course:view", ctx)
         {
             Ok(())
         } else {
-            Err(WsError::require_login())
+            Err(WsError::require_login_because("Not enrolled"))
         }
     }
 
@@ -359,7 +406,7 @@ impl State {
         if visible {
             Ok(())
         } else {
-            Err(WsError::require_login())
+            Err(WsError::require_login_because("Activity is hidden"))
         }
     }
 }

@@ -85,14 +85,19 @@ impl WsError {
         self.exception == INVALID_PARAMETER
     }
 
-    /// `dml_missing_record_exception` for a table, with the query as debuginfo.
+    /// `dml_missing_record_exception` for a table, with the query as debuginfo; its error
+    /// code depends on the table (`lib/dmllib.php`): `invalidcoursemodule` for
+    /// `course_modules`, `invaliduser` for `user`, else `invalidrecord`.
     pub fn missing_record(table: &str, debuginfo: impl Into<String>) -> Self {
-        Self::new(
-            "dml_missing_record_exception",
-            "invalidrecord",
-            format!("Can't find data record in database table {table}."),
-        )
-        .with_debuginfo(debuginfo)
+        let (code, message) = match table {
+            "course_modules" => ("invalidcoursemodule", "Invalid course module ID".to_owned()),
+            "user" => ("invaliduser", "Invalid user".to_owned()),
+            _ => (
+                "invalidrecord",
+                format!("Can't find data record in database table {table}."),
+            ),
+        };
+        Self::new("dml_missing_record_exception", code, message).with_debuginfo(debuginfo)
     }
 
     /// The debuginfo of a `get_record('table', ['id' => $id], MUST_EXIST)` failure.
@@ -132,6 +137,12 @@ impl WsError {
         )
     }
 
+    /// `require_login_exception($debuginfo)` with `require_login()`'s reason ("Not enrolled",
+    /// "Course is hidden", "Activity is hidden").
+    pub fn require_login_because(reason: &str) -> Self {
+        Self::require_login().with_debuginfo(reason)
+    }
+
     /// What `external_api::validate_context()` makes of a failure in a context.
     pub fn context_not_valid(level: &str, instanceid: i64, cause: &WsError) -> Self {
         let code = match level {
@@ -146,15 +157,15 @@ impl WsError {
             "course" => format!("course context (course id:{instanceid})"),
             other => format!("{other} context"),
         };
-        let mut err = Self::moodle(
+        // new moodle_exception($code, 'webservice', '', $exceptionparam): the cause's message
+        // only, not its debuginfo.
+        Self::moodle(
             code,
             format!(
                 "You cannot execute functions in the {what}. The context error message was: {}",
                 cause.message
             ),
-        );
-        err.debuginfo = cause.debuginfo.clone();
-        err
+        )
     }
 
     /// `moodle_exception` raised with a literal message as errorcode (as `new
@@ -178,6 +189,44 @@ impl WsError {
         );
         err.http_status = 404;
         err
+    }
+
+    /// `dml_read_exception`: the database refused a query (PostgreSQL rejects, e.g., `''`
+    /// compared with an integer column).
+    pub fn dml_read(debuginfo: impl Into<String>) -> Self {
+        Self::new(
+            "dml_read_exception",
+            "dmlreadexception",
+            "Error reading from database",
+        )
+        .with_debuginfo(debuginfo)
+    }
+
+    /// `dml_write_exception`: the database refused a write (a value longer than its column).
+    pub fn dml_write(debuginfo: impl Into<String>) -> Self {
+        Self::new(
+            "dml_write_exception",
+            "dmlwriteexception",
+            "Error writing to database",
+        )
+        .with_debuginfo(debuginfo)
+    }
+
+    /// `util::validate_format()`: only HTML, Moodle, plain and Markdown formats.
+    ///
+    /// # Errors
+    /// `formatnotsupported` (its string is missing from the language pack, so Moodle prints
+    /// `webservice/formatnotsupported`).
+    pub fn validate_format(format: i64) -> Result<i64, Self> {
+        if [0, 1, 2, 4].contains(&format) {
+            Ok(format)
+        } else {
+            Err(
+                Self::moodle("formatnotsupported", "webservice/formatnotsupported").with_debuginfo(
+                    format!("The format with value={format} is not supported by this Moodle site"),
+                ),
+            )
+        }
     }
 
     /// `required_param()` failing for a missing parameter.

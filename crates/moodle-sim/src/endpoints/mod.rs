@@ -17,7 +17,7 @@ use axum::http::response::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::any;
 use futures_util::{StreamExt as _, stream};
 use http_body_util::BodyExt as _;
 
@@ -58,7 +58,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let moodle = Router::new()
         .route("/webservice/rest/server.php", any(server::handle))
         .route("/login/token.php", any(token::handle))
-        .route("/webservice/upload.php", post(upload::handle))
+        .route("/webservice/upload.php", any(upload::handle))
         .route("/webservice/pluginfile.php", any(pluginfile::handle))
         .route(
             "/webservice/pluginfile.php/{*path}",

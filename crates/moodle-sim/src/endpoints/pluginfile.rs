@@ -140,7 +140,15 @@ fn resolve(db: &Db, user: &User, relativepath: &str) -> Result<Served, WsError> 
                 .first()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| not_found(4970))?;
-            let submission = db.submissions.get(&itemid).ok_or_else(|| not_found(4970))?;
+            // assignsubmission_file_pluginfile(): the submission with MUST_EXIST.
+            let submission = db.submissions.get(&itemid).ok_or_else(|| {
+                WsError::missing_record(
+                    "assign_submission",
+                    format!(
+                        "SELECT userid,assignment,groupid FROM {{assign_submission}} WHERE id = ?\n[array (\n  0 => {itemid},\n)]"
+                    ),
+                )
+            })?;
             let own = submission.userid == user.id;
             let grader = db.has_capability(user.id, "mod/assign:grade", contextid)
                 || db.has_capability(user.id, "mod/assign:viewgrades", contextid);
@@ -197,38 +205,101 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// `send_stored_file()`: content type, disposition, validators and one byte range.
+/// `BYTESERVING_BOUNDARY`.
+const BOUNDARY: &str = "s1k2o3d4a5k6s7";
+
+/// PHP's `default_charset`: a `text/*` type sent without a charset gets `;charset=UTF-8`.
+fn php_content_type(value: &str) -> String {
+    if value.starts_with("text/") && !value.contains("charset") {
+        format!("{value};charset=UTF-8")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// `send_file()` and `readfile_accel()`: content type (`text/plain` gets `charset=utf-8`, an
+/// unknown type is sent as `application/octet-stream`), validators answered with 304, and
+/// byte ranges for every type but `text/plain` (`byteserving_send_file()`).
 fn send(file: Served, headers: &HeaderMap, forcedownload: bool) -> Response {
     let total = file.on_disk.as_ref().map_or(file.content.len(), |d| {
         usize::try_from(d.size).unwrap_or(usize::MAX)
     });
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| parse_range(r, total));
-    let (status, start, end) = match range {
-        Some(Ok((s, e))) => (StatusCode::PARTIAL_CONTENT, s, e),
-        Some(Err(())) => {
-            let mut resp = Response::new(Body::empty());
-            *resp.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{total}")) {
-                resp.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
-            return resp;
-        }
-        None => (StatusCode::OK, 0, total),
-    };
-    let body = match &file.on_disk {
-        Some(d) => disk_body(&d.path, start, end),
-        None => Body::from(Bytes::copy_from_slice(&file.content[start..end])),
-    };
-    let mut resp = Response::new(body);
-    *resp.status_mut() = status;
-    let content_type = if file.mimetype.starts_with("text/") {
-        format!("{}; charset=utf-8", file.mimetype)
+    let mimetype = if file.mimetype == "document/unknown" {
+        crate::state::mimetype_for(&file.filename)
+            .replace("document/unknown", "application/octet-stream")
     } else {
         file.mimetype.clone()
     };
+    let header_value = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let not_modified = match header_value(header::IF_NONE_MATCH) {
+        Some(tag) => tag.trim_matches('"') == file.etag,
+        None => header_value(header::IF_MODIFIED_SINCE)
+            .and_then(|since| parse_http_date(since.split(';').next().unwrap_or_default()))
+            .is_some_and(|since| since >= file.timemodified),
+    };
+    if not_modified {
+        let mut resp = Response::new(Body::empty());
+        *resp.status_mut() = StatusCode::NOT_MODIFIED;
+        return resp;
+    }
+    let byteserving = mimetype != "text/plain";
+    let ranges = if byteserving {
+        header_value(header::RANGE).and_then(|r| php_ranges(&r, total))
+    } else {
+        None
+    };
+    let body_of = |start: usize, end: usize| -> Vec<u8> {
+        match &file.on_disk {
+            Some(d) => read_disk_range(&d.path, start, end),
+            None => file.content[start..end].to_vec(),
+        }
+    };
+    let (status, content_type, body, content_range) = match ranges.as_deref() {
+        Some([(start, end)]) => (
+            StatusCode::PARTIAL_CONTENT,
+            php_content_type(&mimetype),
+            Body::from(body_of(*start, *end + 1)),
+            Some(format!("bytes {start}-{end}/{total}")),
+        ),
+        Some(several) => {
+            let mut out = Vec::new();
+            for (start, end) in several {
+                out.extend_from_slice(
+                    format!(
+                        "\r\n--{BOUNDARY}\r\nContent-Type: {mimetype}\r\nContent-Range: bytes {start}-{end}/{total}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                out.extend(body_of(*start, *end + 1));
+            }
+            out.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+            (
+                StatusCode::PARTIAL_CONTENT,
+                format!("multipart/byteranges; boundary={BOUNDARY}"),
+                Body::from(out),
+                None,
+            )
+        }
+        None => {
+            let content_type = if mimetype == "text/plain" {
+                "text/plain; charset=utf-8".to_owned()
+            } else {
+                php_content_type(&mimetype)
+            };
+            let body = match &file.on_disk {
+                Some(d) => disk_body(&d.path, 0, total),
+                None => Body::from(Bytes::copy_from_slice(&file.content)),
+            };
+            (StatusCode::OK, content_type, body, None)
+        }
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
     let disposition = if file.force_download || forcedownload {
         "attachment"
     } else {
@@ -250,15 +321,72 @@ fn send(file: Served, headers: &HeaderMap, forcedownload: bool) -> Response {
     );
     set(header::ETAG, format!("\"{}\"", file.etag));
     set(header::LAST_MODIFIED, http_date(file.timemodified));
-    set(header::ACCEPT_RANGES, "bytes".to_owned());
+    set(
+        header::ACCEPT_RANGES,
+        if byteserving { "bytes" } else { "none" }.to_owned(),
+    );
     set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned());
-    if status == StatusCode::PARTIAL_CONTENT {
-        set(
-            header::CONTENT_RANGE,
-            format!("bytes {start}-{}/{total}", end - 1),
-        );
+    if let Some(range) = content_range {
+        set(header::CONTENT_RANGE, range);
     }
     resp
+}
+
+/// `readfile_accel()`'s reading of `Range`: `bytes=` then every `(\d*)-(\d*)`; a suffix
+/// range counts from the end, an end past the file is clipped, and one range ending before
+/// it starts drops them all (the whole file is sent). Inclusive (start, end) pairs.
+fn php_ranges(value: &str, total: usize) -> Option<Vec<(usize, usize)>> {
+    if !value.contains("bytes=") {
+        return None;
+    }
+    let last = i128::try_from(total).unwrap_or(i128::MAX) - 1;
+    let mut out = Vec::new();
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // The leftmost match of (\d*)-(\d*) starting at or after i.
+        let Some(dash) = value[i..].find('-').map(|d| d + i) else {
+            break;
+        };
+        let mut start = dash;
+        while start > i && bytes[start - 1].is_ascii_digit() {
+            start -= 1;
+        }
+        let mut end = dash + 1;
+        while end < bytes.len() && bytes[end].is_ascii_digit() {
+            end += 1;
+        }
+        let (a, b) = (&value[start..dash], &value[dash + 1..end]);
+        let num = |s: &str| s.parse::<i128>().unwrap_or(i128::MAX);
+        let (from, to) = if a.is_empty() {
+            (
+                i128::try_from(total).unwrap_or(0) - if b.is_empty() { 0 } else { num(b) },
+                last,
+            )
+        } else if b.is_empty() || num(b) > last {
+            (num(a), last)
+        } else {
+            (num(a), num(b))
+        };
+        if to < from || from < 0 {
+            return None;
+        }
+        out.push((usize::try_from(from).ok()?, usize::try_from(to).ok()?));
+        i = end.max(dash + 1);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Bytes `start..end` of a file on disk (range answers are small).
+fn read_disk_range(path: &std::path::Path, start: usize, end: usize) -> Vec<u8> {
+    use std::io::{Read as _, Seek as _};
+    let mut out = vec![0; end.saturating_sub(start)];
+    if let Ok(mut f) = std::fs::File::open(path)
+        && f.seek(std::io::SeekFrom::Start(start as u64)).is_ok()
+    {
+        let _ = f.read_exact(&mut out);
+    }
+    out
 }
 
 /// Bytes `start..end` of a file on disk, read as the client takes them (64 KiB at a time).
@@ -277,31 +405,31 @@ fn disk_body(path: &std::path::Path, start: usize, end: usize) -> Body {
     Body::from_stream(futures_util::TryStreamExt::try_flatten(stream))
 }
 
-/// `bytes=a-b`, `bytes=a-` or `bytes=-n`: the half-open range, or an error when unsatisfiable.
-fn parse_range(value: &str, total: usize) -> Option<Result<(usize, usize), ()>> {
-    let spec = value.strip_prefix("bytes=")?;
-    if spec.contains(',') {
+/// An RFC 7231 date back to a time stamp (`strtotime()` of `If-Modified-Since`).
+fn parse_http_date(s: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [_, day, month, year, time, _] = parts.as_slice() else {
         return None;
-    }
-    let (a, b) = spec.split_once('-')?;
-    let range = match (a.trim(), b.trim()) {
-        ("", n) => {
-            let n: usize = n.parse().ok()?;
-            if n == 0 {
-                return Some(Err(()));
-            }
-            (total.saturating_sub(n), total)
-        }
-        (a, "") => (a.parse().ok()?, total),
-        (a, b) => {
-            let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
-            if b < a {
-                return None;
-            }
-            (a, (b + 1).min(total))
-        }
     };
-    Some(if range.0 >= total { Err(()) } else { Ok(range) })
+    let day: i64 = day.parse().ok()?;
+    let month = i64::try_from(MONTHS.iter().position(|m| m == month)?).ok()? + 1;
+    let year: i64 = year.parse().ok()?;
+    let hms: Vec<i64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
+    let [h, m, sec] = hms.as_slice() else {
+        return None;
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + sec)
 }
 
 /// An RFC 7231 date.
@@ -343,12 +471,23 @@ mod tests {
     }
 
     #[test]
-    fn ranges() {
-        assert_eq!(parse_range("bytes=0-9", 100), Some(Ok((0, 10))));
-        assert_eq!(parse_range("bytes=90-", 100), Some(Ok((90, 100))));
-        assert_eq!(parse_range("bytes=-10", 100), Some(Ok((90, 100))));
-        assert_eq!(parse_range("bytes=100-", 100), Some(Err(())));
-        assert_eq!(parse_range("items=0-1", 100), None);
+    fn ranges_are_read_as_readfile_accel_reads_them() {
+        assert_eq!(php_ranges("bytes=0-9", 100), Some(vec![(0, 9)]));
+        assert_eq!(php_ranges("bytes=90-", 100), Some(vec![(90, 99)]));
+        assert_eq!(php_ranges("bytes=-10", 100), Some(vec![(90, 99)]));
+        assert_eq!(
+            php_ranges("bytes=0-3,10-13", 100),
+            Some(vec![(0, 3), (10, 13)])
+        );
+        assert_eq!(php_ranges("bytes=500-600", 98), None);
+        assert_eq!(php_ranges("bytes=abc", 98), None);
+        assert_eq!(php_ranges("items=0-1", 100), None);
+    }
+
+    #[test]
+    fn a_text_type_without_charset_gets_phps_default() {
+        assert_eq!(php_content_type("text/csv"), "text/csv;charset=UTF-8");
+        assert_eq!(php_content_type("image/png"), "image/png");
     }
 
     #[test]

@@ -117,8 +117,9 @@ fn run(
     let wwwroot = db.site.wwwroot.clone();
     let cx = CleanContext { wwwroot: &wwwroot };
     let params = validate_parameters(&(def.params)(), &php_to_json(vars), cx)?;
-    // A failed write must leave nothing behind: it runs on a copy that is kept only when
-    // the call succeeds (a database transaction).
+    // A function with a delegated transaction leaves nothing behind when it fails: it runs on
+    // a copy that is kept only when the call succeeds. The ids it took stay used, as
+    // PostgreSQL sequences do when a transaction rolls back.
     let mut tx = def.write.then(|| db.clone());
     let mut call = Call {
         state: tx.as_mut().unwrap_or(db),
@@ -128,7 +129,19 @@ fn run(
         request: info,
         catalog: &shared.catalog,
     };
-    let returned = (def.run)(&mut call, params)?;
+    let returned = match (def.run)(&mut call, params) {
+        Ok(v) => v,
+        Err(e) => {
+            if let Some(tx) = tx {
+                db.seq = tx.seq;
+            }
+            return Err(e);
+        }
+    };
+    // The function committed before its answer is checked against its description.
+    if let Some(tx) = tx {
+        *db = tx;
+    }
     let body = match (def.returns)() {
         None => match format {
             Format::Json => b"null".to_vec(),
@@ -150,9 +163,6 @@ fn run(
             }
         }
     };
-    if let Some(tx) = tx {
-        *db = tx;
-    }
     Ok(body)
 }
 

@@ -59,14 +59,20 @@ fn issue(db: &mut Db, vars: &crate::php::PhpArray, https: bool) -> Result<Value,
     if var(vars, "appsitecheck").is_some_and(|v| crate::external::param::php_intval(v) != 0) {
         return Ok(json!({"appsitecheck": "ok"}));
     }
-    let required = |name: &str| {
-        var(vars, name)
-            .map(str::to_owned)
-            .ok_or_else(|| WsError::missing_param(name))
+    // required_param() at lines 44-46 of login/token.php, through core\param.
+    let required = |name: &str, line: u32| {
+        var(vars, name).map(str::to_owned).ok_or_else(|| {
+            WsError::missing_param(name).thrown_at(format!(
+                "* line 574 of /lib/classes/param.php: core\\exception\\moodle_exception thrown\n\
+                 * line 452 of /lib/classes/param.php: call to core\\param->get_request_parameter()\n\
+                 * line 646 of /lib/moodlelib.php: call to core\\param->required_param()\n\
+                 * line {line} of /login/token.php: call to required_param()\n"
+            ))
+        })
     };
-    let username = required("username")?;
-    let password = required("password")?;
-    let service = required("service")?;
+    let username = required("username", 44)?;
+    let password = required("password", 45)?;
+    let service = required("service", 46)?;
     let username = ParamType::Username
         .clean(&Value::from(username), &db.site.wwwroot)
         .as_str()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -29,12 +29,20 @@ struct UploadedFile {
 
 pub(super) async fn handle(
     State(shared): State<Arc<Shared>>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let php_max = shared.db().site.php_upload_max;
     let (vars, files) = match read_multipart(&headers, body, php_max).await {
-        Ok(parts) => parts,
+        Ok((mut vars, files)) => {
+            // required_param()/optional_param() read $_POST, then $_GET.
+            let query = php::parse(uri.query().unwrap_or_default().as_bytes());
+            for (k, v) in query {
+                vars.entry(k).or_insert(v);
+            }
+            (vars, files)
+        }
         Err(err) => {
             let db = shared.db();
             return error_response(&err, TEXT_PLAIN, db.site.debug, &db.site.wwwroot);
@@ -125,7 +133,12 @@ async fn read_multipart(
                     ));
                 }
                 files.push(UploadedFile {
-                    name: filename,
+                    // PHP's multipart parser keeps only the last path component of the name.
+                    name: filename
+                        .rsplit(['/', '\\'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
                     content,
                     too_big,
                 });
@@ -192,16 +205,33 @@ fn store(db: &mut Db, vars: &PhpArray, files: Vec<UploadedFile>) -> Result<Value
             results.push(json!({"filename": filename, "errortype": "fileoversized", "error": "[[maxbytes]]"}));
             continue;
         }
+        // file_exists() hashes the path with slashes added around it.
+        let hashed = format!(
+            "{}{filepath}{}",
+            if filepath.starts_with('/') { "" } else { "/" },
+            if filepath.ends_with('/') { "" } else { "/" }
+        );
         if db
-            .find_file(context, "user", "draft", itemid, &filepath, &filename)
+            .find_file(context, "user", "draft", itemid, &hashed, &filename)
             .is_some()
         {
+            // The answer is the upload's own record: its name, PHP's temporary file and size.
             results.push(json!({
                 "filename": filename,
+                "filepath": php_upload_tmp_name(),
+                "size": size,
                 "errortype": "filenameexist",
                 "error": format!("File name already exists: {filename}"),
             }));
             continue;
+        }
+        // file_storage::create_file_from_pathname(): the path must start and end with '/'.
+        if !filepath.starts_with('/') || !filepath.ends_with('/') {
+            return Err(WsError::new(
+                "file_exception",
+                "storedfileproblem",
+                "Unknown exception related to local files (Invalid file path)",
+            ));
         }
         let source = format!(
             "O:8:\"stdClass\":1:{{s:6:\"source\";s:{}:\"{filename}\";}}",
@@ -237,4 +267,15 @@ fn store(db: &mut Db, vars: &PhpArray, files: Vec<UploadedFile>) -> Result<Value
         }));
     }
     Ok(Value::Array(results))
+}
+
+/// The temporary file PHP wrote an upload to: `/tmp/php` and six random letters and digits.
+fn php_upload_tmp_name() -> String {
+    use rand::Rng as _;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..6)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect();
+    format!("/tmp/php{tail}")
 }

@@ -2,4 +2,6 @@
 //! descriptions, validation of requests and cleaning of responses.
 
 pub mod desc;
+pub mod format;
+pub mod loose;
 pub mod param;

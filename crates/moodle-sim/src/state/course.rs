@@ -29,6 +29,8 @@ pub struct Category {
     pub path: String,
     /// Forced theme.
     pub theme: String,
+    /// `coursecount`: courses in it when `fix_course_sortorder()` last ran.
+    pub coursecount: i64,
 }
 
 /// Course format options (`course_format_options`).
@@ -266,6 +268,27 @@ pub struct Submission {
     pub status: String,
     /// Online text, if the plugin is enabled.
     pub onlinetext: Option<String>,
+}
+
+/// A row of `assign_user_flags`.
+#[derive(Debug, Clone)]
+pub struct UserFlags {
+    /// Id.
+    pub id: i64,
+    /// Assignment instance id.
+    pub assignment: i64,
+    /// Student.
+    pub userid: i64,
+    /// Submissions locked.
+    pub locked: i64,
+    /// 0 = a grade notice is due, 1 = sent, 2 = none due.
+    pub mailed: i64,
+    /// Extension due date (0: none).
+    pub extensionduedate: i64,
+    /// Marking workflow state.
+    pub workflowstate: String,
+    /// Allocated marker.
+    pub allocatedmarker: i64,
 }
 
 /// A row of `assign_grades` with its feedback comment.

@@ -175,7 +175,8 @@ pub fn module_type_id(modname: &str) -> i64 {
 }
 
 impl State {
-    /// `core_course_category::create()`: adds a category at the end of its parent.
+    /// `core_course_category::create()` after its checks: the row (sort order 0, visible as
+    /// its parent), its context, then `fix_course_sortorder()` puts it last among its siblings.
     pub fn create_category(
         &mut self,
         name: &str,
@@ -186,24 +187,16 @@ impl State {
         now: i64,
     ) -> i64 {
         let id = self.seq.next("course_categories");
-        let (depth, parent_path, parent_ctx) = match self.categories.get(&parent) {
+        let (depth, parent_path, parent_ctx, visible) = match self.categories.get(&parent) {
             Some(p) => (
                 p.depth + 1,
                 p.path.clone(),
                 self.context_id(ContextLevel::Category, parent)
                     .unwrap_or(SYSTEM_CONTEXT),
+                p.visible,
             ),
-            None => (1, String::new(), SYSTEM_CONTEXT),
+            None => (1, String::new(), SYSTEM_CONTEXT, true),
         };
-        let sortorder = self
-            .categories
-            .values()
-            .map(|c| c.sortorder)
-            .max()
-            .unwrap_or(0)
-            / 10_000
-            * 10_000
-            + 10_000;
         self.categories.insert(
             id,
             Category {
@@ -213,15 +206,17 @@ impl State {
                 description: description.to_owned(),
                 descriptionformat,
                 parent,
-                sortorder,
-                visible: true,
+                sortorder: 0,
+                visible,
                 visibleold: true,
                 timemodified: now,
                 depth,
                 path: format!("{parent_path}/{id}"),
                 theme: String::new(),
+                coursecount: 0,
             },
         );
+        self.fix_course_sortorder();
         self.create_context(ContextLevel::Category, id, parent_ctx);
         id
     }
@@ -243,18 +238,6 @@ impl State {
         let cat_ctx = self
             .context_id(ContextLevel::Category, data.category)
             .unwrap_or(SYSTEM_CONTEXT);
-        // New courses go first in their category; the others move down (fix_course_sortorder).
-        let cat_sort = self
-            .categories
-            .get(&data.category)
-            .map_or(0, |c| c.sortorder);
-        for c in self
-            .courses
-            .values_mut()
-            .filter(|c| c.category == data.category)
-        {
-            c.sortorder += 1;
-        }
         let enddate = data
             .enddate
             .unwrap_or(data.startdate + DEFAULT_COURSE_DURATION);
@@ -270,7 +253,8 @@ impl State {
             Course {
                 id,
                 category: data.category,
-                sortorder: cat_sort + 1,
+                // Placed at the beginning of its category by fix_course_sortorder().
+                sortorder: 0,
                 fullname: data.fullname,
                 shortname: data.shortname,
                 idnumber: data.idnumber,
@@ -307,6 +291,7 @@ impl State {
             },
         );
         self.create_context(ContextLevel::Course, id, cat_ctx);
+        self.fix_course_sortorder();
         for number in 0..=data.numsections {
             self.create_section(id, number, now);
         }
@@ -330,9 +315,11 @@ impl State {
         id
     }
 
-    /// `forum_get_course_forum($courseid, 'news')`: the course's announcements forum.
+    /// `forum_get_course_forum($courseid, 'news')`: the course's announcements forum, added
+    /// with `add_course_module()`, which makes no context; the context appears when the
+    /// course's modinfo is next built (`ensure_module_contexts`).
     pub fn add_news_forum(&mut self, course: i64, now: i64) -> i64 {
-        self.add_module(
+        self.insert_module(
             NewModule {
                 course,
                 section: 0,
@@ -347,7 +334,26 @@ impl State {
                 },
             },
             now,
+            false,
         )
+    }
+
+    /// `get_fast_modinfo($course)` building the course cache: `get_array_of_activities()`
+    /// makes the module contexts still missing, section by section in display order.
+    pub fn ensure_module_contexts(&mut self, course: i64) {
+        let Some(course_ctx) = self.context_id(ContextLevel::Course, course) else {
+            return;
+        };
+        let missing: Vec<i64> = self
+            .course_sections(course)
+            .iter()
+            .flat_map(|s| s.sequence.iter().copied())
+            .filter(|cmid| self.cms.contains_key(cmid))
+            .filter(|cmid| self.context_id(ContextLevel::Module, *cmid).is_none())
+            .collect();
+        for cmid in missing {
+            self.create_context(ContextLevel::Module, cmid, course_ctx);
+        }
     }
 
     /// Adds a section row at a number (`course_create_section`).
@@ -393,6 +399,12 @@ impl State {
     /// `add_moduleinfo()`: the course module, its instance and context, appended to a
     /// section's sequence. Returns the course module id.
     pub fn add_module(&mut self, new: NewModule, now: i64) -> i64 {
+        self.insert_module(new, now, true)
+    }
+
+    /// `add_course_module()` and `course_add_cm_to_section()`, with the module's context
+    /// (`context_module::instance()`) or without it.
+    fn insert_module(&mut self, new: NewModule, now: i64, with_context: bool) -> i64 {
         let modname = new.kind.modname();
         let cmid = self.seq.next("course_modules");
         let instance = self.seq.next(instance_table(modname));
@@ -427,7 +439,9 @@ impl State {
                 kind: new.kind,
             },
         );
-        self.create_context(ContextLevel::Module, cmid, course_ctx);
+        if with_context {
+            self.create_context(ContextLevel::Module, cmid, course_ctx);
+        }
         if let Some(section) = self.sections.get_mut(&section_id) {
             section.sequence.push(cmid);
         }

@@ -105,6 +105,34 @@ pub fn mimetype_for(filename: &str) -> &'static str {
     }
 }
 
+/// `file_storage::mimetype()`: by extension, else (`document/unknown`) by content as
+/// libmagic's `finfo` reads it: text, PDF, PNG, JPEG, GIF, ZIP or unknown binary.
+pub fn mimetype_of(filename: &str, content: &[u8]) -> &'static str {
+    let by_name = mimetype_for(filename);
+    if by_name != "document/unknown" {
+        return by_name;
+    }
+    if content.is_empty() {
+        // finfo's application/x-empty is not one of Moodle's types.
+        return "document/unknown";
+    }
+    if content.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else if content.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if content.starts_with(&[0xff, 0xd8, 0xff]) {
+        "image/jpeg"
+    } else if content.starts_with(b"GIF8") {
+        "image/gif"
+    } else if content.starts_with(b"PK\x03\x04") {
+        "application/zip"
+    } else if !content.contains(&0) && std::str::from_utf8(content).is_ok() {
+        "text/plain"
+    } else {
+        "application/octet-stream"
+    }
+}
+
 /// The icon Moodle shows for a MIME type (`file_mimetype_icon`), e.g. `f/pdf`.
 pub fn mimetype_icon(mimetype: &str) -> &'static str {
     match mimetype {
@@ -197,7 +225,7 @@ impl State {
         self.ensure_directories(&new);
         let time = now();
         let id = self.seq.next("files");
-        let mimetype = mimetype_for(new.filename).to_owned();
+        let mimetype = mimetype_of(new.filename, &content).to_owned();
         self.files.insert(
             id,
             StoredFile {

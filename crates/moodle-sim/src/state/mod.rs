@@ -5,25 +5,30 @@
 //! isolation of a database transaction: a call that fails changes nothing it did not
 //! commit on purpose.
 
+mod assign_lib;
 mod course;
 mod course_lib;
 mod enrol_lib;
 pub mod files;
 mod people;
 pub mod quiz;
+pub mod schema;
+mod sortorder;
 mod user_lib;
 
+pub use assign_lib::{AssignDates, STATUS_DRAFT, STATUS_NEW, STATUS_SUBMITTED};
 pub use course::{
     Assign, Category, Course, CourseModule, FormatOptions, ModInstance, Section, Submission,
-    SubmissionGrade,
+    SubmissionGrade, UserFlags,
 };
-pub use course_lib::{MAX_SECTIONS, NewCourse, NewModule, module_type_id};
+pub use course_lib::{DEFAULT_COURSE_DURATION, MAX_SECTIONS, NewCourse, NewModule, module_type_id};
 pub use enrol_lib::{COURSE_CONTACT_ROLE, Enrolment};
-pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, sha1_hex};
+pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, mimetype_of, sha1_hex};
 pub use people::{
     EnrolInstance, Notification, Role, RoleAssignment, Service, Token, User, UserEnrolment,
 };
 pub use quiz::{Quiz, QuizData};
+pub use sortorder::MAX_COURSES_IN_CATEGORY;
 pub use user_lib::{NewUser, password_policy_errors};
 
 use std::collections::BTreeMap;
@@ -146,6 +151,11 @@ pub struct State {
     pub submissions: BTreeMap<i64, Submission>,
     /// `assign_grades`.
     pub grades: BTreeMap<i64, SubmissionGrade>,
+    /// `assign_user_flags`.
+    pub user_flags: BTreeMap<i64, UserFlags>,
+    /// The request's `$USER->preference` cache: whose, and how many of their preferences
+    /// existed when it was loaded (`_lastloaded` sits after those, before later ones).
+    pub preferences_loaded: Option<(i64, usize)>,
     /// `notifications`.
     pub notifications: BTreeMap<i64, Notification>,
     /// `external_services`.
@@ -211,6 +221,27 @@ impl State {
         id
     }
 
+    /// `context::update_moved($newparent)`: the context and everything below it get paths
+    /// under the new parent.
+    pub fn move_context(&mut self, context: i64, new_parent: i64) {
+        let Some(old_path) = self.contexts.get(&context).map(|c| c.path.clone()) else {
+            return;
+        };
+        let mut new_path = self
+            .contexts
+            .get(&new_parent)
+            .map(|c| c.path.clone())
+            .unwrap_or_default();
+        new_path.push(context);
+        for c in self.contexts.values_mut() {
+            if c.path.starts_with(&old_path) {
+                let mut path = new_path.clone();
+                path.extend_from_slice(&c.path[old_path.len()..]);
+                c.path = path;
+            }
+        }
+    }
+
     /// The context of an object, if it exists.
     pub fn context_of(&self, level: ContextLevel, instanceid: i64) -> Option<&Context> {
         self.contexts
@@ -239,6 +270,13 @@ impl State {
     /// `enrol_check_plugins($user)` as web-service logins run it: records when the user's
     /// enrolments were last synchronised, at most once an hour unless forced.
     pub fn sync_enrolments(&mut self, userid: i64, now: i64, ignore_interval: bool) {
+        // get_user_preferences() loads the user's preference cache first.
+        let loaded = self
+            .preferences
+            .keys()
+            .filter(|(uid, _)| *uid == userid)
+            .count();
+        self.preferences_loaded = Some((userid, loaded));
         let key = (userid, "last_time_enrolments_synced".to_owned());
         let last: i64 = self
             .preferences
@@ -254,4 +292,30 @@ impl State {
     pub fn live_user(&self, id: i64) -> Option<&User> {
         self.users.get(&id).filter(|u| !u.deleted)
     }
+}
+
+/// `$DB->get_in_or_equal($strings)` against an integer column: PostgreSQL reads each value
+/// as a bigint literal (surrounding spaces and a sign allowed) and refuses the whole query
+/// when one is not, e.g. the empty string `explode(',', '2,,4')` yields.
+///
+/// # Errors
+/// `dmlreadexception`, as the refused query surfaces in Moodle.
+pub fn sql_int_list<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<i64>, crate::errors::WsError> {
+    values
+        .into_iter()
+        .map(|v| {
+            let t = v.trim_matches([' ', '\t', '\n', '\r']);
+            let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(crate::errors::WsError::dml_read(format!(
+                    "ERROR:  invalid input syntax for type bigint: \"{v}\""
+                )));
+            }
+            t.parse::<i64>().map_err(|_| {
+                crate::errors::WsError::dml_read("ERROR:  value out of range for type bigint")
+            })
+        })
+        .collect()
 }

@@ -19,6 +19,8 @@ pub struct User {
     pub idnumber: String,
     /// Department.
     pub department: String,
+    /// Profile description (HTML).
+    pub description: String,
     /// Authentication plugin (`manual`, `nologin`, …).
     pub auth: String,
     /// Suspended.

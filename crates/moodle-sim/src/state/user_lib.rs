@@ -39,6 +39,7 @@ impl State {
                 email: new.email,
                 idnumber: new.idnumber,
                 department: String::new(),
+                description: String::new(),
                 auth: new.auth,
                 suspended: false,
                 deleted: false,

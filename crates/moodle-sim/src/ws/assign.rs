@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 mod returns;
+mod status;
+mod write;
 
 use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
@@ -18,7 +20,7 @@ use returns::{
 };
 
 pub(super) fn functions() -> Vec<FunctionDef> {
-    vec![
+    let mut list = vec![
         FunctionDef {
             name: "mod_assign_get_assignments",
             params: || {
@@ -95,10 +97,12 @@ pub(super) fn functions() -> Vec<FunctionDef> {
                 ])
             },
             returns: || Some(submission_status_structure()),
-            run: get_submission_status,
+            run: status::get_submission_status,
             write: false,
         },
-    ]
+    ];
+    list.extend(write::functions());
+    list
 }
 
 /// An assignment module with its settings.
@@ -132,6 +136,7 @@ fn configs(a: &Assign) -> Vec<Value> {
 #[derive(Deserialize)]
 struct AssignmentsParams {
     courseids: Vec<i64>,
+    capabilities: Vec<String>,
     includenotenrolledcourses: bool,
 }
 
@@ -175,6 +180,17 @@ fn get_assignments(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             }));
             continue;
         }
+        // Courses where the user lacks any requested capability are dropped silently.
+        let course_ctx = s
+            .context_id(ContextLevel::Course, course.id)
+            .unwrap_or(SYSTEM_CONTEXT);
+        if !p
+            .capabilities
+            .iter()
+            .all(|cap| s.has_capability(call.userid, cap, course_ctx))
+        {
+            continue;
+        }
         let mut list = Vec::new();
         let mut modules: Vec<(&CourseModule, &Assign)> = assignments(s)
             .filter(|(cm, _)| cm.course == course.id)
@@ -215,6 +231,11 @@ fn get_assignments(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     Ok(json!({"courses": out, "warnings": warnings}))
 }
 
+fn ctx_of(s: &State, cmid: i64) -> i64 {
+    s.context_id(ContextLevel::Module, cmid)
+        .unwrap_or(SYSTEM_CONTEXT)
+}
+
 /// The submission plugins' data of a submission (`get_plugins_file_areas` etc.).
 fn submission_plugins(s: &State, cm: &CourseModule, a: &Assign, sub: &Submission) -> Vec<Value> {
     let ctx = s
@@ -226,7 +247,9 @@ fn submission_plugins(s: &State, cm: &CourseModule, a: &Assign, sub: &Submission
             "type": "onlinetext", "name": "Online text",
             "fileareas": [{"area": "submissions_onlinetext", "files": []}],
             "editorfields": [{"name": "onlinetext", "description": "Online text submissions",
-                "text": sub.onlinetext.clone().unwrap_or_default(), "format": 1}],
+                "text": sub.onlinetext.clone().unwrap_or_default(),
+                // get_editor_format(): the stored format, 0 without an online text row.
+                "format": i64::from(sub.onlinetext.is_some())}],
         }));
     }
     if enabled(a, "file", "assignsubmission") {
@@ -269,41 +292,119 @@ fn find_assignment(s: &State, instance: i64) -> Option<(&CourseModule, &Assign)>
     assignments(s).find(|(cm, _)| cm.instance == instance)
 }
 
+/// The assignment modules among requested instance ids, in course module order (the
+/// `get_records_sql` keyed by `cm.id`), each with its context.
+fn requested_cms(s: &State, ids: &[i64]) -> Vec<(i64, i64, i64)> {
+    let mut cms: Vec<(i64, i64, i64)> = assignments(s)
+        .filter(|(cm, _)| ids.contains(&cm.instance))
+        .map(|(cm, _)| {
+            let ctx = s
+                .context_id(ContextLevel::Module, cm.id)
+                .unwrap_or(SYSTEM_CONTEXT);
+            (cm.id, cm.instance, ctx)
+        })
+        .collect();
+    cms.sort_unstable();
+    cms
+}
+
+/// `validate_context()` of the module, then `require_view_grades()` (view grades or grade).
+fn can_view_grades(call: &Call<'_>, cmid: i64, ctx: i64) -> bool {
+    call.state
+        .validate_module_context(call.userid, cmid, call.now)
+        .is_ok()
+        && (call.has_capability("mod/assign:viewgrades", ctx)
+            || call.has_capability("mod/assign:grade", ctx))
+}
+
+/// `can_view_submission()`: the user's enrolment (an inactive one only for viewers of
+/// suspended users), then the viewer may see grades or it is their own.
+fn can_view_submission(
+    s: &State,
+    viewer: i64,
+    userid: i64,
+    course: i64,
+    ctx: i64,
+    now: i64,
+) -> bool {
+    if !s.is_enrolled(userid, course, now)
+        && !s.has_capability(viewer, "moodle/course:viewsuspendedusers", ctx)
+    {
+        return false;
+    }
+    if !s.has_enrolment(userid, course) {
+        return false;
+    }
+    s.has_capability(viewer, "mod/assign:viewgrades", ctx)
+        || s.has_capability(viewer, "mod/assign:grade", ctx)
+        || userid == viewer
+}
+
+/// `is_graded()`: the latest grade is set (0 or more).
+fn is_graded(s: &State, assignment: i64, userid: i64) -> bool {
+    let attempt = s
+        .submissions
+        .values()
+        .filter(|x| x.assignment == assignment && x.userid == userid)
+        .map(|x| x.attemptnumber)
+        .max();
+    s.grades
+        .values()
+        .filter(|g| g.assignment == assignment && g.userid == userid)
+        .filter(|g| attempt.is_none_or(|a| g.attemptnumber == a))
+        .max_by_key(|g| g.attemptnumber)
+        .is_some_and(|g| g.grade >= 0.0)
+}
+
 fn get_submissions(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: SubmissionsParams = params(p)?;
-    let s = &*call.state;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
-    for id in p.assignmentids {
+    let mut visible = Vec::new();
+    for (cmid, instance, ctx) in requested_cms(call.state, &p.assignmentids) {
+        if can_view_grades(call, cmid, ctx) {
+            visible.push(instance);
+        } else {
+            warnings.push(json!({"item": "assignment", "itemid": instance, "warningcode": "1", "message": "No access rights in module context"}));
+        }
+    }
+    let s = &*call.state;
+    for id in visible {
         let Some((cm, a)) = find_assignment(s, id) else {
             continue;
         };
-        let ctx = s
-            .context_id(ContextLevel::Module, cm.id)
-            .unwrap_or(SYSTEM_CONTEXT);
-        if s.validate_module_context(call.userid, cm.id, call.now)
-            .is_err()
-            || !s.has_capability(call.userid, "mod/assign:grade", ctx)
-        {
-            warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "1", "message": "No access rights in module context"}));
-            continue;
-        }
+        // The latest attempt of each user, filtered by status and times; the warning is for
+        // none found, before the ones the viewer may not see are dropped.
+        let mut found = false;
         let subs: Vec<Value> = s
             .submissions
             .values()
             .filter(|sub| sub.assignment == id)
+            .filter(|sub| {
+                !s.submissions.values().any(|o| {
+                    o.assignment == id && o.userid == sub.userid && o.attemptnumber > sub.attemptnumber
+                })
+            })
             .filter(|sub| p.status.is_empty() || sub.status == p.status)
-            .filter(|sub| sub.timemodified >= p.since && (p.before == 0 || sub.timemodified <= p.before))
+            .filter(|sub| {
+                sub.timemodified >= p.since && (p.before == 0 || sub.timemodified <= p.before)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .inspect(|_| found = true)
+            .filter(|sub| can_view_submission(s, call.userid, sub.userid, cm.course, ctx_of(s, cm.id), call.now))
             .map(|sub| {
-                let graded = s.grades.values().any(|g| g.assignment == id && g.userid == sub.userid);
                 json!({
                     "id": sub.id, "userid": sub.userid, "attemptnumber": sub.attemptnumber,
                     "timecreated": sub.timecreated, "timemodified": sub.timemodified, "timestarted": null,
                     "status": sub.status, "groupid": 0, "plugins": submission_plugins(s, cm, a, sub),
-                    "gradingstatus": if graded { "graded" } else { "notgraded" },
+                    "gradingstatus": if is_graded(s, id, sub.userid) { "graded" } else { "notgraded" },
                 })
             })
             .collect();
+        if !found {
+            warnings.push(json!({"item": "module", "itemid": id, "warningcode": "3", "message": "No submissions found"}));
+        }
         out.push(json!({"assignmentid": id, "submissions": subs}));
     }
     Ok(json!({"assignments": out, "warnings": warnings}))
@@ -317,119 +418,51 @@ struct GradesParams {
 
 fn get_grades(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: GradesParams = params(p)?;
-    let s = &*call.state;
-    let mut out = Vec::new();
     let mut warnings = Vec::new();
-    for id in p.assignmentids {
-        let Some((cm, _)) = find_assignment(s, id) else {
-            warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "3", "message": "No grades found"}));
-            continue;
-        };
-        let ctx = s
-            .context_id(ContextLevel::Module, cm.id)
-            .unwrap_or(SYSTEM_CONTEXT);
-        if s.validate_module_context(call.userid, cm.id, call.now)
-            .is_err()
-            || !s.has_capability(call.userid, "mod/assign:grade", ctx)
-        {
-            warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "1", "message": "No access rights in module context"}));
-            continue;
+    let mut requested = p.assignmentids.clone();
+    for (cmid, instance, ctx) in requested_cms(call.state, &p.assignmentids) {
+        if !can_view_grades(call, cmid, ctx) {
+            requested.retain(|r| *r != instance);
+            warnings.push(json!({"item": "assignment", "itemid": instance, "warningcode": "1", "message": "No access rights in module context"}));
         }
-        let grades: Vec<Value> = s
-            .grades
-            .values()
-            .filter(|g| g.assignment == id && g.timemodified >= p.since)
-            .map(|g| json!({
-                "id": g.id, "userid": g.userid, "attemptnumber": g.attemptnumber, "timecreated": g.timecreated,
-                "timemodified": g.timemodified, "grader": g.grader, "grade": format!("{:.5}", g.grade),
-            }))
-            .collect();
-        out.push(json!({"assignmentid": id, "grades": grades}));
     }
-    Ok(json!({"assignments": out, "warnings": warnings}))
-}
-
-#[derive(Deserialize)]
-struct StatusParams {
-    assignid: i64,
-    userid: i64,
-}
-
-fn get_submission_status(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
-    let p: StatusParams = params(p)?;
     let s = &*call.state;
-    let (cm, a) = find_assignment(s, p.assignid)
-        .ok_or_else(|| WsError::missing_record_by_id("assign", p.assignid))?;
-    s.validate_module_context(call.userid, cm.id, call.now)?;
-    let ctx = s
-        .context_id(ContextLevel::Module, cm.id)
-        .unwrap_or(SYSTEM_CONTEXT);
-    let userid = if p.userid == 0 { call.userid } else { p.userid };
-    if userid != call.userid {
-        s.require_capability(call.userid, "mod/assign:grade", ctx)?;
-    } else {
-        s.require_capability(call.userid, "mod/assign:view", ctx)?;
-    }
-    let sub = s
-        .submissions
-        .values()
-        .find(|x| x.assignment == cm.instance && x.userid == userid);
-    let grade = s
+    // Grades of each user's latest submission attempt, by assignment and id.
+    let mut rows: Vec<&crate::state::SubmissionGrade> = s
         .grades
         .values()
-        .find(|g| g.assignment == cm.instance && g.userid == userid);
-    let submitted = sub.is_some_and(|x| x.status == "submitted");
-    let open =
-        a.allowsubmissionsfromdate <= call.now && (a.cutoffdate == 0 || call.now <= a.cutoffdate);
-    let can_submit_cap = s.has_capability(userid, "mod/assign:submit", ctx);
-    let can_edit = can_submit_cap && open && !(submitted && a.submissiondrafts == 1);
-    let mut lastattempt = json!({
-        "submissiongroupmemberswhoneedtosubmit": [],
-        "submissionsenabled": true,
-        "locked": false,
-        "graded": grade.is_some(),
-        "canedit": can_edit,
-        "caneditowner": can_edit,
-        "cansubmit": can_edit && a.submissiondrafts == 1 && sub.is_some_and(|x| x.status == "draft"),
-        "extensionduedate": 0,
-        "timelimit": 0,
-        "blindmarking": false,
-        "gradingstatus": if grade.is_some() { "graded" } else { "notgraded" },
-        "usergroups": [],
-    });
-    if let Some(sub) = sub {
-        lastattempt["submission"] = json!({
-            "id": sub.id, "userid": sub.userid, "attemptnumber": sub.attemptnumber,
-            "timecreated": sub.timecreated, "timemodified": sub.timemodified, "timestarted": null,
-            "status": sub.status, "groupid": 0, "assignment": sub.assignment, "latest": 1,
-            "plugins": submission_plugins(s, cm, a, sub),
+        .filter(|g| requested.contains(&g.assignment) && g.timemodified >= p.since)
+        .filter(|g| {
+            let latest = s
+                .submissions
+                .values()
+                .filter(|x| x.assignment == g.assignment && x.userid == g.userid)
+                .map(|x| x.attemptnumber)
+                .max();
+            latest == Some(g.attemptnumber)
+        })
+        .collect();
+    rows.sort_by_key(|g| (g.assignment, g.id));
+    let mut out: Vec<Value> = Vec::new();
+    for g in rows {
+        let grade = json!({
+            "id": g.id, "userid": g.userid, "attemptnumber": g.attemptnumber, "timecreated": g.timecreated,
+            "timemodified": g.timemodified, "grader": g.grader, "grade": format!("{:.5}", g.grade),
         });
-    }
-    let mut result = json!({
-        "lastattempt": lastattempt,
-        "assignmentdata": {"attachments": {"intro": []}},
-        "warnings": [],
-    });
-    if let Some(g) = grade {
-        let mut plugins = Vec::new();
-        if enabled(a, "comments", "assignfeedback") {
-            plugins.push(json!({
-                "type": "comments", "name": "Feedback comments",
-                "fileareas": [{"area": "feedback", "files": []}],
-                "editorfields": [{"name": "comments", "description": "Feedback comments",
-                    "text": g.feedback.clone().unwrap_or_default(), "format": 1}],
-            }));
+        match out.last_mut() {
+            Some(a) if a["assignmentid"] == json!(g.assignment) => {
+                if let Some(list) = a["grades"].as_array_mut() {
+                    list.push(grade);
+                }
+            }
+            _ => {
+                requested.retain(|r| *r != g.assignment);
+                out.push(json!({"assignmentid": g.assignment, "grades": [grade]}));
+            }
         }
-        result["feedback"] = json!({
-            "grade": {
-                "id": g.id, "assignment": g.assignment, "userid": g.userid, "attemptnumber": g.attemptnumber,
-                "timecreated": g.timecreated, "timemodified": g.timemodified, "grader": g.grader,
-                "grade": format!("{:.5}", g.grade),
-            },
-            "gradefordisplay": format!("{:.2}&nbsp;/&nbsp;{:.2}", g.grade, a.grade as f64),
-            "gradeddate": g.timemodified,
-            "plugins": plugins,
-        });
     }
-    Ok(result)
+    for id in requested {
+        warnings.push(json!({"item": "assignment", "itemid": id, "warningcode": "3", "message": "No grades found"}));
+    }
+    Ok(json!({"assignments": out, "warnings": warnings}))
 }

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
 use crate::external::desc::*;
-use crate::external::param::{php_intval, php_string};
+use crate::external::format::{format_string, format_text};
+use crate::external::param::{ParamType, php_empty, php_intval, php_string};
 use crate::state::{Category, ContextLevel, SYSTEM_CONTEXT};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
@@ -92,56 +93,61 @@ type CategoryFilter = Box<dyn Fn(&Category) -> bool>;
 
 fn get_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: GetParams = params(p)?;
-    let may_manage = call.has_capability("moodle/category:manage", SYSTEM_CONTEXT);
-    let may_see_hidden =
-        call.has_capability("moodle/category:viewhiddencategories", SYSTEM_CONTEXT);
+    let system = SYSTEM_CONTEXT;
     let mut filters: Vec<CategoryFilter> = Vec::new();
+    // Extra conditions the subcategories must meet too.
+    let mut sub_filters: Vec<CategoryFilter> = Vec::new();
+    // Keys already used ($conditions[$key]); `ids` adds placeholders, not its own key.
     let mut seen = std::collections::HashSet::new();
     for c in &p.criteria {
         let key = c.key.trim().to_owned();
-        if !seen.insert(key.clone()) {
+        if seen.contains(&key) {
             continue;
         }
-        let value = php_string(&c.value);
+        let raw_value = php_string(&c.value);
         match key.as_str() {
-            "id" => {
-                let id = php_intval(&value);
-                filters.push(Box::new(move |cat| cat.id == id));
+            "id" | "parent" => {
+                let v = php_intval(&raw_value);
+                let by_parent = key == "parent";
+                filters.push(Box::new(move |cat| {
+                    (if by_parent { cat.parent } else { cat.id }) == v
+                }));
             }
             "ids" => {
-                let ids: Vec<i64> = value
-                    .split(',')
-                    .filter_map(|v| v.trim().parse().ok())
-                    .collect();
+                let value = ParamType::Sequence.clean(&c.value, "");
+                let ids = crate::state::sql_int_list(php_string(&value).split(','))?;
                 filters.push(Box::new(move |cat| ids.contains(&cat.id)));
             }
-            "name" => filters.push(Box::new(move |cat| cat.name == value)),
-            "parent" => {
-                let parent = php_intval(&value);
-                filters.push(Box::new(move |cat| cat.parent == parent));
+            "idnumber" | "theme" if !call.has_capability("moodle/category:manage", system) => {
+                return Err(criteria_error(&format!(
+                    "You don't have the permissions to search on the \"{key}\" field."
+                )));
             }
-            "idnumber" if may_manage => filters.push(Box::new(move |cat| {
-                cat.idnumber.as_deref() == Some(value.as_str())
+            "idnumber" => filters.push(Box::new(move |cat| {
+                cat.idnumber.as_deref() == Some(raw_value.as_str())
             })),
-            "idnumber" => {
-                return Err(criteria_error(
-                    "You don't have the permissions to search on the \"idnumber\" field.",
-                ));
+            "theme" => {
+                let theme = php_string(&ParamType::Theme.clean(&c.value, ""));
+                let t = theme.clone();
+                // A category without a forced theme has NULL, which equals nothing.
+                filters.push(Box::new(move |cat| !cat.theme.is_empty() && cat.theme == t));
+                sub_filters.push(Box::new(move |cat| {
+                    !cat.theme.is_empty() && cat.theme == theme
+                }));
             }
-            "visible" if may_see_hidden => {
-                let visible = php_intval(&value) != 0;
-                filters.push(Box::new(move |cat| cat.visible == visible));
+            "name" => {
+                let name = php_string(&ParamType::Text.clean(&c.value, ""));
+                filters.push(Box::new(move |cat| cat.name == name));
             }
-            "visible" => {
+            "visible" if !call.has_capability("moodle/category:viewhiddencategories", system) => {
                 return Err(criteria_error(
                     "You don't have the permissions to search on the \"visible\" field.",
                 ));
             }
-            "theme" if may_manage => filters.push(Box::new(move |cat| cat.theme == value)),
-            "theme" => {
-                return Err(criteria_error(
-                    "You don't have the permissions to search on the \"theme\" field.",
-                ));
+            "visible" => {
+                let v = php_intval(&raw_value);
+                filters.push(Box::new(move |cat| i64::from(cat.visible) == v));
+                sub_filters.push(Box::new(move |cat| i64::from(cat.visible) == v));
             }
             other => {
                 return Err(criteria_error(&format!(
@@ -149,17 +155,24 @@ fn get_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 )));
             }
         }
+        if key != "ids" {
+            seen.insert(key);
+        }
     }
     let all: Vec<&Category> = call.state.categories.values().collect();
-    let mut chosen: Vec<&Category> = all
-        .iter()
-        .copied()
-        .filter(|c| filters.iter().all(|f| f(c)))
-        .collect();
-    if !filters.is_empty() && p.addsubcategories {
+    let mut chosen: Vec<&Category> = if p.criteria.is_empty() {
+        all.clone()
+    } else {
+        all.iter()
+            .copied()
+            .filter(|c| filters.iter().all(|f| f(c)))
+            .collect()
+    };
+    if !p.criteria.is_empty() && p.addsubcategories {
         let parents: Vec<String> = chosen.iter().map(|c| format!("{}/", c.path)).collect();
         for cat in &all {
             if parents.iter().any(|prefix| cat.path.starts_with(prefix))
+                && sub_filters.iter().all(|f| f(cat))
                 && !chosen.iter().any(|c| c.id == cat.id)
             {
                 chosen.push(cat);
@@ -185,14 +198,15 @@ fn get_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             excluded.push(cat.id);
             continue;
         }
+        let (description, descriptionformat) = format_text(&cat.description, cat.descriptionformat);
         let mut info = json!({
             "id": cat.id,
-            "name": cat.name,
-            "description": cat.description,
-            "descriptionformat": cat.descriptionformat,
+            "name": format_string(&cat.name),
+            "description": description,
+            "descriptionformat": descriptionformat,
             "parent": cat.parent,
             "sortorder": cat.sortorder,
-            "coursecount": call.state.course_count(cat.id),
+            "coursecount": cat.coursecount,
             "depth": cat.depth,
             "path": cat.path,
         });
@@ -224,6 +238,10 @@ struct NewCategory {
     descriptionformat: i64,
 }
 
+/// Longest category name and ID number `core_course_category::create()` accepts.
+const MAX_NAME: usize = 255;
+const MAX_IDNUMBER: usize = 100;
+
 fn create_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: CreateParams = params(p)?;
     let mut created = Vec::new();
@@ -239,33 +257,45 @@ fn create_categories(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             SYSTEM_CONTEXT
         };
         call.require_capability("moodle/category:manage", ctx)?;
-        if cat.name.trim().is_empty() {
+        WsError::validate_format(cat.descriptionformat)?;
+        // core_course_category::create(): empty($data->name), lengths in characters, the
+        // ID number only when given (else NULL), a forced theme only with
+        // $CFG->allowcategorythemes (off).
+        if php_empty(&Value::String(cat.name.clone())) {
             return Err(WsError::moodle(
                 "categorynamerequired",
                 "Category name is required",
             ));
         }
-        if let Some(idnumber) = cat.idnumber.as_deref().filter(|i| !i.is_empty())
-            && call
-                .state
-                .categories
-                .values()
-                .any(|c| c.idnumber.as_deref() == Some(idnumber))
-        {
-            return Err(WsError::moodle(
-                "categoryidnumbertaken",
-                "ID number is already used for another category",
-            ));
+        if cat.name.chars().count() > MAX_NAME {
+            return Err(WsError::moodle("categorytoolong", "Category name too long"));
+        }
+        if let Some(idnumber) = cat.idnumber.as_deref() {
+            if idnumber.chars().count() > MAX_IDNUMBER {
+                return Err(WsError::moodle("idnumbertoolong", "ID number is too long"));
+            }
+            if !idnumber.is_empty()
+                && call
+                    .state
+                    .categories
+                    .values()
+                    .any(|c| c.idnumber.as_deref() == Some(idnumber))
+            {
+                return Err(WsError::moodle(
+                    "categoryidnumbertaken",
+                    "ID number is already used for another category",
+                ));
+            }
         }
         let id = call.state.create_category(
             &cat.name,
-            Some(cat.idnumber.as_deref().unwrap_or_default()),
+            cat.idnumber.as_deref(),
             cat.description.as_deref().unwrap_or_default(),
             cat.descriptionformat,
             cat.parent,
             call.now,
         );
-        created.push(json!({"id": id, "name": cat.name}));
+        created.push(json!({"id": id, "name": format_string(&cat.name)}));
     }
     Ok(Value::Array(created))
 }

@@ -117,6 +117,8 @@ fn get_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         call.state
             .require_course_login(call.userid, course.id, call.now)
             .map_err(|e| WsError::context_not_valid("course", course.id, &e))?;
+        // course_get_format($course)->get_last_section_number() builds the modinfo.
+        call.state.ensure_module_contexts(course.id);
         if course.id != SITE_ID {
             call.require_capability("moodle/course:view", ctx)?;
         }
@@ -135,37 +137,51 @@ struct ByFieldParams {
 }
 
 fn get_courses_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
+    use crate::external::param::{ParamType, php_string};
     let p: ByFieldParams = params(p)?;
-    let value = crate::external::param::php_string(&p.value);
-    let int_value = crate::external::param::php_intval(&value);
-    let courses: Vec<Course> = call
-        .state
-        .courses
-        .values()
-        .filter(|c| match p.field.as_str() {
-            "" => true,
-            "id" => c.id == int_value,
-            "category" => c.category == int_value,
-            "ids" => value
-                .split(',')
-                .any(|v| v.trim().parse::<i64>() == Ok(c.id)),
-            "shortname" => c.shortname == value,
-            "idnumber" => c.idnumber == value,
-            "sectionid" => call
-                .state
-                .sections
-                .get(&int_value)
-                .is_some_and(|s| s.course == c.id),
-            _ => false,
-        })
-        .cloned()
-        .collect();
-    if !matches!(
-        p.field.as_str(),
-        "" | "id" | "ids" | "category" | "shortname" | "idnumber" | "sectionid"
-    ) {
-        return Err(WsError::invalid_parameter("Invalid field name"));
-    }
+    let clean = |ty: ParamType| php_string(&ty.clean(&p.value, ""));
+    let by_id = |state: &crate::state::State, pred: &dyn Fn(&Course) -> bool| -> Vec<Course> {
+        state
+            .courses
+            .values()
+            .filter(|c| pred(c))
+            .cloned()
+            .collect()
+    };
+    let courses: Vec<Course> = match p.field.as_str() {
+        "" => by_id(call.state, &|_| true),
+        "id" | "category" | "sectionid" => {
+            let v = crate::external::param::php_intval(&clean(ParamType::Int));
+            match p.field.as_str() {
+                "id" => by_id(call.state, &|c| c.id == v),
+                "category" => by_id(call.state, &|c| c.category == v),
+                _ => {
+                    let course = call.state.sections.get(&v).map(|s| s.course);
+                    by_id(call.state, &|c| Some(c.id) == course)
+                }
+            }
+        }
+        "ids" => {
+            // explode(',', PARAM_SEQUENCE) into an IN (…) on course.id, then
+            // util::validate_courses() keeps the requested order without duplicates.
+            let value = clean(ParamType::Sequence);
+            let mut ids = crate::state::sql_int_list(value.split(','))?;
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|id| seen.insert(*id));
+            ids.iter()
+                .filter_map(|id| call.state.courses.get(id).cloned())
+                .collect()
+        }
+        "shortname" => {
+            let v = clean(ParamType::Text);
+            by_id(call.state, &|c| c.shortname == v)
+        }
+        "idnumber" => {
+            let v = clean(ParamType::Raw);
+            by_id(call.state, &|c| c.idnumber == v)
+        }
+        _ => return Err(WsError::invalid_parameter("Invalid field name")),
+    };
     Ok(json!({"courses": visible_course_list(call, courses), "warnings": []}))
 }
 
@@ -214,11 +230,6 @@ fn search_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .split_whitespace()
         .map(str::to_lowercase)
         .collect();
-    if words.iter().map(String::len).sum::<usize>() < 2 {
-        return Err(WsError::invalid_parameter(
-            "The search string must have at least 2 characters",
-        ));
-    }
     let matching: Vec<Course> = call
         .state
         .courses
@@ -235,7 +246,18 @@ fn search_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .filter(|c| !p.limittoenrolled || call.state.is_enrolled(call.userid, c.id, call.now))
         .cloned()
         .collect();
-    let visible = visible_course_list(call, matching);
+    // core_course_category::search_courses(): by sort order, the courses the user may see
+    // (visible, or hidden ones they may view), each with its public information only.
+    let mut matching = matching;
+    matching.sort_by_key(|c| c.sortorder);
+    let visible: Vec<Value> = matching
+        .into_iter()
+        .filter(|c| {
+            let ctx = course_context(call, c.id);
+            c.visible || call.has_capability("moodle/course:viewhiddencourses", ctx)
+        })
+        .map(|c| course_by_field_value(call.state, &c, false, false))
+        .collect();
     let total = visible.len();
     let page: Vec<Value> = if p.perpage > 0 {
         let per = usize::try_from(p.perpage).unwrap_or(usize::MAX);

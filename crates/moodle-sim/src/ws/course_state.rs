@@ -28,7 +28,7 @@ pub fn course_fields(state: &State, userid: i64, courseid: i64) -> Value {
                 site
             }
         });
-        (limit, format!("{} MB", limit / 1_048_576))
+        (limit, crate::external::format::display_size(limit))
     };
     json!({
         "id": courseid.to_string(),
@@ -88,7 +88,7 @@ pub fn section_fields(state: &State, userid: i64, section: &Section) -> Value {
 pub fn cm_fields(state: &State, cm: &CourseModule) -> Value {
     let (singular, _) = module_names(&cm.modname);
     let sectionnumber = state.sections.get(&cm.section).map_or(0, |s| s.section);
-    json!({
+    let mut fields = json!({
         "id": cm.id.to_string(),
         "anchor": format!("module-{}", cm.id),
         "name": cm.name,
@@ -104,9 +104,14 @@ pub fn cm_fields(state: &State, cm: &CourseModule) -> Value {
         "module": cm.modname,
         "plugin": format!("mod_{}", cm.modname),
         "hasdelegatedsection": cm.modname == "subsection",
-        "accessvisible": true,
-        "url": view_url(state, cm),
+        // Visible and available to all (no restrictions here).
+        "accessvisible": cm.visible,
         "istrackeduser": false,
         "allowstealth": false,
-    })
+    });
+    // The URL only for modules that have one (not labels or subsections).
+    if let Some(url) = view_url(state, cm) {
+        fields["url"] = json!(url);
+    }
+    fields
 }

@@ -103,13 +103,16 @@ impl Updates {
     }
 }
 
-fn course_context(call: &Call<'_>, courseid: i64) -> Result<i64, WsError> {
+/// `validate_context()` of the course, then the course format's modinfo (which makes the
+/// module contexts still missing).
+fn course_context(call: &mut Call<'_>, courseid: i64) -> Result<i64, WsError> {
     let ctx = call
         .state
         .context_id(ContextLevel::Course, courseid)
         .ok_or_else(|| WsError::missing_record("context", format!("course {courseid}")))?;
     call.state
         .validate_course_context(call.userid, courseid, call.now)?;
+    call.state.ensure_module_contexts(courseid);
     Ok(ctx)
 }
 
@@ -179,11 +182,14 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             updates.course_state(call, p.courseid);
         }
         "section_hide" | "section_show" => {
-            call.require_capability("moodle/course:sectionvisibility", ctx)?;
-            let visible = p.action == "section_show";
+            // set_section_visibility(): the sections are validated, then
+            // require_all_capabilities([update, sectionvisibility]).
             for id in &p.ids {
                 target_section(call.state, p.courseid, *id)?;
             }
+            call.require_capability("moodle/course:update", ctx)?;
+            call.require_capability("moodle/course:sectionvisibility", ctx)?;
+            let visible = p.action == "section_show";
             for id in &p.ids {
                 if let Some(section) = call.state.sections.get_mut(id) {
                     section.visible = visible;
@@ -216,7 +222,8 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                     cm.visibleoncoursepage = p.action != "cm_stealth";
                 }
             }
-            put_cms_and_sections(call, &mut updates, &cms);
+            // set_cm_visibility(): each module, then the sections subsections delegate.
+            put_cms_and_delegated_sections(call, &mut updates, &cms);
         }
         "cm_moveleft" | "cm_moveright" | "cm_nogroups" | "cm_visiblegroups"
         | "cm_separategroups" => {
@@ -254,10 +261,58 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 }
             }
         }
+        "section_move_after" => {
+            let Some(target) = p.targetsectionid else {
+                return Err(WsError::literal(
+                    "Action section_move_after requires targetsectionid",
+                ));
+            };
+            for id in &p.ids {
+                target_section(call.state, p.courseid, *id)?;
+            }
+            call.require_capability("moodle/course:movesections", ctx)?;
+            let target_number = target_section(call.state, p.courseid, target)?;
+            for id in &p.ids {
+                let number = target_section(call.state, p.courseid, *id)?;
+                move_section_to(call.state, p.courseid, number, target_number + 1);
+            }
+            // section_state() of the moved sections and the target (with their modules),
+            // then every other section, then the course.
+            let mut affected: Vec<i64> = p.ids.clone();
+            affected.push(target);
+            let mut cms = Vec::new();
+            for id in &affected {
+                if let Some(section) = call.state.sections.get(id) {
+                    updates.put("section", section_fields(call.state, call.userid, section));
+                    cms.extend(
+                        super::course::section_cms(call.state, section)
+                            .iter()
+                            .map(|cm| cm.id),
+                    );
+                }
+            }
+            for cmid in cms {
+                if let Some(cm) = call.state.cms.get(&cmid) {
+                    updates.put("cm", cm_fields(call.state, cm));
+                }
+            }
+            for section in call.state.course_sections(p.courseid) {
+                if !affected.contains(&section.id) {
+                    updates.put("section", section_fields(call.state, call.userid, section));
+                }
+            }
+            updates.put("course", course_fields(call.state, call.userid, p.courseid));
+        }
         "course_state" => updates.course_state(call, p.courseid),
         other => {
             return Err(WsError::literal(format!(
-                "Invalid course state action {other} in format_{format}\\courseformat\\stateactions"
+                "Invalid course state action {other} in {}",
+                // The format's own actions class, else core's (weeks has none).
+                if format == "topics" {
+                    "format_topics\\courseformat\\stateactions"
+                } else {
+                    "core_courseformat\\stateactions"
+                }
             )));
         }
     }
@@ -316,17 +371,24 @@ fn target_cms(
     Ok(ids.to_vec())
 }
 
-fn put_cms_and_sections(call: &Call<'_>, updates: &mut Updates, cms: &[i64]) {
-    let mut sections = Vec::new();
+/// The modules, then the sections the subsection modules among them delegate.
+fn put_cms_and_delegated_sections(call: &Call<'_>, updates: &mut Updates, cms: &[i64]) {
+    let mut delegated = Vec::new();
     for cmid in cms {
         if let Some(cm) = call.state.cms.get(cmid) {
             updates.put("cm", cm_fields(call.state, cm));
-            if !sections.contains(&cm.section) {
-                sections.push(cm.section);
+            if cm.modname == "subsection"
+                && let Some(section) = call.state.sections.values().find(|s| {
+                    s.component.as_deref() == Some("mod_subsection")
+                        && s.itemid == Some(cm.instance)
+                })
+                && !delegated.contains(&section.id)
+            {
+                delegated.push(section.id);
             }
         }
     }
-    for sectionid in sections {
+    for sectionid in delegated {
         if let Some(section) = call.state.sections.get(&sectionid) {
             updates.put("section", section_fields(call.state, call.userid, section));
         }
@@ -355,6 +417,35 @@ fn insert_section(state: &mut State, courseid: i64, position: i64, now: i64) -> 
         section.section += 1;
     }
     state.create_section(courseid, position, now)
+}
+
+/// `move_section_to()` with `reorder_sections()`: the section numbered `origin` goes to
+/// `destination` (before the section there when moving up, after it when moving down); the
+/// others keep their order and all are numbered again from 0.
+fn move_section_to(state: &mut State, courseid: i64, origin: i64, destination: i64) {
+    if destination < 1 || origin < 1 {
+        return;
+    }
+    let order: Vec<(i64, i64)> = state
+        .course_sections(courseid)
+        .iter()
+        .map(|s| (s.id, s.section))
+        .collect();
+    let Some(moved) = order.iter().find(|(_, n)| *n == origin).map(|(id, _)| *id) else {
+        return;
+    };
+    let mut rest: Vec<(i64, i64)> = order.into_iter().filter(|(id, _)| *id != moved).collect();
+    let at = match rest.iter().position(|(_, n)| *n == destination) {
+        Some(i) if destination < origin => i,
+        Some(i) => i + 1,
+        None => rest.len(),
+    };
+    rest.insert(at, (moved, origin));
+    for (number, (id, _)) in rest.into_iter().enumerate() {
+        if let Some(s) = state.sections.get_mut(&id) {
+            s.section = i64::try_from(number).unwrap_or(0);
+        }
+    }
 }
 
 fn renumber_sections(state: &mut State, courseid: i64) {

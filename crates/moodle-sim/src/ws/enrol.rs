@@ -11,8 +11,11 @@ use crate::external::desc::*;
 use crate::external::param::php_string;
 use crate::state::{ContextLevel, Enrolment, SITE_ID, SYSTEM_CONTEXT};
 
+mod users_courses;
+
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
+        users_courses::function(),
         FunctionDef {
             name: "enrol_manual_enrol_users",
             params: || {
@@ -94,12 +97,9 @@ fn enrol_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         call.state
             .require_course_login(call.userid, e.courseid, call.now)?;
         call.require_capability("enrol/manual:enrol", ctx)?;
+        call.state.must_exist_user(e.userid)?;
         let Some(user) = call.state.users.get(&e.userid).cloned() else {
-            return Err(WsError::new(
-                "dml_missing_record_exception",
-                "invaliduser",
-                "Invalid user",
-            ));
+            return Ok(Value::Null);
         };
         if user.deleted {
             return Err(WsError::moodle(
@@ -245,6 +245,7 @@ fn get_enrolled_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let (mut limitfrom, mut limitnumber) = (0usize, 0usize);
     let mut sortby = "id".to_owned();
     let mut descending = false;
+    let mut groupid = 0;
     for o in &p.options {
         let v = php_string(&o.value);
         match o.name.as_str() {
@@ -275,6 +276,7 @@ fn get_enrolled_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 sortby = v;
             }
             "sortdirection" => descending = v.eq_ignore_ascii_case("desc"),
+            "groupid" => groupid = crate::external::param::php_intval(&v),
             _ => {}
         }
     }
@@ -293,8 +295,16 @@ fn get_enrolled_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     if !withcapability.is_empty() {
         call.require_capability("moodle/role:review", ctx)?;
     }
+    // Another group than one's own needs accessallgroups; the stand-in has no groups, so the
+    // caller is in none and a group has no members.
+    if groupid != 0 {
+        call.require_capability("moodle/site:accessallgroups", ctx)?;
+    }
     if onlyactive {
         call.require_capability("moodle/course:enrolreview", ctx)?;
+    }
+    if groupid != 0 {
+        return Ok(json!([]));
     }
     let mut users: Vec<&crate::state::User> = s
         .users

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
 use crate::external::desc::*;
+use crate::external::param::{ParamType, php_string};
 use crate::state::{Context, ContextLevel, State, StoredFile, files::NewFile};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
@@ -142,6 +143,7 @@ struct GetFilesParams {
     filearea: String,
     itemid: i64,
     filepath: String,
+    filename: Option<String>,
     modified: Option<i64>,
     contextlevel: Option<String>,
     instanceid: Option<i64>,
@@ -170,14 +172,40 @@ fn may_browse(
             s.require_course_login(userid, cm.course, now).is_ok()
                 && (own || s.has_capability(userid, "mod/assign:grade", ctx.id))
         }
-        (ContextLevel::Module, "mod_resource", "content") => s
-            .cms
-            .get(&ctx.instanceid)
-            .is_some_and(|cm| s.require_course_login(userid, cm.course, now).is_ok()),
+        // resource_get_file_info(): only for who may manage the course's files.
+        // file_info_context_course::get_area_course_summary() and overview files: course
+        // updaters only.
+        (ContextLevel::Course, "course", "summary" | "overviewfiles") => {
+            s.has_capability(userid, "moodle/course:update", ctx.id)
+        }
+        (ContextLevel::Module, "mod_resource", "content") => {
+            s.cms.get(&ctx.instanceid).is_some_and(|cm| {
+                s.require_course_login(userid, cm.course, now).is_ok()
+                    && s.has_capability(userid, "moodle/course:managefiles", ctx.id)
+            })
+        }
         _ => false,
     }
 }
 
+/// A file browser node's `get_params()` with its visible name as `filename`.
+fn node(contextid: i64, area: Option<(&str, &str, i64, &str)>, name: &str) -> Value {
+    match area {
+        Some((component, filearea, itemid, filepath)) => json!({
+            "contextid": contextid, "component": component, "filearea": filearea,
+            "itemid": itemid, "filepath": filepath, "filename": name,
+        }),
+        None => json!({
+            "contextid": contextid, "component": null, "filearea": null, "itemid": null,
+            "filepath": null, "filename": name,
+        }),
+    }
+}
+
+/// `core_files_external::get_files()` over `file_browser::get_file_info()`: the node named
+/// by the parameters (a context, an area's directory or a file; paths cleaned as
+/// `file_storage::get_file()` cleans them), its parents up to the root, and its children
+/// (directories, then files, each sorted) newer than `modified`.
 fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: GetFilesParams = params(p)?;
     let s = &*call.state;
@@ -191,6 +219,18 @@ fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         return Err(WsError::invalid_parameter("Context does not exist"));
     };
     let empty = json!({"parents": [], "files": []});
+    let modified = p.modified;
+    let newer = |t: i64| modified.is_none_or(|m| m < t);
+    // file_info_context_user dispatches to get_area_{component}_{filearea}() with PHP's
+    // method_exists(), which ignores case; the area methods then use their own names.
+    let mut p = p;
+    if ctx.level == ContextLevel::User {
+        p.component = p.component.to_lowercase();
+        p.filearea = p.filearea.to_lowercase();
+    }
+    if p.component.is_empty() && p.filearea.is_empty() {
+        return Ok(context_node(s, call.userid, &ctx, call.now));
+    }
     if !may_browse(
         s,
         call.userid,
@@ -202,46 +242,96 @@ fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     ) {
         return Ok(empty);
     }
-    let filepath = if p.filepath.is_empty() {
+    // file_storage::get_file(): PARAM_PATH and PARAM_FILE, then slashes around the path.
+    let clean = |ty: ParamType, v: &str| php_string(&ty.clean(&json!(v), ""));
+    let mut filepath = if p.filepath.is_empty() {
         "/".to_owned()
     } else {
-        p.filepath.clone()
+        clean(ParamType::Path, &p.filepath)
     };
+    if !filepath.starts_with('/') {
+        filepath.insert(0, '/');
+    }
+    if !filepath.ends_with('/') {
+        filepath.push('/');
+    }
+    let filename = clean(ParamType::File, p.filename.as_deref().unwrap_or_default());
     let area = s.area_files(ctx.id, &p.component, &p.filearea, p.itemid);
-    if filepath != "/" && !area.iter().any(|f| f.is_dir() && f.filepath == filepath) {
+    let user_area = ctx.level == ContextLevel::User;
+    let draft = p.filearea == "draft";
+    let target_file = (!filename.is_empty() && filename != ".")
+        .then(|| {
+            area.iter()
+                .find(|f| !f.is_dir() && f.filepath == filepath && f.filename == filename)
+        })
+        .flatten();
+    let target_dir = filepath == "/" || area.iter().any(|f| f.is_dir() && f.filepath == filepath);
+    if (!filename.is_empty() && filename != "." && target_file.is_none()) || !target_dir {
         return Ok(empty);
     }
+    // Parents: the context and its owner for private files, nothing above a draft area's
+    // root (it is browsed on its own), then the directories above.
     let mut parents = Vec::new();
-    if ctx.level == ContextLevel::User {
-        let owner = s
-            .users
-            .get(&ctx.instanceid)
-            .map(crate::state::User::fullname)
-            .unwrap_or_default();
-        let node = |id: i64, name: &str| json!({"contextid": id, "component": null, "filearea": null, "itemid": null, "filepath": null, "filename": name});
-        parents.push(node(crate::state::SYSTEM_CONTEXT, "System"));
-        parents.push(node(ctx.id, &owner));
-        // Each directory above the one listed.
+    if user_area {
+        if !draft {
+            let owner = s
+                .users
+                .get(&ctx.instanceid)
+                .map(crate::state::User::fullname)
+                .unwrap_or_default();
+            parents.push(node(crate::state::SYSTEM_CONTEXT, None, "System"));
+            parents.push(node(ctx.id, None, &owner));
+        }
+        let area_node = |dir: &str, name: &str| {
+            node(
+                ctx.id,
+                Some((&p.component, &p.filearea, p.itemid, dir)),
+                name,
+            )
+        };
+        let parts: Vec<&str> = filepath.split('/').filter(|x| !x.is_empty()).collect();
+        // Directories above the node; for a file, its own directory too.
+        let above = if target_file.is_some() {
+            parts.len() + 1
+        } else {
+            parts.len()
+        };
         let mut dir = String::from("/");
-        let parts: Vec<&str> = filepath.split('/').filter(|p| !p.is_empty()).collect();
-        for (depth, part) in std::iter::once("").chain(parts.iter().copied()).enumerate() {
-            if depth == parts.len() {
-                break;
-            }
+        for depth in 0..above {
             if depth > 0 {
-                dir.push_str(part);
+                dir.push_str(parts[depth - 1]);
                 dir.push('/');
             }
             let name = if depth == 0 {
                 area_name(&p.filearea).to_owned()
             } else {
-                (*part).to_owned()
+                parts[depth - 1].to_owned()
             };
-            parents.push(json!({
-                "contextid": ctx.id, "component": p.component, "filearea": p.filearea,
-                "itemid": p.itemid, "filepath": dir, "filename": name,
-            }));
+            parents.push(area_node(&dir, &name));
         }
+    }
+    if ctx.level == ContextLevel::Course {
+        // The course's node and those above it: the system, then each category on its path.
+        parents.push(node(crate::state::SYSTEM_CONTEXT, None, "System"));
+        if let Some(course) = s.courses.get(&ctx.instanceid) {
+            let path = s
+                .categories
+                .get(&course.category)
+                .map(|c| c.path.clone())
+                .unwrap_or_default();
+            for catid in path.split('/').filter_map(|x| x.parse::<i64>().ok()) {
+                if let (Some(cat), Some(cctx)) = (
+                    s.categories.get(&catid),
+                    s.context_id(ContextLevel::Category, catid),
+                ) {
+                    parents.push(node(cctx, None, &cat.name));
+                }
+            }
+            parents.push(node(ctx.id, None, &course.fullname));
+        }
+    }
+    if target_file.is_some() {
+        return Ok(json!({"parents": parents, "files": []}));
     }
     let mut dirs: Vec<&StoredFile> = area
         .iter()
@@ -255,7 +345,6 @@ fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .filter(|f| !f.is_dir() && f.filepath == filepath)
         .collect();
     files.sort_by(|a, b| a.filename.cmp(&b.filename));
-    let newer = |t: i64| p.modified.is_none_or(|m| m < t);
     let mut list = Vec::new();
     for d in dirs.into_iter().filter(|d| newer(d.timemodified)) {
         let name = d
@@ -281,10 +370,50 @@ fn get_files(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     Ok(json!({"parents": parents, "files": list}))
 }
 
+/// A context's node: the system context lists the top categories the user may see and the
+/// front page; a user's own context sits under the system; other contexts are not browsed.
+fn context_node(s: &State, userid: i64, ctx: &Context, now: i64) -> Value {
+    let child = |contextid: i64, name: &str| {
+        json!({
+            "contextid": contextid, "component": null, "filearea": null, "itemid": null,
+            "filepath": null, "filename": name, "isdir": true, "url": null,
+            "timemodified": null, "timecreated": null, "filesize": 0, "author": null, "license": null,
+        })
+    };
+    match ctx.level {
+        ContextLevel::System => {
+            let mut cats: Vec<&crate::state::Category> =
+                s.categories.values().filter(|c| c.parent == 0).collect();
+            cats.sort_by_key(|c| c.sortorder);
+            let mut files: Vec<Value> = cats
+                .into_iter()
+                .filter_map(|c| {
+                    let cctx = s.context_id(ContextLevel::Category, c.id)?;
+                    (c.visible
+                        || s.has_capability(userid, "moodle/category:viewhiddencategories", cctx))
+                    .then(|| child(cctx, &c.name))
+                })
+                .collect();
+            if let Some(front) = s.context_id(ContextLevel::Course, crate::state::SITE_ID)
+                && s.require_course_login(userid, crate::state::SITE_ID, now)
+                    .is_ok()
+            {
+                files.push(child(front, "Site home"));
+            }
+            json!({"parents": [], "files": files})
+        }
+        ContextLevel::User if ctx.instanceid == userid => {
+            json!({"parents": [node(crate::state::SYSTEM_CONTEXT, None, "System")], "files": []})
+        }
+        _ => json!({"parents": [], "files": []}),
+    }
+}
+
+/// The visible name of an area's root (`areauserpersonal`, `areauserdraft`).
 fn area_name(filearea: &str) -> &'static str {
     match filearea {
         "private" => "Private files",
-        "draft" => "User draft files",
+        "draft" => "Drafts",
         _ => "Files",
     }
 }
@@ -301,20 +430,38 @@ fn parent_dir(path: &str) -> String {
 /// files, `draftfile.php` for drafts).
 pub fn file_url(s: &State, f: &StoredFile) -> String {
     let root = &s.site.wwwroot;
+    // moodle_url::make_file_url(): each path segment rawurlencode()d.
+    let path = rawurlencode_path(&format!("{}{}", f.filepath, f.filename));
     match f.filearea.as_str() {
-        "private" => format!(
-            "{root}/pluginfile.php/{}/user/private{}{}",
-            f.contextid, f.filepath, f.filename
-        ),
+        "private" => format!("{root}/pluginfile.php/{}/user/private{path}", f.contextid),
         "draft" => format!(
-            "{root}/draftfile.php/{}/user/draft/{}{}{}",
-            f.contextid, f.itemid, f.filepath, f.filename
+            "{root}/draftfile.php/{}/user/draft/{}{path}",
+            f.contextid, f.itemid
         ),
         _ => format!(
-            "{root}/pluginfile.php/{}/{}/{}/{}{}{}",
-            f.contextid, f.component, f.filearea, f.itemid, f.filepath, f.filename
+            "{root}/pluginfile.php/{}/{}/{}/{}{path}",
+            f.contextid, f.component, f.filearea, f.itemid
         ),
     }
+}
+
+/// PHP's `rawurlencode()` of each segment of a path, the slashes kept.
+pub fn rawurlencode_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            segment
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[derive(Deserialize)]
@@ -371,13 +518,11 @@ fn upload(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .find_file(ctx.id, "user", "draft", itemid, &filepath, &filename)
         .is_some()
     {
-        return Err(WsError::moodle("fileexist", "File exists"));
+        // new moodle_exception('fileexist'): no such string in the error component.
+        return Err(WsError::moodle("fileexist", "error/fileexist"));
     }
-    let author = call
-        .state
-        .users
-        .get(&call.userid)
-        .map(crate::state::User::fullname);
+    // file_info_stored::create_file_from_pathname(): no owner, author or licence, the type
+    // by extension only.
     let id = call.state.create_file(
         NewFile {
             contextid: ctx.id,
@@ -386,13 +531,16 @@ fn upload(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             itemid,
             filepath: &filepath,
             filename: &filename,
-            userid: Some(call.userid),
-            author,
-            license: Some("unknown".to_owned()),
+            userid: None,
+            author: None,
+            license: None,
             source: None,
         },
         Arc::from(content),
     );
+    if let Some(f) = call.state.files.get_mut(&id) {
+        f.mimetype = Some(crate::state::mimetype_for(&filename).to_owned());
+    }
     let f = call
         .state
         .files

@@ -11,8 +11,11 @@ use crate::external::desc::html_escape;
 use crate::external::desc::*;
 use crate::state::{Notification, SYSTEM_CONTEXT, State};
 
+mod messages;
+
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
+        messages::function(),
         FunctionDef {
             name: "message_popup_get_popup_notifications",
             params: || {
@@ -83,22 +86,42 @@ struct PopupParams {
     offset: i64,
 }
 
-/// The user a notification query is about, checked like the popup functions check it.
-fn target_user(call: &Call<'_>, useridto: i64) -> Result<i64, WsError> {
+/// `message_popup_get_popup_notifications`'s user: 0 is the caller; another user needs
+/// `moodle/site:readallmessages`; the id must be a real user's (`core_user::is_real_user()`),
+/// whose record the API then loads with `MUST_EXIST`.
+fn popup_target(call: &Call<'_>, useridto: i64) -> Result<i64, WsError> {
     let target = if useridto == 0 { call.userid } else { useridto };
-    if useridto != 0 && call.state.live_user(useridto).is_none() {
-        return Err(WsError::moodle("invaliduser", "Invalid user"));
-    }
     if target != call.userid && !call.has_capability("moodle/site:readallmessages", SYSTEM_CONTEXT)
     {
         return Err(WsError::moodle("accessdenied", "Access denied"));
     }
+    if target <= 0 {
+        return Err(WsError::moodle("invaliduser", "Invalid user"));
+    }
+    call.state.must_exist_user(target)?;
     Ok(target)
+}
+
+/// The unread counts' user: a real user's record must exist (`MUST_EXIST`), a negative id is
+/// no user; then 0 or someone else needs `moodle/site:readallmessages` (0 counts nothing).
+fn count_target(call: &Call<'_>, useridto: i64) -> Result<i64, WsError> {
+    if useridto != 0 {
+        if useridto < 0 {
+            return Err(WsError::moodle("invaliduser", "Invalid user"));
+        }
+        call.state.must_exist_user(useridto)?;
+    }
+    if useridto != call.userid
+        && !call.has_capability("moodle/site:readallmessages", SYSTEM_CONTEXT)
+    {
+        return Err(WsError::moodle("accessdenied", "Access denied"));
+    }
+    Ok(useridto)
 }
 
 fn get_popup_notifications(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: PopupParams = params(p)?;
-    let target = target_user(call, p.useridto)?;
+    let target = popup_target(call, p.useridto)?;
     let s = &*call.state;
     let mut list: Vec<&Notification> = s
         .notifications
@@ -136,17 +159,13 @@ struct CountParams {
 
 fn unread_count(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: CountParams = params(p)?;
-    let target = target_user(call, p.useridto)?;
+    let target = count_target(call, p.useridto)?;
     Ok(json!(unread(call.state, target)))
 }
 
 /// `popup_notification::export_for_template()`.
 fn export(s: &State, n: &Notification, now: i64) -> Value {
-    let iconurl = if n.component.starts_with("mod_") {
-        s.image_url(&n.component, "monologo")
-    } else {
-        s.image_url("core", "i/marker")
-    };
+    let iconurl = notification_icon(s, n);
     json!({
         "id": n.id,
         "useridfrom": n.useridfrom,
@@ -170,6 +189,15 @@ fn export(s: &State, n: &Notification, now: i64) -> Value {
         "eventtype": n.eventtype,
         "customdata": n.customdata,
     })
+}
+
+/// A notification's icon: the module's monologo, else `i/marker`.
+fn notification_icon(s: &State, n: &Notification) -> String {
+    if n.component.starts_with("mod_") {
+        s.image_url(&n.component, "monologo")
+    } else {
+        s.image_url("core", "i/marker")
+    }
 }
 
 /// `message_format_message_text()`: the short message (or the full text) as HTML.

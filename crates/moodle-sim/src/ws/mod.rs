@@ -98,8 +98,10 @@ pub struct FunctionDef {
     pub returns: fn() -> Option<Desc>,
     /// `execute()`, with parameters already validated.
     pub run: fn(&mut Call<'_>, Value) -> Result<Value, WsError>,
-    /// `'type' => 'write'` in `db/services.php`: the call changes data, so it runs in a
-    /// transaction that a failure rolls back.
+    /// The function runs its writes in a delegated transaction
+    /// (`$DB->start_delegated_transaction()`), so an exception rolls them all back; without
+    /// one every write made before an exception stays (Moodle commits each statement). Either
+    /// way the ids a failed call took are used up (sequences are not transactional).
     pub write: bool,
 }
 

@@ -11,8 +11,11 @@ use crate::external::desc::*;
 use crate::external::param::{ParamType, is_valid_email};
 use crate::state::{ContextLevel, NewUser, SYSTEM_CONTEXT, State, User, password_policy_errors};
 
+mod search;
+
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
+        search::function(),
         FunctionDef {
             name: "core_user_get_users_by_field",
             params: || single(vec![("field", alpha()), ("values", multiple(raw()))]),
@@ -220,17 +223,27 @@ pub fn user_details(s: &State, req: &DetailsRequest<'_>, now: i64) -> Option<Val
     if has("department") && (current || alldetails) {
         d.insert("department".into(), json!(user.department));
     }
+    if has("description") && !user.description.is_empty() && (current || alldetails) {
+        let (text, format) = crate::external::format::format_text(&user.description, 1);
+        d.insert("description".into(), json!(text));
+        d.insert("descriptionformat".into(), json!(format));
+    }
     if has("roles")
         && let Some(course) = req.course
     {
         let course_ctx = s
             .context_id(ContextLevel::Course, course)
             .unwrap_or(SYSTEM_CONTEXT);
-        let roles: Vec<Value> = s
-                .role_assignments
-                .iter()
-                .filter(|ra| ra.userid == user.id && ra.contextid == course_ctx)
-                .filter_map(|ra| s.roles.get(&ra.roleid))
+        // get_user_roles(): by the roles' sort order.
+        let mut assigned: Vec<&crate::state::Role> = s
+            .role_assignments
+            .iter()
+            .filter(|ra| ra.userid == user.id && ra.contextid == course_ctx)
+            .filter_map(|ra| s.roles.get(&ra.roleid))
+            .collect();
+        assigned.sort_by_key(|r| r.id);
+        let roles: Vec<Value> = assigned
+                .into_iter()
                 .map(|r| json!({"roleid": r.id, "name": r.name, "shortname": r.shortname, "sortorder": 0}))
                 .collect();
         d.insert("roles".into(), json!(roles));
@@ -258,7 +271,12 @@ pub fn user_details(s: &State, req: &DetailsRequest<'_>, now: i64) -> Option<Val
             .filter(|((uid, _), _)| *uid == user.id)
             .map(|((_, name), value)| json!({"name": name, "value": value}))
             .collect();
-        prefs.push(json!({"name": "_lastloaded", "value": now}));
+        // `_lastloaded` follows the preferences there were when the cache was loaded.
+        let at = match s.preferences_loaded {
+            Some((uid, count)) if uid == user.id => count.min(prefs.len()),
+            _ => prefs.len(),
+        };
+        prefs.insert(at, json!({"name": "_lastloaded", "value": now}));
         d.insert("preferences".into(), json!(prefs));
     }
     if current || alldetails {
@@ -350,7 +368,8 @@ fn get_users_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let mut cleaned = Vec::new();
     for v in &p.values {
         let c = ty.clean(v, &call.state.site.wwwroot);
-        if crate::external::param::php_string(&c) != crate::external::param::php_string(v) {
+        // `$value != $cleanedvalue`: PHP's loose comparison (" 4" equals 4).
+        if !crate::external::loose::php_loose_eq(v, &c) {
             return Err(WsError::invalid_parameter(format!(
                 "The field '{}' value is invalid: {}(cleaned value: {})",
                 p.field,
@@ -362,7 +381,8 @@ fn get_users_by_field(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     }
     let s = &*call.state;
     let mut out = Vec::new();
-    for user in s.users.values().filter(|u| !u.deleted) {
+    // get_records_list(): deleted users too, by id.
+    for user in s.users.values() {
         let key = match p.field.as_str() {
             "id" => user.id.to_string(),
             "idnumber" => user.idnumber.clone(),
@@ -517,6 +537,19 @@ fn create_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         {
             return Err(WsError::literal(errors));
         }
+        crate::state::schema::check_row(
+            "user",
+            &[
+                ("username", &u.username),
+                ("firstname", &u.firstname),
+                ("lastname", &u.lastname),
+                ("email", &u.email),
+                ("idnumber", &u.idnumber),
+                ("auth", &u.auth),
+                ("department", u.department.as_deref().unwrap_or_default()),
+                ("timezone", u.timezone.as_deref().unwrap_or_default()),
+            ],
+        )?;
         let id = call.state.create_user(
             NewUser {
                 username: u.username.clone(),

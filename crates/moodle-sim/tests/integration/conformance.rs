@@ -53,17 +53,30 @@ impl Exemption {
     }
 }
 
-const EXEMPTIONS: &[Exemption] = &[Exemption {
-    file: "real-moodle-4.5.6.jsonl",
-    seq: 100,
-    case: "get_enrolled_users_student_enrolled",
-    reason: "student1's own preferences record the recording session's history, not the file's: \
+const EXEMPTIONS: &[Exemption] = &[
+    Exemption {
+        file: "real-moodle-4.5.6.jsonl",
+        seq: 100,
+        case: "get_enrolled_users_student_enrolled",
+        reason: "student1's own preferences record the recording session's history, not the file's: \
              login_failed_count_since_success = \"2\" though one failed login of student1 precedes \
              it in the file (the session ran a login case twice), stored before \
              last_time_enrolments_synced although the file's first token login (seq 1) sets that \
              first; a freshly seeded real Moodle answers \"1\" after them (checked with replay.py)",
-    explains: &["$[1].preferences"],
-}];
+        explains: &["$[1].preferences"],
+    },
+    Exemption {
+        file: "real-moodle-4.5.6-courses.jsonl",
+        seq: 7,
+        case: "contents_new_weeks_course",
+        reason: "the news forums of two new courses get their contexts when core_course_get_courses \
+             (#5) builds their modinfo, in the order PostgreSQL returns the course rows without \
+             ORDER BY: physical order, where a row moves to the end each time it is updated \
+             (fix_course_sortorder() updated course 5 after course 6 was inserted); the \
+             stand-in keeps no row versions and visits them by id, so the two context ids swap",
+        explains: &["$[0].modules[0].contextid"],
+    },
+];
 
 /// How many cases may be exempted at most.
 const MAX_EXEMPTIONS: usize = 3;
@@ -140,6 +153,11 @@ async fn recordings_still_hold_on_a_real_moodle() {
         return;
     };
     let tokens = real_tokens();
+    // A command that puts the freshly seeded site back before each file, given the file's
+    // name (`scripts/record-moodle restore`, which also turns debugging on for a debug file).
+    let reset = std::env::var("MOODLE_REAL_RESET")
+        .ok()
+        .filter(|c| !c.is_empty());
     let debugging = std::env::var("MOODLE_REAL_DEBUG").is_ok_and(|v| v == "1");
     println!("conformance against a real Moodle at {url}");
     let mut report = Report::default();
@@ -152,36 +170,67 @@ async fn recordings_still_hold_on_a_real_moodle() {
             );
             continue;
         }
-        if file.recorded_with_debugging() && !debugging {
-            println!(
-                "{}: skipped: recorded with developer debugging, which cannot be switched remotely \
-                 (set MOODLE_REAL_DEBUG=1 when the site runs with it)",
+        match &reset {
+            Some(command) => reset_real_site(command, &file.name),
+            None if file.recorded_with_debugging() && !debugging => {
+                println!(
+                    "{}: skipped: recorded with developer debugging, which cannot be switched \
+                     remotely (set MOODLE_REAL_RESET, or MOODLE_REAL_DEBUG=1 when the site runs \
+                     with it)",
+                    file.name
+                );
+                continue;
+            }
+            None => println!(
+                "{}: replayed on the site as the files before it left it (set MOODLE_REAL_RESET \
+                 to start each file from a freshly seeded site)",
                 file.name
-            );
-            continue;
+            ),
         }
         let site = Site {
             url: url.clone(),
-            tokens: tokens.clone(),
+            tokens: if reset.is_some() {
+                real_tokens()
+            } else {
+                tokens.clone()
+            },
         };
         report.add(file, replay(file, site, SeedTimes::Own).await);
     }
     report.finish();
 }
 
+/// Runs `MOODLE_REAL_RESET` with a recording's name as its last argument.
+fn reset_real_site(command: &str, file: &str) {
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} \"$1\""))
+        .arg("sh")
+        .arg(file)
+        .status()
+        .unwrap_or_else(|e| panic!("MOODLE_REAL_RESET: {e}"));
+    assert!(status.success(), "MOODLE_REAL_RESET {file}: {status}");
+}
+
 /// The recordings to replay, after saying where they come from.
 fn recordings() -> Vec<Transcript> {
-    let folder = transcript::folder();
-    println!(
-        "conformance: recordings from {} ({})",
-        folder.path.display(),
-        folder.source
-    );
-    let files = transcript::load_transcripts(&folder.path).expect("the recordings load");
+    let folders = transcript::folders();
+    for folder in &folders {
+        println!(
+            "conformance: recordings from {} ({})",
+            folder.path.display(),
+            folder.source
+        );
+    }
+    let files = transcript::load_all(&folders).expect("the recordings load");
     assert!(
         files.iter().any(|f| !f.is_lti()),
         "no REST recordings (*.jsonl) in {}",
-        folder.path.display()
+        folders
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     assert!(
         EXEMPTIONS.len() <= MAX_EXEMPTIONS,

@@ -224,14 +224,25 @@ async fn a_teacher_may_enrol_students_but_not_assign_editing_teachers() {
         .await;
     assert!(contents.is_array(), "{contents}");
     // The course contact (the teacher) sent the new student a welcome notification.
+    // Moodle counts only for the user's own id (or with moodle/site:readallmessages):
+    // `useridto` 0 is not the caller, so it is access denied
+    // (message/output/popup/externallib.php).
     let count = site
+        .call(
+            &m.outsider,
+            "message_popup_get_unread_popup_notification_count",
+            &[("useridto", &m.outsider_id)],
+        )
+        .await;
+    assert_eq!(count, 1);
+    let zero = site
         .call(
             &m.outsider,
             "message_popup_get_unread_popup_notification_count",
             &[("useridto", "0")],
         )
         .await;
-    assert_eq!(count, 1);
+    assert_eq!(errorcode(&zero), Some("accessdenied"));
 }
 
 #[tokio::test]

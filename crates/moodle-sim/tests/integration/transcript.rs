@@ -112,9 +112,10 @@ pub struct Transcript {
 }
 
 impl Transcript {
-    /// Whether the file was recorded with Moodle's developer debugging on.
+    /// Whether the file was recorded with Moodle's developer debugging on: its name says
+    /// `debug` (`real-moodle-4.5.6-debug-errors.jsonl`, `…-debug.jsonl`).
     pub fn recorded_with_debugging(&self) -> bool {
-        self.name.contains("debug-errors")
+        self.name.contains("debug")
     }
 
     /// Whether it records Moodle as an LTI platform (`*-lti.jsonl`).
@@ -123,39 +124,65 @@ impl Transcript {
     }
 }
 
-/// The folder of recordings to replay and why it was chosen.
+/// A folder of recordings and why it is read.
 pub struct Folder {
     /// The folder.
     pub path: PathBuf,
-    /// How it was chosen.
+    /// Why it is read.
     pub source: &'static str,
 }
 
-/// `MOODLE_TRANSCRIPTS_DIR`; else `../shared/moodle-transcripts` next to the workspace
-/// (where new recordings appear); else the copy committed in `testdata/` (CI).
-pub fn folder() -> Folder {
+/// The folders of recordings to replay: `MOODLE_TRANSCRIPTS_DIR` alone when it is set (an
+/// unseen set of recordings is measured on its own); else `../shared/moodle-transcripts` next
+/// to the workspace (where new shared recordings appear) and the workspace's
+/// `testdata/moodle-transcripts` (the committed copy and the recordings made by
+/// `scripts/record-moodle`).
+pub fn folders() -> Vec<Folder> {
     if let Some(dir) = std::env::var_os("MOODLE_TRANSCRIPTS_DIR") {
-        return Folder {
+        return vec![Folder {
             path: PathBuf::from(dir),
             source: "MOODLE_TRANSCRIPTS_DIR",
-        };
+        }];
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let workspace = manifest
         .join("../..")
         .canonicalize()
         .unwrap_or_else(|_| manifest.join("../.."));
-    let shared = workspace.join("../shared/moodle-transcripts");
-    if let Ok(shared) = shared.canonicalize() {
-        return Folder {
-            path: shared,
-            source: "shared recordings next to the workspace",
-        };
+    let mut found = Vec::new();
+    // A worktree sits one level deeper than the lead's checkout; the shared folder is next to either.
+    for shared in [
+        workspace.join("../shared/moodle-transcripts"),
+        workspace.join("../../shared/moodle-transcripts"),
+    ] {
+        if let Ok(path) = shared.canonicalize() {
+            found.push(Folder {
+                path,
+                source: "shared recordings next to the workspace",
+            });
+            break;
+        }
     }
-    Folder {
+    found.push(Folder {
         path: workspace.join("testdata/moodle-transcripts"),
-        source: "the workspace's committed copy",
+        source: "the workspace's recordings",
+    });
+    found
+}
+
+/// Every recording of the folders (`*.jsonl`, the LTI ones included), by file name; a name in
+/// more than one folder is read from the first.
+pub fn load_all(folders: &[Folder]) -> Result<Vec<Transcript>, String> {
+    let mut files: Vec<Transcript> = Vec::new();
+    for folder in folders {
+        for file in load_transcripts(&folder.path)? {
+            if !files.iter().any(|f| f.name == file.name) {
+                files.push(file);
+            }
+        }
     }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
 }
 
 /// Every recording in a folder (`*.jsonl`, the LTI ones included), by file name.

@@ -147,6 +147,18 @@ pub(super) fn grade_structure(with_assignment: bool) -> Desc {
 pub(super) fn submission_status_structure() -> Desc {
     single(vec![
         (
+            "gradingsummary",
+            single(vec![
+                ("participantcount", int()),
+                ("submissiondraftscount", int()),
+                ("submissionsenabled", boolean()),
+                ("submissionssubmittedcount", int()),
+                ("submissionsneedgradingcount", int()),
+                ("warnofungroupedusers", alpha()),
+            ])
+            .optional(),
+        ),
+        (
             "lastattempt",
             single(vec![
                 ("submission", submission_structure(true).optional()),

@@ -190,15 +190,17 @@ fn invalid_param(name: &str) -> WsError {
 fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: ContentsParams = params(p)?;
     let f = filters(&p.options)?;
-    let state = &*call.state;
-    let course = state
+    let course = call
+        .state
         .courses
         .get(&p.courseid)
         .cloned()
         .ok_or_else(|| WsError::missing_record_by_id("course", p.courseid))?;
-    state
+    call.state
         .require_course_login(call.userid, course.id, call.now)
         .map_err(|e| WsError::context_not_valid("course", course.id, &e))?;
+    call.state.ensure_module_contexts(course.id);
+    let state = &*call.state;
     let ctx = state
         .context_id(ContextLevel::Course, course.id)
         .unwrap_or(SYSTEM_CONTEXT);
@@ -315,11 +317,26 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 }
             }
         }
+        // format_base::is_section_visible(): a section the user may not see is left out
+        // when the format hides hidden sections completely; else shown without modules (and
+        // without its summary when hidden).
+        let hides_hidden = course.format_options.hiddensections != 0;
+        if !uservisible && hides_hidden {
+            if f.sectionid.is_some_and(|id| id == section.id) || f.sectionnumber.is_some() {
+                break;
+            }
+            continue;
+        }
+        let summary = if uservisible || section.visible {
+            section.summary.clone()
+        } else {
+            String::new()
+        };
         out.push(json!({
             "id": section.id,
             "name": section_name(state, section),
             "visible": i64::from(section.visible),
-            "summary": section.summary,
+            "summary": summary,
             "summaryformat": section.summaryformat,
             "section": section.section,
             "hiddenbynumsections": i64::from(section.section > last),

@@ -161,10 +161,23 @@ pub fn customdata(state: &State, cm: &CourseModule) -> String {
                 "display": resource_display(&mimetype, *display),
             })
         }
-        ModInstance::Assign(a) => json!({
-            "duedate": a.duedate,
-            "allowsubmissionsfromdate": a.allowsubmissionsfromdate.to_string(),
-        }),
+        // assign_get_coursemodule_info(): each date only when set.
+        ModInstance::Assign(a) => {
+            let mut data = serde_json::Map::new();
+            if a.duedate != 0 {
+                data.insert("duedate".into(), json!(a.duedate));
+            }
+            if a.cutoffdate != 0 {
+                data.insert("cutoffdate".into(), json!(a.cutoffdate.to_string()));
+            }
+            if a.allowsubmissionsfromdate != 0 {
+                data.insert(
+                    "allowsubmissionsfromdate".into(),
+                    json!(a.allowsubmissionsfromdate.to_string()),
+                );
+            }
+            Value::Object(data)
+        }
         ModInstance::Page { .. }
         | ModInstance::Label
         | ModInstance::Subsection
@@ -305,13 +318,30 @@ pub fn cm_html(state: &State, cm: &CourseModule) -> String {
     let icon = icon_url(state, cm);
     let url = view_url(state, cm).unwrap_or_default();
     let (id, name, modname, purpose) = (cm.id, &cm.name, &cm.modname, purpose(&cm.modname));
-    let hidden_class = if hidden { " hiddenactivity" } else { "" };
+    // The template writes "focus-control {{#hidden}}hiddenactivity{{/hidden}}".
+    let hidden_class = if hidden { " hiddenactivity" } else { " " };
+    // Only modules with an activity badge (a forum's unread posts) get the badge markup.
+    let badge = if cm.modname == "forum" {
+        "                                                        <span\n                                                            \n                                                            class=\"ms-1\"\n                                                            \n                                                        >\n                                                            <span class=\"activitybadge badge rounded-pill \">\n                                                                    \n                                                            </span>\n                                                        </span>\n"
+    } else {
+        ""
+    };
     let badges = if hidden {
         "                                        <div class=\"activity-badges my-1 d-flex align-self-start align-items-center\" data-region=\"visibility\">\n                                            <span class=\"badge rounded-pill bg-secondary text-dark\"><i class=\"icon fa-regular fa-eye-slash fa-fw \" aria-hidden=\"true\" ></i>Hidden from students</span>\n                                        </div>\n"
     } else {
         ""
     };
+    let head = format!(
+        "<li\n    class=\"activity activity-wrapper {modname} modtype_{modname}  hasinfo \"\n    id=\"module-{id}\"\n    data-for=\"cmitem\"\n    data-id=\"{id}\"\n>\n        <div class=\"activity-item focus-control{hidden_class}\" data-activityname=\"{name}\" data-region=\"activity-card\">\n                    <div class=\"bulkselect d-none\" data-for=\"cmBulkSelect\">\n                        <input\n                            id=\"cmCheckbox{id}\"\n                            type=\"checkbox\"\n                            data-id=\"{id}\"\n                            data-action=\"toggleSelectionCm\"\n                            data-bulkcheckbox=\"1\"\n                        >\n                        <label class=\"sr-only\" for=\"cmCheckbox{id}\">\n                            Select activity {name}\n                        </label>\n                    </div>\n\n"
+    );
+    if cm.modname == "label" {
+        // A label has no name or icon: its content shows in place of them.
+        return format!(
+            "{head}                <div class=\"activity-grid noname-grid\">\n                \n                \n                \n{badges}                \n                \n                \n                \n                        <div class=\"activity-altcontent text-break \">\n                            <div class=\"no-overflow\"><div class=\"no-overflow\">{}</div></div>\n                        </div>\n                \n                \n                </div>\n        </div>\n</li>",
+            cm.intro
+        );
+    }
     format!(
-        "<li\n    class=\"activity activity-wrapper {modname} modtype_{modname}  hasinfo \"\n    id=\"module-{id}\"\n    data-for=\"cmitem\"\n    data-id=\"{id}\"\n>\n        <div class=\"activity-item focus-control{hidden_class}\" data-activityname=\"{name}\" data-region=\"activity-card\">\n                    <div class=\"bulkselect d-none\" data-for=\"cmBulkSelect\">\n                        <input\n                            id=\"cmCheckbox{id}\"\n                            type=\"checkbox\"\n                            data-id=\"{id}\"\n                            data-action=\"toggleSelectionCm\"\n                            data-bulkcheckbox=\"1\"\n                        >\n                        <label class=\"sr-only\" for=\"cmCheckbox{id}\">\n                            Select activity {name}\n                        </label>\n                    </div>\n\n                <div class=\"activity-grid \">\n                \n                                            <div class=\"activity-icon activityiconcontainer smaller {purpose}  courseicon align-self-start me-2\">\n                                                <img\n                                                    src=\"{icon}\"\n                                                    class=\"activityicon \"\n                                                    data-region=\"activity-icon\"\n                                                    data-id=\"{id}\"\n                                                    alt=\"\"\n                                                    \n                                                >\n                                            </div>\n                                \n                                    <div class=\"activity-name-area activity-instance d-flex flex-column me-2\">\n                                        <div class=\"activitytitle  modtype_{modname} position-relative align-self-start\">\n                                            <div class=\"activityname\">\n                                                            <a href=\"{url}\" class=\" aalink stretched-link\" onclick=\"\">        <span class=\"instancename\">{name} <span class=\"accesshide \" > {singular}</span></span>    </a>\n                                                        \n                                                        <span\n                                                            \n                                                            class=\"ms-1\"\n                                                            \n                                                        >\n                                                            <span class=\"activitybadge badge rounded-pill \">\n                                                                    \n                                                            </span>\n                                                        </span>\n                                            </div>\n                                        </div>\n                                    </div>\n                                \n                \n                \n{badges}                \n                \n                \n                \n                \n                \n                </div>\n        </div>\n</li>"
+        "<li\n    class=\"activity activity-wrapper {modname} modtype_{modname}  hasinfo \"\n    id=\"module-{id}\"\n    data-for=\"cmitem\"\n    data-id=\"{id}\"\n>\n        <div class=\"activity-item focus-control{hidden_class}\" data-activityname=\"{name}\" data-region=\"activity-card\">\n                    <div class=\"bulkselect d-none\" data-for=\"cmBulkSelect\">\n                        <input\n                            id=\"cmCheckbox{id}\"\n                            type=\"checkbox\"\n                            data-id=\"{id}\"\n                            data-action=\"toggleSelectionCm\"\n                            data-bulkcheckbox=\"1\"\n                        >\n                        <label class=\"sr-only\" for=\"cmCheckbox{id}\">\n                            Select activity {name}\n                        </label>\n                    </div>\n\n                <div class=\"activity-grid \">\n                \n                                            <div class=\"activity-icon activityiconcontainer smaller {purpose}  courseicon align-self-start me-2\">\n                                                <img\n                                                    src=\"{icon}\"\n                                                    class=\"activityicon \"\n                                                    data-region=\"activity-icon\"\n                                                    data-id=\"{id}\"\n                                                    alt=\"\"\n                                                    \n                                                >\n                                            </div>\n                                \n                                    <div class=\"activity-name-area activity-instance d-flex flex-column me-2\">\n                                        <div class=\"activitytitle  modtype_{modname} position-relative align-self-start\">\n                                            <div class=\"activityname\">\n                                                            <a href=\"{url}\" class=\" aalink stretched-link\" onclick=\"\">        <span class=\"instancename\">{name} <span class=\"accesshide \" > {singular}</span></span>    </a>\n                                                        \n{badge}                                            </div>\n                                        </div>\n                                    </div>\n                                \n                \n                \n{badges}                \n                \n                \n                \n                \n                \n                </div>\n        </div>\n</li>"
     )
 }

@@ -2,7 +2,7 @@
 //! `core_course_edit_module`, `core_course_edit_section` (`course/externallib.php`).
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::modinfo::{self, in_modinfo, section_cms};
 use crate::errors::WsError;
@@ -119,7 +119,20 @@ fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .cms
         .get(&p.cmid)
         .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course_modules", p.cmid))?;
+        .ok_or_else(|| {
+            // get_coursemodule_from_id(): the module name first, with get_field_sql(MUST_EXIST).
+            WsError::new(
+                "dml_missing_record_exception",
+                "invalidrecordunknown",
+                "Can't find data record in database.",
+            )
+            .with_debuginfo(format!(
+                "SELECT md.name\n{pad}FROM {{modules}} md\n{pad}JOIN {{course_modules}} cm ON cm.module = md.id\n{pad1}WHERE cm.id = :cmid\n[array (\n  'cmid' => {},\n)]",
+                p.cmid,
+                pad = " ".repeat(49),
+                pad1 = " ".repeat(48),
+            ))
+        })?;
     state.validate_module_context(call.userid, cm.id, call.now)?;
     let ctx = state
         .context_id(ContextLevel::Module, cm.id)
@@ -228,7 +241,13 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .get(&p.id)
         .cloned()
         .filter(in_modinfo)
-        .ok_or_else(|| WsError::missing_record_by_id("course_modules", p.id))?;
+        // get_course_and_cm_from_cmid().
+        .ok_or_else(|| {
+            WsError::moodle(
+                "invalidcoursemoduleid",
+                format!("Invalid course module ID: {}", p.id),
+            )
+        })?;
     call.state
         .validate_module_context(call.userid, cm.id, call.now)?;
     let ctx = call
@@ -304,24 +323,17 @@ fn edit_section(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                     }
                 }
             }
-            let mut modules = Map::new();
+            // get_section_modules_updated(): a list of the section's rendered modules.
             let refreshed = call
                 .state
                 .sections
                 .get(&section.id)
                 .cloned()
                 .unwrap_or(section);
-            for cm in section_cms(call.state, &refreshed) {
-                modules.insert(
-                    cm.id.to_string(),
-                    Value::from(modinfo::cm_html(call.state, cm)),
-                );
-            }
-            let modules = if modules.is_empty() {
-                json!([])
-            } else {
-                Value::Object(modules)
-            };
+            let modules: Vec<Value> = section_cms(call.state, &refreshed)
+                .into_iter()
+                .map(|cm| Value::from(modinfo::cm_html(call.state, cm)))
+                .collect();
             let rv = json!({"modules": modules, "section_availability": "<div class=\"section_availability\">\n</div>"});
             Ok(Value::from(
                 String::from_utf8_lossy(&crate::php_json::encode(&rv)).into_owned(),

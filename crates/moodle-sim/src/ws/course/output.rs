@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::external::desc::*;
+use crate::external::format::{format_string, format_text};
 use crate::state::{COURSE_CONTACT_ROLE, ContextLevel, Course, SITE_ID, State};
 
 /// Filters enabled on the site, all inherited.
@@ -103,14 +104,15 @@ pub fn last_section_number(state: &State, course: &Course) -> i64 {
 /// One course of `core_course_get_courses`, with the fields only course updaters see.
 pub fn get_courses_value(state: &State, course: &Course, admin: bool) -> Value {
     let options = format_options(course);
+    let (summary, summaryformat) = format_text(&course.summary, course.summaryformat);
     let mut v = json!({
         "id": course.id,
-        "fullname": course.fullname,
-        "shortname": course.shortname,
-        "displayname": course.fullname,
+        "fullname": format_string(&course.fullname),
+        "shortname": format_string(&course.shortname),
+        "displayname": format_string(&course.fullname),
         "categoryid": course.category,
-        "summary": course.summary,
-        "summaryformat": 1,
+        "summary": summary,
+        "summaryformat": summaryformat,
         "format": course.format,
         "startdate": course.startdate,
         "enddate": course.enddate,
@@ -241,11 +243,17 @@ pub fn course_contacts(state: &State, course: &Course) -> Vec<Value> {
     let Some(ctx) = state.context_id(ContextLevel::Course, course.id) else {
         return Vec::new();
     };
-    state
+    // preload_course_contacts(): ORDER BY r.sortorder, u.lastname, u.firstname, u.id.
+    let mut users: Vec<&crate::state::User> = state
         .role_assignments
         .iter()
         .filter(|ra| ra.contextid == ctx && ra.roleid == COURSE_CONTACT_ROLE)
         .filter_map(|ra| state.live_user(ra.userid))
+        .collect();
+    users.sort_by(|a, b| (&a.lastname, &a.firstname, a.id).cmp(&(&b.lastname, &b.firstname, b.id)));
+    users.dedup_by_key(|u| u.id);
+    users
+        .into_iter()
         .map(|u| json!({"id": u.id, "fullname": u.fullname()}))
         .collect()
 }
@@ -268,17 +276,18 @@ pub fn course_by_field_value(
         .filter(|e| e.courseid == course.id && e.status == 0)
         .map(|e| e.enrol.as_str())
         .collect();
+    let (summary, summaryformat) = format_text(&course.summary, course.summaryformat);
     let mut v = json!({
         "id": course.id,
-        "fullname": course.fullname,
-        "displayname": course.fullname,
-        "shortname": course.shortname,
+        "fullname": format_string(&course.fullname),
+        "displayname": format_string(&course.fullname),
+        "shortname": format_string(&course.shortname),
         "courseimage": format!("{}/pluginfile.php/{ctx}/course/generated/course.svg", state.site.wwwroot),
         "categoryid": course.category,
-        "categoryname": category.map_or("", |c| c.name.as_str()),
+        "categoryname": category.map_or(String::new(), |c| format_string(&c.name)),
         "sortorder": course.sortorder,
-        "summary": course.summary,
-        "summaryformat": 1,
+        "summary": summary,
+        "summaryformat": summaryformat,
         "summaryfiles": [],
         "overviewfiles": [],
         "showactivitydates": course.showactivitydates,

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::course_context;
 use crate::errors::WsError;
 use crate::external::desc::*;
+use crate::external::param::php_empty;
 use crate::state::{ContextLevel, NewCourse, SITE_ID};
 use crate::ws::{Call, FunctionDef, params};
 
@@ -25,14 +26,14 @@ pub(super) fn functions() -> Vec<FunctionDef> {
             params: update_courses_params,
             returns: || Some(single(vec![("warnings", warnings())])),
             run: update_courses,
-            write: true,
+            write: false,
         },
         FunctionDef {
             name: "core_course_delete_courses",
             params: || single(vec![("courseids", multiple(int()))]),
             returns: || Some(single(vec![("warnings", warnings())])),
             run: delete_courses,
-            write: true,
+            write: false,
         },
     ]
 }
@@ -163,16 +164,32 @@ fn create_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 "The param \"lang\" is invalid.",
             ));
         }
+        let summaryformat = WsError::validate_format(c.summaryformat.unwrap_or(1))?;
         check_unique(call, None, Some(&shortname), c.idnumber.as_deref())?;
-        let mut new = NewCourse::new(&fullname, &shortname, categoryid, call.now);
-        // usergetmidnight(time()) in the server's timezone (UTC here).
-        new.startdate = c
+        let startdate = c
             .startdate
             .unwrap_or(call.now - call.now.rem_euclid(86_400));
-        new.enddate = c.enddate;
+        let enddate = c
+            .enddate
+            .unwrap_or(startdate + crate::state::DEFAULT_COURSE_DURATION);
+        validate_dates(startdate, enddate)?;
+        crate::state::schema::check_row(
+            "course",
+            &[
+                ("fullname", &fullname),
+                ("shortname", &shortname),
+                ("idnumber", c.idnumber.as_deref().unwrap_or_default()),
+                ("format", c.format.as_deref().unwrap_or_default()),
+            ],
+        )?;
+        let mut new = NewCourse::new(&fullname, &shortname, categoryid, call.now);
+        // usergetmidnight(time()) in the server's timezone (UTC here); the end a course
+        // duration later ($courseconfig->courseenddateenabled).
+        new.startdate = startdate;
+        new.enddate = Some(enddate);
         new.idnumber = c.idnumber.clone().unwrap_or_default();
         new.summary = c.summary.clone().unwrap_or_default();
-        new.summaryformat = c.summaryformat.unwrap_or(1);
+        new.summaryformat = summaryformat;
         new.format = c.format.clone().unwrap_or_else(|| "topics".to_owned());
         new.showgrades = c.showgrades.unwrap_or(1);
         new.newsitems = c.newsitems.unwrap_or(5);
@@ -184,13 +201,16 @@ fn create_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         new.maxbytes = c.maxbytes.unwrap_or(0);
         new.showreports = c.showreports.unwrap_or(0);
         let may_set_visibility = call.has_capability("moodle/course:visibility", cat_ctx);
-        new.visible = if may_set_visibility {
-            c.visible.is_none_or(|v| v != 0)
-        } else {
-            call.state
-                .categories
-                .get(&categoryid)
-                .is_none_or(|cat| cat.visible)
+        let category_visible = call
+            .state
+            .categories
+            .get(&categoryid)
+            .is_none_or(|cat| cat.visible);
+        // Without moodle/course:visibility the category's visibility is forced; create_course()
+        // gives a course without `visible` its category's.
+        new.visible = match c.visible {
+            Some(v) if may_set_visibility => v != 0,
+            _ => category_visible,
         };
         new.groupmode = c.groupmode.unwrap_or(0);
         new.groupmodeforce = c.groupmodeforce.unwrap_or(0);
@@ -202,6 +222,17 @@ fn create_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         created.push(json!({"id": id, "shortname": shortname}));
     }
     Ok(Value::Array(created))
+}
+
+/// `course_validate_dates()`: an end date, when set, not before the start.
+fn validate_dates(startdate: i64, enddate: i64) -> Result<(), WsError> {
+    if enddate > 0 && enddate < startdate {
+        return Err(WsError::moodle(
+            "enddatebeforestartdate",
+            "The course end date must be after the start date.",
+        ));
+    }
+    Ok(())
 }
 
 /// `create_course()`/`update_course()` uniqueness of short name and ID number.
@@ -280,6 +311,9 @@ fn update_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     Ok(json!({"warnings": warnings}))
 }
 
+/// One course of `update_courses()`: the external function's checks, then `update_course()`,
+/// which writes the row before it looks up a new category's context, so a missing category
+/// leaves the course pointing at it (no transaction).
 fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
     let id = c.id.unwrap_or_default();
     let Some(ctx) = call.state.context_id(ContextLevel::Course, id) else {
@@ -295,7 +329,8 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
         .ok_or_else(|| WsError::missing_record_by_id("course", id))?;
     call.require_capability("moodle/course:update", ctx)?;
     let changed = |new: &Option<String>, old: &str| new.as_deref().is_some_and(|n| n != old);
-    if c.categoryid.is_some_and(|cat| cat != old.category) {
+    let category = c.categoryid.filter(|cat| *cat != old.category);
+    if category.is_some() {
         call.require_capability("moodle/course:changecategory", ctx)?;
     }
     if changed(&c.fullname, &old.fullname) {
@@ -319,24 +354,70 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
     if changed(&c.idnumber, &old.idnumber) {
         call.require_capability("moodle/course:changeidnumber", ctx)?;
     }
-    if changed(&c.summary, &old.summary) || c.summaryformat.is_some_and(|f| f != old.summaryformat)
-    {
+    if changed(&c.summary, &old.summary) {
         call.require_capability("moodle/course:changesummary", ctx)?;
+    }
+    if let Some(f) = c.summaryformat.filter(|f| *f != old.summaryformat) {
+        call.require_capability("moodle/course:changesummary", ctx)?;
+        WsError::validate_format(f)?;
     }
     if c.visible.is_some_and(|v| (v != 0) != old.visible) {
         call.require_capability("moodle/course:visibility", ctx)?;
     }
-    if let Some(cat) = c.categoryid
-        && !call.state.categories.contains_key(&cat)
-    {
-        return Err(WsError::missing_record_by_id("course_categories", cat));
+    if let Some(lang) = c.lang.as_deref().filter(|l| *l != old.lang) {
+        call.require_capability("moodle/course:setforcedlanguage", ctx)?;
+        if lang != "en" {
+            return Err(WsError::moodle(
+                "errorinvalidparam",
+                "The param \"lang\" is invalid.",
+            ));
+        }
     }
-    check_unique(
-        call,
-        Some(id),
-        c.shortname.as_deref(),
-        c.idnumber.as_deref(),
+    // update_course()
+    if id == SITE_ID {
+        return Err(WsError::moodle("invalidcourse", "Invalid course"));
+    }
+    let others = |f: &dyn Fn(&crate::state::Course) -> bool| {
+        call.state.courses.values().any(|o| o.id != id && f(o))
+    };
+    if let Some(sn) = c
+        .shortname
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != old.shortname)
+        && others(&|o| o.shortname == sn)
+    {
+        return Err(WsError::moodle(
+            "shortnametaken",
+            format!("Short name is already used for another course ({sn})"),
+        ));
+    }
+    if let Some(i) = c
+        .idnumber
+        .as_deref()
+        .filter(|i| !php_empty(&Value::from(*i)) && *i != old.idnumber)
+        && others(&|o| o.idnumber == i)
+    {
+        return Err(WsError::moodle(
+            "courseidnumbertaken",
+            format!("ID number is already used for another course ({i})"),
+        ));
+    }
+    if let (Some(start), Some(end)) = (c.startdate, c.enddate) {
+        validate_dates(start, end)?;
+    }
+    crate::state::schema::check_row(
+        "course",
+        &[
+            ("fullname", c.fullname.as_deref().unwrap_or_default()),
+            ("shortname", c.shortname.as_deref().unwrap_or_default()),
+            ("idnumber", c.idnumber.as_deref().unwrap_or_default()),
+            ("format", c.format.as_deref().unwrap_or_default()),
+        ],
     )?;
+    let movecat = category.filter(|cat| *cat != 0);
+    let target_visible = movecat
+        .and_then(|cat| call.state.categories.get(&cat))
+        .is_none_or(|cat| cat.visible);
     let now = call.now;
     let Some(course) = call.state.courses.get_mut(&id) else {
         return Err(WsError::missing_record_by_id("course", id));
@@ -365,11 +446,16 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
     set!(enablecompletion);
     set!(completionnotify);
     set!(lang);
-    if let Some(cat) = c.categoryid {
+    if let Some(cat) = movecat {
         course.category = cat;
     }
-    if let Some(v) = c.visible {
-        course.visible = v != 0;
+    match c.visible {
+        Some(v) if (v != 0) != old.visible => {
+            course.visible = v != 0;
+            course.visibleold = v != 0;
+        }
+        _ if movecat.is_some() && !target_visible => course.visible = false,
+        _ => {}
     }
     if let Some(max) = c.maxbytes {
         course.maxbytes = max;
@@ -396,6 +482,14 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
             call.state.create_section(id, number, now);
         }
     }
+    if let Some(cat) = movecat {
+        // context_coursecat::instance($course->category) for update_moved().
+        let Some(parent) = call.state.context_id(ContextLevel::Category, cat) else {
+            return Err(WsError::missing_record_by_id("course_categories", cat));
+        };
+        call.state.move_context(ctx, parent);
+        call.state.fix_course_sortorder();
+    }
     // mod_forum's course_updated observer adds the news forum when announcements are on.
     let has_news = call
         .state
@@ -417,7 +511,7 @@ fn delete_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: DeleteCourses = params(p)?;
     let mut warnings = Vec::new();
     for id in p.courseids {
-        if !call.state.courses.contains_key(&id) || id == SITE_ID {
+        if !call.state.courses.contains_key(&id) {
             warnings.push(json!({
                 "item": "course", "itemid": id,
                 "warningcode": "unknowncourseidnumber", "message": format!("Unknown course ID {id}"),
@@ -427,6 +521,7 @@ fn delete_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         call.state
             .validate_course_context(call.userid, id, call.now)?;
         let ctx = course_context(call, id);
+        // can_delete_course(): the delete capability (or a course the user just created).
         if !call.has_capability("moodle/course:delete", ctx) {
             warnings.push(json!({
                 "item": "course", "itemid": id,
@@ -435,7 +530,17 @@ fn delete_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             }));
             continue;
         }
+        // delete_course() refuses the site course.
+        if id == SITE_ID {
+            warnings.push(json!({
+                "item": "course", "itemid": id,
+                "warningcode": "cannotdeletecategorycourse",
+                "message": format!("Course {id} failed to be deleted"),
+            }));
+            continue;
+        }
         call.state.delete_course(id);
     }
+    call.state.fix_course_sortorder();
     Ok(json!({"warnings": warnings}))
 }

@@ -47,6 +47,13 @@ pub fn format_difference(format: Format, e: &Value, a: &Value) -> Option<String>
                 && a.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         }
+        (Format::PhpUploadTmpName, Value::String(e), Value::String(a)) => {
+            let tmp = |s: &str| {
+                s.strip_prefix("/tmp/php")
+                    .is_some_and(|t| t.len() == 6 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+            };
+            if tmp(e) { tmp(a) } else { e == a }
+        }
         (Format::RandomDigits, Value::Number(_), Value::Number(_)) => true,
         (Format::RandomDigits, Value::String(e), Value::String(a)) => {
             // The last run of digits is the random part; the rest must match.
@@ -132,5 +139,14 @@ mod tests {
         );
         let bad = json!({"kid": "not-hex", "launchid": "ltilaunch2_1"});
         assert_eq!(diffs("/mod/lti/auth.php", e, bad).len(), 2);
+    }
+
+    #[test]
+    fn an_upload_tmp_name_is_compared_by_form_and_a_stored_path_exactly() {
+        let e = json!([{"filepath": "/tmp/phpyMSMiB"}, {"filepath": "/week1/"}]);
+        let a = json!([{"filepath": "/tmp/phpAb12Cd"}, {"filepath": "/week1/"}]);
+        assert!(diffs("/webservice/upload.php", e.clone(), a).is_empty());
+        let bad = json!([{"filepath": "/tmp/x"}, {"filepath": "/week2/"}]);
+        assert_eq!(diffs("/webservice/upload.php", e, bad).len(), 2);
     }
 }

@@ -249,14 +249,14 @@ pub fn check_tool_side(obs: &Observation, site_url: &str, fetches: &[String]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript::{folder, load_transcripts};
+    use crate::transcript::{folders, load_all};
 
     /// The comparison reads the recorded bodies with the same functions as the answers; on
     /// the recording they must find what the recorder parsed out, or the comparison would
     /// compare nothing with nothing.
     #[test]
     fn the_recorded_forms_and_pages_yield_their_data() {
-        let files = load_transcripts(&folder().path).expect("recordings");
+        let files = load_all(&folders()).expect("recordings");
         let Some(lti) = files.iter().find(|f| f.is_lti()) else {
             return println!("no LTI recording: nothing to check");
         };

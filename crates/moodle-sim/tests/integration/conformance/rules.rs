@@ -116,6 +116,9 @@ pub enum Format {
     RandomDigits,
     /// That many letters and digits.
     Alnum(usize),
+    /// PHP's upload temporary file (`/tmp/php` and six letters or digits) where the recording
+    /// has one; any other value exactly.
+    PhpUploadTmpName,
 }
 
 /// A value a site generates for itself, compared by its form.
@@ -130,8 +133,15 @@ pub struct FormatRule {
     pub why: &'static str,
 }
 
-/// The LTI values each site makes itself.
+/// The values each site makes itself (LTI keys and ids, PHP's temporary upload names).
 pub const FORMAT_RULES: &[FormatRule] = &[
+    FormatRule {
+        at: "/webservice/upload.php",
+        key: "filepath",
+        format: Format::PhpUploadTmpName,
+        why: "upload.php answers a refused file (filenameexist) with its $_FILES record, whose \
+              tmp_name PHP makes at random per request; a stored file's path is compared exactly",
+    },
     FormatRule {
         at: "/mod/lti/",
         key: "kid",
@@ -226,6 +236,14 @@ pub const UNORDERED_LISTS: &[UnorderedList] = &[
         path: &[],
         id: "id",
         why: "get_courses() has no ORDER BY by id: database (heap) order, changed by updates",
+    },
+    UnorderedList {
+        function: "core_webservice_get_site_info",
+        path: &["functions"],
+        id: "name",
+        why: "the service's functions come from a join without ORDER BY: PostgreSQL's plan \
+              decides (insertion order on the recorded site, by name on a site whose statistics \
+              favour another join)",
     },
     UnorderedList {
         function: "mod_assign_get_submissions",
