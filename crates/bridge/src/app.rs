@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::moodle::Clients;
 pub use crate::state::AppState;
 use crate::token_login::TokenLogin;
-use crate::{courses, files, jobs, lms, publish, storage};
+use crate::{courses, file_manager, jobs, lms, publish, storage};
 
 /// Why the service cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +150,7 @@ impl App {
             lms,
             publisher,
             lti,
-            files,
+            file_manager: files,
             audit: AuditLog::new(db.clone()),
             http: Arc::new(config.http.clone()),
             lti_limiter: Arc::new(RateLimiter::new(
@@ -253,7 +253,7 @@ async fn lti_parts(
     http: reqwest::Client,
     (moodle, clients): (moodle_ws::Client, &Clients),
     bound: Option<SocketAddr>,
-) -> Result<(Arc<LtiTool>, Arc<files::Files>), StartError> {
+) -> Result<(Arc<LtiTool>, Arc<file_manager::FileManager>), StartError> {
     let secret = config.secret_key.as_ref().ok_or_else(|| {
         let mut p = crate::config::Problems::default();
         p.push(
@@ -288,9 +288,9 @@ async fn lti_parts(
         .await?,
     );
     tool.spawn_upkeep();
-    let sites = files::Sites::new(moodle, store, clients.clone(), moodle_config.policy());
+    let sites = file_manager::Sites::new(moodle, store, clients.clone(), moodle_config.policy());
     let storage = storage::Storage::open(&config.storage_url)?;
-    let files = Arc::new(files::Files::new(
+    let files = Arc::new(file_manager::FileManager::new(
         db.clone(),
         storage,
         sites,

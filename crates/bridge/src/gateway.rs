@@ -7,10 +7,10 @@
 mod cache;
 mod courses;
 mod error;
-mod files;
 mod people;
 pub mod replies;
 pub mod requests;
+mod uploads;
 
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 pub use error::{GatewayError, split_warnings};
-pub use files::{AttachFile, DraftUploadInput, UploadTarget};
+pub use uploads::{AttachFile, DraftUploadInput, UploadTarget};
 
 use crate::audit::{Actor, AuditLog, Event};
 use cache::ReplyCache;

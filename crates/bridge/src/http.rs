@@ -20,7 +20,7 @@ pub mod courses;
 pub mod docs;
 pub mod error;
 pub mod extract;
-pub mod files;
+pub mod file_manager;
 pub mod gateway;
 pub mod jobs;
 pub mod lms;
@@ -49,8 +49,8 @@ use utoipa_axum::routes;
 
 use crate::config::Config;
 use crate::state::AppState;
-use error::ApiError;
-use files::LaunchTokenScheme;
+use error::GatewayFailure;
+use file_manager::LaunchTokenScheme;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -181,13 +181,13 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(ops::ready))
         .routes(routes!(ops::metrics));
     // The file manager at the seed's root paths: a launch token or a bearer token.
-    let file_manager = files::routes(
+    let file_manager = file_manager::routes(
         config.http.max_body_bytes,
         config.http.upload_max_total_bytes,
     )
     .route_layer(middleware::from_fn_with_state(
         state.clone(),
-        files::require_caller,
+        file_manager::require_caller,
     ));
     // The platform's services for a launch: a staff launch token only.
     let lti_services = lti_services::routes()
@@ -302,7 +302,7 @@ async fn time_limit(State(t): State<TimeLimit>, req: Request, next: Next) -> Res
 /// The gateway's (and token login's and the LTI services') answer to a request that took
 /// too long.
 fn gateway_timeout() -> Response {
-    ApiError::new(
+    GatewayFailure::new(
         StatusCode::GATEWAY_TIMEOUT,
         "unknown",
         "the request took too long",
@@ -313,10 +313,10 @@ fn gateway_timeout() -> Response {
 
 /// The publisher's answer to a request that took too long (`{"detail": …}`).
 fn publisher_timeout() -> Response {
-    error::DetailError::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long")
+    error::PublisherFailure::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long")
         .into_response()
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "notfound", "no such route")
+async fn not_found() -> GatewayFailure {
+    GatewayFailure::new(StatusCode::NOT_FOUND, "notfound", "no such route")
 }

@@ -19,7 +19,7 @@ pub mod config;
 pub mod courses;
 pub mod crypto;
 pub mod db;
-pub mod files;
+pub mod file_manager;
 pub mod gateway;
 pub mod health;
 pub mod http;

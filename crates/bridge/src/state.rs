@@ -13,7 +13,7 @@ use crate::lti_tool::LtiTool;
 use crate::metrics::Metrics;
 use crate::streams::StreamSlots;
 use crate::token_login::TokenLogin;
-use crate::{courses, files, lms, publish};
+use crate::{courses, file_manager, lms, publish};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -39,7 +39,7 @@ pub struct AppState {
     /// The LTI tool.
     pub lti: Arc<LtiTool>,
     /// The file manager.
-    pub files: Arc<files::Files>,
+    pub file_manager: Arc<file_manager::FileManager>,
     /// The audit log, for writes made outside Moodle's web services (grades).
     pub audit: AuditLog,
     /// HTTP limits and the trusted proxies.

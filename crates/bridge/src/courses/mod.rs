@@ -7,7 +7,7 @@
 
 pub mod assets;
 mod error;
-mod files;
+mod file_assets;
 mod input;
 mod questions;
 mod store;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 pub use assets::AssetType;
 pub use error::CourseError;
-pub use files::{FileStream, FileUpload};
+pub use file_assets::{FileStream, FileUpload};
 pub use input::{AssetChanges, CourseChanges, NewAsset, NewCourse};
 
 use input::{MAX_NAME, asset_name, category_path, is_unique_violation, text};

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::error::{ApiError, DetailError};
+use super::error::{GatewayFailure, PublisherFailure};
 use crate::auth::{AuthError, Scope};
 use crate::state::AppState;
 
@@ -19,7 +19,7 @@ pub async fn require_bearer(
     State(app): State<AppState>,
     mut req: Request,
     next: Next,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     authenticate(&app, &mut req).await?;
     Ok(next.run(req).await)
 }
@@ -32,13 +32,13 @@ pub async fn require_bearer_detail(
     State(app): State<AppState>,
     mut req: Request,
     next: Next,
-) -> Result<Response, DetailError> {
+) -> Result<Response, PublisherFailure> {
     authenticate(&app, &mut req).await?;
     Ok(next.run(req).await)
 }
 
 /// Verifies the token, the scope and the rate limit; puts the principal in the request.
-async fn authenticate(app: &AppState, req: &mut Request) -> Result<(), ApiError> {
+async fn authenticate(app: &AppState, req: &mut Request) -> Result<(), GatewayFailure> {
     let token = bearer_token(req.headers())?;
     let principal = app.auth.verify(token).await?;
     let needed = if matches!(*req.method(), Method::GET | Method::HEAD) {
@@ -47,11 +47,11 @@ async fn authenticate(app: &AppState, req: &mut Request) -> Result<(), ApiError>
         Scope::Write
     };
     if !principal.scopes.contains(needed) {
-        return Err(ApiError::missing_scope(needed));
+        return Err(GatewayFailure::missing_scope(needed));
     }
     app.limiter
         .check(&principal.key())
-        .map_err(|wait| ApiError::rate_limited(wait.as_secs()))?;
+        .map_err(|wait| GatewayFailure::rate_limited(wait.as_secs()))?;
     tracing::Span::current().record("subject", principal.subject.as_str());
     req.extensions_mut().insert(principal);
     Ok(())

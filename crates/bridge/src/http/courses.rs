@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::error::{Detail, DetailError};
+use super::error::{Detail, PublisherFailure};
 use super::extract::{DetailJson, MAX_TEXT_FIELD_BYTES, TextFieldError, text_field};
 use crate::audit::Actor;
 use crate::courses::{
@@ -94,7 +94,7 @@ pub async fn create_course(
     State(app): State<AppState>,
     actor: Actor,
     DetailJson(input): DetailJson<NewCourse>,
-) -> Result<Response, DetailError> {
+) -> Result<Response, PublisherFailure> {
     let course = app.courses.create(&actor, input).await?;
     Ok((StatusCode::CREATED, Json(CourseReply::from(course))).into_response())
 }
@@ -105,7 +105,7 @@ pub async fn create_course(
 pub async fn list_courses(
     State(app): State<AppState>,
     actor: Actor,
-) -> Result<Json<Vec<CourseReply>>, DetailError> {
+) -> Result<Json<Vec<CourseReply>>, PublisherFailure> {
     let courses = app.courses.list(&actor.owner()).await?;
     Ok(Json(courses.into_iter().map(CourseReply::from).collect()))
 }
@@ -118,7 +118,7 @@ pub async fn get_course(
     State(app): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<CourseReply>, DetailError> {
+) -> Result<Json<CourseReply>, PublisherFailure> {
     Ok(Json(app.courses.course(&actor.owner(), &id).await?.into()))
 }
 
@@ -131,7 +131,7 @@ pub async fn update_course(
     actor: Actor,
     Path(id): Path<String>,
     DetailJson(changes): DetailJson<CourseChanges>,
-) -> Result<Json<CourseReply>, DetailError> {
+) -> Result<Json<CourseReply>, PublisherFailure> {
     Ok(Json(app.courses.update(&actor, &id, changes).await?.into()))
 }
 
@@ -143,7 +143,7 @@ pub async fn delete_course(
     State(app): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<StatusCode, DetailError> {
+) -> Result<StatusCode, PublisherFailure> {
     app.courses.delete(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -156,7 +156,7 @@ pub async fn list_assets(
     State(app): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Vec<AssetReply>>, DetailError> {
+) -> Result<Json<Vec<AssetReply>>, PublisherFailure> {
     let assets = app.courses.assets(&actor.owner(), &id).await?;
     Ok(Json(assets.into_iter().map(AssetReply::from).collect()))
 }
@@ -172,7 +172,7 @@ pub async fn create_asset(
     actor: Actor,
     Path(id): Path<String>,
     req: Request,
-) -> Result<Response, DetailError> {
+) -> Result<Response, PublisherFailure> {
     let asset = if is_multipart(&req) {
         let mut form = Multipart::from_request(req, &())
             .await
@@ -226,7 +226,7 @@ pub async fn get_asset(
     State(app): State<AppState>,
     actor: Actor,
     Path((id, name)): Path<(String, String)>,
-) -> Result<Json<AssetReply>, DetailError> {
+) -> Result<Json<AssetReply>, PublisherFailure> {
     Ok(Json(
         app.courses.asset(&actor.owner(), &id, &name).await?.into(),
     ))
@@ -242,7 +242,7 @@ pub async fn update_asset(
     actor: Actor,
     Path((id, name)): Path<(String, String)>,
     req: Request,
-) -> Result<Json<AssetReply>, DetailError> {
+) -> Result<Json<AssetReply>, PublisherFailure> {
     let asset = if is_multipart(&req) {
         let mut form = Multipart::from_request(req, &())
             .await
@@ -285,7 +285,7 @@ pub async fn delete_asset(
     State(app): State<AppState>,
     actor: Actor,
     Path((id, name)): Path<(String, String)>,
-) -> Result<StatusCode, DetailError> {
+) -> Result<StatusCode, PublisherFailure> {
     app.courses.delete_asset(&actor, &id, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -302,10 +302,10 @@ fn is_multipart(req: &Request) -> bool {
 }
 
 /// The request with its body read whole, at most `limit` bytes (413 beyond).
-async fn limited(req: Request, limit: usize) -> Result<Request, DetailError> {
+async fn limited(req: Request, limit: usize) -> Result<Request, PublisherFailure> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        DetailError::new(
+        PublisherFailure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the body is larger than the limit (or broke off)",
         )
@@ -324,15 +324,15 @@ fn upload_of(
     }
 }
 
-fn unprocessable(detail: impl Into<String>) -> DetailError {
-    DetailError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+fn unprocessable(detail: impl Into<String>) -> PublisherFailure {
+    PublisherFailure::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
 }
 
 /// A text field of the asset form, at most a few KiB.
 async fn text(
     field: &mut axum::extract::multipart::Field<'_>,
     name: &str,
-) -> Result<String, DetailError> {
+) -> Result<String, PublisherFailure> {
     text_field(field).await.map_err(|e| match e {
         TextFieldError::Body(e) => multipart_error(e),
         TextFieldError::TooLong => unprocessable(format!(
@@ -342,9 +342,9 @@ async fn text(
     })
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> DetailError {
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> PublisherFailure {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        DetailError::new(
+        PublisherFailure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the upload is larger than the limit",
         )

@@ -1,7 +1,7 @@
 //! The API's answers: the gateway contract's envelope `{"ok": true, "data": …}` and
-//! `{"ok": false, "error": {"code", "message", "details"}}`, [`ApiError`] and, for the
+//! `{"ok": false, "error": {"code", "message", "details"}}`, [`GatewayFailure`] and, for the
 //! token-login contract's shape, [`TokenLoginFailure`], and for the publisher contract's shape
-//! `{"detail": …}`, [`DetailError`] (in `error/detail.rs`; the contracts are in
+//! `{"detail": …}`, [`PublisherFailure`] (in `error/detail.rs`; the contracts are in
 //! `docs/contracts/`): the only places errors become
 //! HTTP. The full cause of an error goes into the response's extensions ([`ErrorCause`]) for
 //! the access log, never into the body.
@@ -23,7 +23,7 @@ pub struct ErrorCause(pub String);
 
 /// An error answer.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct GatewayFailure {
     status: StatusCode,
     code: String,
     message: String,
@@ -56,10 +56,10 @@ pub struct ErrorBody {
     pub details: Value,
 }
 
-impl ApiError {
+impl GatewayFailure {
     /// An error with a status, code and message, without details.
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-        ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> GatewayFailure {
+        GatewayFailure {
             status,
             code: code.to_owned(),
             message: message.into(),
@@ -71,20 +71,20 @@ impl ApiError {
     }
 
     /// Adds details.
-    pub fn with_details(mut self, details: Value) -> ApiError {
+    pub fn with_details(mut self, details: Value) -> GatewayFailure {
         self.details = details;
         self
     }
 
     /// Adds the internal cause for the log.
-    pub fn with_cause(mut self, cause: impl Into<String>) -> ApiError {
+    pub fn with_cause(mut self, cause: impl Into<String>) -> GatewayFailure {
         self.cause = Some(cause.into());
         self
     }
 
     /// 400 `invalidparameter` naming a field.
-    pub fn invalid(field: &str, reason: &str) -> ApiError {
-        ApiError::new(
+    pub fn invalid(field: &str, reason: &str) -> GatewayFailure {
+        GatewayFailure::new(
             StatusCode::BAD_REQUEST,
             "invalidparameter",
             format!("{field}: {reason}"),
@@ -93,8 +93,8 @@ impl ApiError {
     }
 
     /// 403: the token lacks `scope`.
-    pub fn missing_scope(scope: Scope) -> ApiError {
-        let mut e = ApiError::new(
+    pub fn missing_scope(scope: Scope) -> GatewayFailure {
+        let mut e = GatewayFailure::new(
             StatusCode::FORBIDDEN,
             "insufficientscope",
             format!("this token lacks the {} scope", scope.name()),
@@ -108,8 +108,8 @@ impl ApiError {
     }
 
     /// 429 with `Retry-After`.
-    pub fn rate_limited(wait_secs: u64) -> ApiError {
-        let mut e = ApiError::new(
+    pub fn rate_limited(wait_secs: u64) -> GatewayFailure {
+        let mut e = GatewayFailure::new(
             StatusCode::TOO_MANY_REQUESTS,
             "ratelimited",
             format!("too many requests; retry in {wait_secs} s"),
@@ -120,17 +120,17 @@ impl ApiError {
     }
 }
 
-impl From<AuthError> for ApiError {
+impl From<AuthError> for GatewayFailure {
     fn from(e: AuthError) -> Self {
         if e == AuthError::IdentityProviderUnreachable {
-            return ApiError::new(
+            return GatewayFailure::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unknown",
                 "tokens cannot be checked now; try again shortly",
             )
             .with_details(json!({ "reason": e.reason() }));
         }
-        let mut err = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+        let mut err = GatewayFailure::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
             .with_details(json!({ "reason": e.reason() }));
         err.www_authenticate = Some(match e {
             AuthError::Missing => "Bearer".to_owned(),
@@ -140,29 +140,29 @@ impl From<AuthError> for ApiError {
     }
 }
 
-impl From<GatewayError> for ApiError {
+impl From<GatewayError> for GatewayFailure {
     /// The gateway contract's table: Moodle's failures by `http/error/moodle.rs`, the
     /// bridge's own refusals here.
     fn from(e: GatewayError) -> Self {
         let mut api = match &e {
             GatewayError::Moodle(m) => {
                 let answer = moodle::answer(m);
-                let mut api = ApiError::new(answer.status, &answer.code, moodle::message(m))
+                let mut api = GatewayFailure::new(answer.status, &answer.code, moodle::message(m))
                     .with_details(moodle_details(m, answer.reason));
                 api.retry_after = moodle::retry_after(m);
                 api.with_cause(moodle::cause(m))
             }
             GatewayError::Invalid { field, .. } => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalidparameter", e.to_string())
+                GatewayFailure::new(StatusCode::BAD_REQUEST, "invalidparameter", e.to_string())
                     .with_details(json!({ "field": field }))
             }
             GatewayError::RoleForbidden { field, roleid, .. } => {
-                ApiError::new(StatusCode::FORBIDDEN, "roleforbidden", e.to_string())
+                GatewayFailure::new(StatusCode::FORBIDDEN, "roleforbidden", e.to_string())
                     .with_details(json!({ "field": field, "roleid": roleid }))
             }
             GatewayError::PluginRequired {
                 plugin, function, ..
-            } => ApiError::new(StatusCode::NOT_IMPLEMENTED, "pluginrequired", e.to_string())
+            } => GatewayFailure::new(StatusCode::NOT_IMPLEMENTED, "pluginrequired", e.to_string())
                 .with_details(json!({ "plugin": plugin, "function": function.name() })),
         };
         if api.cause.is_none() {
@@ -189,7 +189,7 @@ fn warnings_json(warnings: &[moodle_ws::Warning]) -> Value {
         .collect()
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for GatewayFailure {
     fn into_response(self) -> Response {
         let body = json!({
             "ok": false,
@@ -326,7 +326,7 @@ impl IntoResponse for TokenLoginFailure {
 
 mod detail;
 pub mod moodle;
-pub use detail::{Detail, DetailError, class_status, job_error_json};
+pub use detail::{Detail, PublisherFailure, class_status, job_error_json};
 
-mod files;
-pub use files::{FileApiError, FileProblem, file_error_parts};
+mod file_manager;
+pub use file_manager::{FileManagerFailure, FileProblem, file_error_parts};

@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
-use super::error::{ApiError, DetailError};
+use super::error::{GatewayFailure, PublisherFailure};
 use crate::audit::Actor;
 use crate::auth::Principal;
 
@@ -22,7 +22,7 @@ pub struct RequestId(pub String);
 pub struct Caller(pub Principal);
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = ApiError;
+    type Rejection = GatewayFailure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
@@ -30,12 +30,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .get::<Principal>()
             .cloned()
             .map(Caller)
-            .ok_or_else(|| ApiError::from(crate::auth::AuthError::Missing))
+            .ok_or_else(|| GatewayFailure::from(crate::auth::AuthError::Missing))
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Actor {
-    type Rejection = ApiError;
+    type Rejection = GatewayFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Caller(principal) = Caller::from_request_parts(parts, state).await?;
@@ -62,7 +62,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
 pub struct AppJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
-    type Rejection = ApiError;
+    type Rejection = GatewayFailure;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = req
@@ -75,7 +75,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
                 m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
             });
         if !json {
-            return Err(ApiError::new(
+            return Err(GatewayFailure::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "invalidparameter",
                 "the body must be JSON (Content-Type: application/json)",
@@ -83,13 +83,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
+                GatewayFailure::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "invalidparameter",
                     "the body is larger than the limit",
                 )
             } else {
-                ApiError::new(
+                GatewayFailure::new(
                     StatusCode::BAD_REQUEST,
                     "invalidparameter",
                     "the body could not be read",
@@ -110,7 +110,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
 pub struct AppQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
-    type Rejection = ApiError;
+    type Rejection = GatewayFailure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
@@ -123,7 +123,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
 
 /// A 400 naming the field. serde_path_to_error's path already ends with an unknown field's
 /// name, but stops at the parent of a missing one (`.` at the top level).
-fn field_error(path: String, message: &str) -> ApiError {
+fn field_error(path: String, message: &str) -> GatewayFailure {
     let missing = message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next());
@@ -135,7 +135,7 @@ fn field_error(path: String, message: &str) -> ApiError {
     };
     // serde's text ends with " at line 1 column 20" for JSON; keep only what is about the value.
     let reason = message.split(" at line ").next().unwrap_or(message);
-    ApiError::invalid(&field, reason)
+    GatewayFailure::invalid(&field, reason)
 }
 
 /// A JSON body of the publisher's routes: as [`AppJson`], but answering in the
@@ -144,13 +144,13 @@ fn field_error(path: String, message: &str) -> ApiError {
 pub struct DetailJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for DetailJson<T> {
-    type Rejection = DetailError;
+    type Rejection = PublisherFailure;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         AppJson::from_request(req, state)
             .await
             .map(|AppJson(v)| DetailJson(v))
-            .map_err(DetailError::from_body)
+            .map_err(PublisherFailure::from_body)
     }
 }
 
@@ -159,13 +159,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for DetailJson<T> {
 pub struct DetailQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for DetailQuery<T> {
-    type Rejection = DetailError;
+    type Rejection = PublisherFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         AppQuery::from_request_parts(parts, state)
             .await
             .map(|AppQuery(v)| DetailQuery(v))
-            .map_err(DetailError::from_body)
+            .map_err(PublisherFailure::from_body)
     }
 }
 
@@ -206,7 +206,7 @@ impl LmsToken {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for LmsToken {
-    type Rejection = DetailError;
+    type Rejection = PublisherFailure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         LmsToken::read(parts).ok_or_else(|| crate::lms::LmsError::MissingToken.into())
@@ -214,7 +214,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LmsToken {
 }
 
 impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for LmsToken {
-    type Rejection = DetailError;
+    type Rejection = PublisherFailure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
         Ok(LmsToken::read(parts))
@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn field_errors_name_the_field_wherever_serde_puts_it() {
-        let body = |e: ApiError| format!("{e:?}");
+        let body = |e: GatewayFailure| format!("{e:?}");
         assert!(
             body(field_error(".".to_owned(), "missing field `shortname`"))
                 .contains("\"field\": String(\"shortname\")")

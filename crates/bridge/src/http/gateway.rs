@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio_util::io::StreamReader;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ErrorEnvelope, ok};
+use super::error::{ErrorEnvelope, GatewayFailure, ok};
 use super::extract::{AppJson, AppQuery, MAX_TEXT_FIELD_BYTES, TextFieldError, text_field};
 use crate::audit::Actor;
 use crate::gateway::replies::{
@@ -46,7 +46,7 @@ pub struct MoodleObject(serde_json::Value);
     description = "core_webservice_get_site_info: the site, its version and the functions the bridge's token may call (without the user's private access key). Cached briefly.",
     security(("bearer" = ["moodle:read"])),
     responses((status = 200, description = "Success", body = Envelope<MoodleObject>), (status = "4XX", description = "The request was refused; `error.code` says why", body = ErrorEnvelope), (status = "5XX", description = "Moodle or the bridge failed; `error.details.reason` says how", body = ErrorEnvelope)))]
-pub async fn site_info(State(app): State<AppState>) -> Result<Response, ApiError> {
+pub async fn site_info(State(app): State<AppState>) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.site_info().await?))
 }
 
@@ -58,7 +58,7 @@ pub async fn site_info(State(app): State<AppState>) -> Result<Response, ApiError
 pub async fn list_courses(
     State(app): State<AppState>,
     AppQuery(filter): AppQuery<CourseFilter>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.list_courses(filter).await?))
 }
 
@@ -71,7 +71,7 @@ pub async fn create_course(
     State(app): State<AppState>,
     actor: Actor,
     AppJson(input): AppJson<CourseInput>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.create_course(&actor, input).await?))
 }
 
@@ -86,7 +86,7 @@ pub async fn update_course(
     actor: Actor,
     Path(id): Path<String>,
     AppJson(input): AppJson<CourseInput>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     let id = id
         .parse::<i64>()
         .map_err(|_| GatewayError::invalid("id", "must be a whole number"))?;
@@ -101,7 +101,7 @@ pub async fn update_course(
 pub async fn users_by_field(
     State(app): State<AppState>,
     AppQuery(query): AppQuery<UsersByField>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.users_by_field(query).await?))
 }
 
@@ -114,7 +114,7 @@ pub async fn enrol(
     State(app): State<AppState>,
     actor: Actor,
     AppJson(request): AppJson<Enrol>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.enrol(&actor, request).await?))
 }
 
@@ -126,7 +126,7 @@ pub async fn enrol(
 pub async fn notifications(
     State(app): State<AppState>,
     AppQuery(query): AppQuery<NotificationsQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.notifications(query).await?))
 }
 
@@ -138,7 +138,7 @@ pub async fn notifications(
 pub async fn unread_count(
     State(app): State<AppState>,
     AppQuery(query): AppQuery<UnreadCountQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.unread_count(query).await?))
 }
 
@@ -152,7 +152,7 @@ pub async fn upload_file(
     State(app): State<AppState>,
     actor: Actor,
     mut form: Multipart,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     let mut target = UploadTarget::default();
     let mut uploaded = None;
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
@@ -227,19 +227,19 @@ fn tokio_stream_of(
     .boxed()
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> GatewayFailure {
     multipart_status(e.status(), &e.body_text())
 }
 
-fn multipart_status(status: StatusCode, text: &str) -> ApiError {
+fn multipart_status(status: StatusCode, text: &str) -> GatewayFailure {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
+        GatewayFailure::new(
             status,
             "invalidparameter",
             "the upload is larger than the limit",
         )
     } else {
-        ApiError::new(
+        GatewayFailure::new(
             StatusCode::BAD_REQUEST,
             "invalidparameter",
             format!("the multipart body is malformed: {text}"),
@@ -256,6 +256,6 @@ pub async fn attach_file(
     State(app): State<AppState>,
     actor: Actor,
     AppJson(request): AppJson<AttachFile>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayFailure> {
     Ok(ok(app.gateway.attach_file(&actor, request).await?))
 }

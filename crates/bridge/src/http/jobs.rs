@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::error::{Detail, DetailError, job_error_json};
+use super::error::{Detail, PublisherFailure, job_error_json};
 use crate::audit::Actor;
 use crate::jobs::{Job, JobEvent, JobState};
 use crate::publish::status::rfc3339;
@@ -84,7 +84,7 @@ pub async fn get_job(
     State(app): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<JobReply>, DetailError> {
+) -> Result<Json<JobReply>, PublisherFailure> {
     Ok(Json(
         app.publisher.job(Some(&actor.owner()), &id).await?.into(),
     ))
@@ -100,10 +100,10 @@ pub async fn job_events(
     actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, DetailError> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PublisherFailure> {
     app.publisher.job(Some(&actor.owner()), &id).await?;
     let slot = app.streams.take(&actor.owner()).ok_or_else(|| {
-        DetailError::new(
+        PublisherFailure::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too many event streams are open for this caller (EVENT_STREAMS_PER_SUBJECT)",
         )

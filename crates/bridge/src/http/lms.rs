@@ -10,7 +10,7 @@ use moodle_ws::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::error::{Detail, DetailError};
+use super::error::{Detail, PublisherFailure};
 use super::extract::{DetailJson, LmsToken};
 use crate::audit::Actor;
 use crate::lms::{LmsUser, LoginInput};
@@ -106,7 +106,7 @@ pub async fn login_lms(
     State(app): State<AppState>,
     actor: Actor,
     DetailJson(req): DetailJson<LoginRequest>,
-) -> Result<Json<LoginReply>, DetailError> {
+) -> Result<Json<LoginReply>, PublisherFailure> {
     let input = LoginInput {
         email: req.email,
         password: Secret::new(req.password),
@@ -133,7 +133,7 @@ pub async fn validate(
     State(app): State<AppState>,
     actor: Actor,
     lms: LmsToken,
-) -> Result<Json<ValidReply>, DetailError> {
+) -> Result<Json<ValidReply>, PublisherFailure> {
     let (credential, user_id) = app
         .lms
         .validate(&actor.owner(), lms.token.expose(), lms.site.as_deref())
@@ -154,7 +154,7 @@ pub async fn me(
     State(app): State<AppState>,
     actor: Actor,
     lms: LmsToken,
-) -> Result<Json<MeReply>, DetailError> {
+) -> Result<Json<MeReply>, PublisherFailure> {
     let (site, user) = app
         .lms
         .me(&actor.owner(), lms.token.expose(), lms.site.as_deref())
@@ -173,7 +173,7 @@ pub async fn logout(
     State(app): State<AppState>,
     actor: Actor,
     lms: LmsToken,
-) -> Result<StatusCode, DetailError> {
+) -> Result<StatusCode, PublisherFailure> {
     app.lms.logout(&actor, lms.token.expose()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -297,7 +297,7 @@ pub async fn launch(
                 "course_id": claims.course,
                 "user_name": claims.name,
                 "storage_check": storage_check,
-                "max_file_bytes": app.files.max_file_bytes(),
+                "max_file_bytes": app.file_manager.max_file_bytes(),
                 // What the platform granted this launch: `/lti/members`, `/lti/lineitems`
                 // and `/lti/scores` answer 409 for a service it did not.
                 "services": {

@@ -20,9 +20,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::client_addr::ClientAddr;
-use super::error::{FileApiError, FileProblem};
+use super::error::{FileManagerFailure, FileProblem};
 use super::extract::{AppJson, AppQuery, RequestId};
-use super::files::LAUNCH_TOKEN_HEADER;
+use super::file_manager::LAUNCH_TOKEN_HEADER;
 use crate::audit::{Actor, Event};
 use crate::lti_tool::{LaunchClaims, NewLineItem, NewScore, ServiceCallError};
 use crate::state::AppState;
@@ -40,14 +40,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct StaffLaunch(pub LaunchClaims);
 
 impl<S: Send + Sync> FromRequestParts<S> for StaffLaunch {
-    type Rejection = FileApiError;
+    type Rejection = FileManagerFailure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<StaffLaunch>()
             .cloned()
-            .ok_or_else(FileApiError::no_launch_token)
+            .ok_or_else(FileManagerFailure::no_launch_token)
     }
 }
 
@@ -60,13 +60,13 @@ pub async fn require_staff_launch(
     State(app): State<AppState>,
     mut req: Request,
     next: Next,
-) -> Result<Response, FileApiError> {
+) -> Result<Response, FileManagerFailure> {
     let claims = match launch_token(req.headers()) {
         Some(token) => app.lti.verify_launch_token(token).await?,
-        None => return Err(FileApiError::no_launch_token()),
+        None => return Err(FileManagerFailure::no_launch_token()),
     };
     if !claims.is_staff() {
-        return Err(FileApiError::new(
+        return Err(FileManagerFailure::new(
             StatusCode::FORBIDDEN,
             "forbidden",
             "course members and grades are for teachers and administrators",
@@ -75,7 +75,7 @@ pub async fn require_staff_launch(
     let subject = format!("lti:{}:{}", claims.reg, claims.sub);
     app.limiter
         .check(&format!("lti:{subject}"))
-        .map_err(|wait| FileApiError::rate_limited(wait.as_secs()))?;
+        .map_err(|wait| FileManagerFailure::rate_limited(wait.as_secs()))?;
     tracing::Span::current().record("subject", subject.as_str());
     req.extensions_mut().insert(StaffLaunch(claims));
     Ok(next.run(req).await)
@@ -90,7 +90,7 @@ fn launch_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The error answer of a service call.
-fn problem(e: ServiceCallError) -> FileApiError {
+fn problem(e: ServiceCallError) -> FileManagerFailure {
     let cause = e.to_string();
     let (status, code) = match &e {
         ServiceCallError::NotGranted(_) | ServiceCallError::NoLineItems => {
@@ -99,12 +99,12 @@ fn problem(e: ServiceCallError) -> FileApiError {
         ServiceCallError::NoLineItem => (StatusCode::CONFLICT, "nolineitem"),
         ServiceCallError::ForeignLineItem => (StatusCode::FORBIDDEN, "foreignlineitem"),
         ServiceCallError::Invalid { field, reason } => {
-            return FileApiError::invalid(field, reason);
+            return FileManagerFailure::invalid(field, reason);
         }
         // The launch's platform was removed since: as for the file routes.
         ServiceCallError::UnknownPlatform(_) => (StatusCode::FORBIDDEN, "unknownplatform"),
         ServiceCallError::Database(_) => {
-            return FileApiError::new(
+            return FileManagerFailure::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "databaseunavailable",
                 "the launch's services cannot be read now; try again shortly",
@@ -116,7 +116,7 @@ fn problem(e: ServiceCallError) -> FileApiError {
             ServiceError::ScoreNotNewer => (StatusCode::CONFLICT, "scorenotnewer"),
             ServiceError::ScoreRejected => (StatusCode::UNPROCESSABLE_ENTITY, "scorerejected"),
             ServiceError::Key(_) => {
-                return FileApiError::new(
+                return FileManagerFailure::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "servererror",
                     "the bridge cannot sign its request for an access token",
@@ -134,7 +134,7 @@ fn problem(e: ServiceCallError) -> FileApiError {
         }
         _ => cause.clone(),
     };
-    FileApiError::new(status, code, message).with_cause(cause)
+    FileManagerFailure::new(status, code, message).with_cause(cause)
 }
 
 /// `?role=&limit=` of the members list.
@@ -202,7 +202,7 @@ pub async fn list_members(
     State(app): State<AppState>,
     StaffLaunch(claims): StaffLaunch,
     AppQuery(q): AppQuery<MembersParams>,
-) -> Result<Json<Vec<MemberReply>>, FileApiError> {
+) -> Result<Json<Vec<MemberReply>>, FileManagerFailure> {
     let members = app
         .lti
         .members(&claims, q.role, q.limit)
@@ -267,7 +267,7 @@ pub async fn list_line_items(
     State(app): State<AppState>,
     StaffLaunch(claims): StaffLaunch,
     AppQuery(q): AppQuery<LineItemsParams>,
-) -> Result<Json<Vec<LineItemReply>>, FileApiError> {
+) -> Result<Json<Vec<LineItemReply>>, FileManagerFailure> {
     let filter = LineItemFilter {
         resource_id: q.resource_id,
         tag: q.tag,
@@ -312,7 +312,7 @@ pub async fn create_line_item(
     request_id: Option<axum::Extension<RequestId>>,
     client: ClientAddr,
     AppJson(body): AppJson<CreateLineItem>,
-) -> Result<Response, FileApiError> {
+) -> Result<Response, FileManagerFailure> {
     let label = body.label.clone();
     let created = app
         .lti
@@ -353,7 +353,7 @@ async fn audit(
     request_id: Option<axum::Extension<RequestId>>,
     ClientAddr(client): ClientAddr,
     ids: serde_json::Value,
-    error: Option<&FileApiError>,
+    error: Option<&FileManagerFailure>,
 ) {
     let actor = Actor {
         subject: format!("lti:{}:{}", claims.reg, claims.sub),
@@ -476,7 +476,7 @@ pub async fn post_score(
     request_id: Option<axum::Extension<RequestId>>,
     client: ClientAddr,
     AppJson(body): AppJson<ScoreRequest>,
-) -> Result<Json<ScoreReply>, FileApiError> {
+) -> Result<Json<ScoreReply>, FileManagerFailure> {
     let (user, given, named) = (
         body.user_id.clone(),
         body.score_given,

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{Detail, DetailError};
+use super::error::{Detail, PublisherFailure};
 use super::extract::{DetailJson, DetailQuery, LmsToken};
 use crate::audit::Actor;
 use crate::publish::{GivenToken, Mode, PushReport, PushRequest, Pushed, RetryReply, SyncStatus};
@@ -53,12 +53,12 @@ pub async fn push_course(
     Path(id): Path<String>,
     DetailQuery(query): DetailQuery<PushQuery>,
     DetailJson(request): DetailJson<PushRequest>,
-) -> Result<Response, DetailError> {
+) -> Result<Response, PublisherFailure> {
     let mode = match query.queue.as_deref().map(str::trim) {
         None | Some("" | "0" | "false") => Mode::Wait,
         Some("1" | "true") => Mode::Queue,
         Some(_) => {
-            return Err(DetailError::new(
+            return Err(PublisherFailure::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "async: must be 1 or 0",
             ));
@@ -107,7 +107,7 @@ pub async fn sync_course(
     actor: Actor,
     lms: Option<LmsToken>,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<RetryReply>), DetailError> {
+) -> Result<(StatusCode, Json<RetryReply>), PublisherFailure> {
     let token = lms.as_ref().map(given);
     let reply = app.publisher.sync_course(&actor, &id, token).await?;
     Ok((StatusCode::ACCEPTED, Json(reply)))
@@ -121,7 +121,7 @@ pub async fn sync_status(
     State(app): State<AppState>,
     actor: Actor,
     DetailQuery(query): DetailQuery<StatusQuery>,
-) -> Result<Json<SyncStatus>, DetailError> {
+) -> Result<Json<SyncStatus>, PublisherFailure> {
     Ok(Json(
         app.publisher
             .status(Some(&actor.owner()), query.course_id.as_deref())
@@ -138,7 +138,7 @@ pub async fn retry_failed(
     State(app): State<AppState>,
     actor: Actor,
     lms: Option<LmsToken>,
-) -> Result<(StatusCode, Json<RetryReply>), DetailError> {
+) -> Result<(StatusCode, Json<RetryReply>), PublisherFailure> {
     let token = lms.as_ref().map(given);
     let reply = app
         .publisher

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::files::StoredFile;
+use crate::file_manager::StoredFile;
 use crate::lti_tool::DeepLinkChoices;
 
 const FILE_MANAGER: &str = include_str!("ui/filemanager.html");

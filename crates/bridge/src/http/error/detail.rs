@@ -2,7 +2,7 @@
 //! `docs/contracts/publisher.md`): `{"detail": "…"}` with
 //! the status of the failure's class (chosen here alone), plus `data` when a push failed
 //! part-way (the report of what was done).
-//! Bearer-layer refusals ([`ApiError`]) on these routes keep their status and headers and
+//! Bearer-layer refusals ([`GatewayFailure`]) on these routes keep their status and headers and
 //! take this shape.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -11,14 +11,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{ApiError, ErrorCause};
+use super::{ErrorCause, GatewayFailure};
 use crate::courses::CourseError;
 use crate::lms::LmsError;
 use crate::publish::{FailureClass, PublishError};
 
 /// An error answer of the publisher's routes.
 #[derive(Debug)]
-pub struct DetailError {
+pub struct PublisherFailure {
     status: StatusCode,
     detail: String,
     data: Option<Value>,
@@ -38,10 +38,10 @@ pub struct Detail {
     pub data: Option<Value>,
 }
 
-impl DetailError {
+impl PublisherFailure {
     /// An answer with this status and detail.
-    pub fn new(status: StatusCode, detail: impl Into<String>) -> DetailError {
-        DetailError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> PublisherFailure {
+        PublisherFailure {
             status,
             detail: detail.into(),
             data: None,
@@ -52,8 +52,8 @@ impl DetailError {
     }
 
     /// A malformed body: 422 naming the field (what FastAPI answers), 413 and 415 as they are.
-    pub fn from_body(e: ApiError) -> DetailError {
-        let mut d = DetailError::from(e);
+    pub fn from_body(e: GatewayFailure) -> PublisherFailure {
+        let mut d = PublisherFailure::from(e);
         if d.status == StatusCode::BAD_REQUEST {
             d.status = StatusCode::UNPROCESSABLE_ENTITY;
         }
@@ -61,9 +61,9 @@ impl DetailError {
     }
 }
 
-impl From<ApiError> for DetailError {
-    fn from(e: ApiError) -> Self {
-        DetailError {
+impl From<GatewayFailure> for PublisherFailure {
+    fn from(e: GatewayFailure) -> Self {
+        PublisherFailure {
             status: e.status,
             detail: e.message,
             data: None,
@@ -74,7 +74,7 @@ impl From<ApiError> for DetailError {
     }
 }
 
-impl From<PublishError> for DetailError {
+impl From<PublishError> for PublisherFailure {
     fn from(e: PublishError) -> Self {
         let status = class_status(e.class());
         let data = match &e {
@@ -91,7 +91,7 @@ impl From<PublishError> for DetailError {
             }
             other => other.to_string(),
         };
-        DetailError {
+        PublisherFailure {
             status,
             detail: e.detail(),
             data,
@@ -136,19 +136,19 @@ pub fn job_error_json(stored: &Value) -> Value {
     shown
 }
 
-impl From<CourseError> for DetailError {
+impl From<CourseError> for PublisherFailure {
     fn from(e: CourseError) -> Self {
         PublishError::Course(e).into()
     }
 }
 
-impl From<LmsError> for DetailError {
+impl From<LmsError> for PublisherFailure {
     fn from(e: LmsError) -> Self {
         PublishError::Lms(e).into()
     }
 }
 
-impl IntoResponse for DetailError {
+impl IntoResponse for PublisherFailure {
     fn into_response(self) -> Response {
         let mut body = json!({ "detail": self.detail });
         if let Some(data) = self.data {

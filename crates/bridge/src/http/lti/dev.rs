@@ -133,7 +133,7 @@ async fn launch_test(State(app): State<AppState>, AppQuery(q): AppQuery<LaunchTe
     let base = app.lti.tool().base_url.to_string();
     let config = json!({
         "token": token, "expires_at": claims.exp, "base": base, "course_id": claims.course,
-        "user_name": claims.name, "storage_check": null, "max_file_bytes": app.files.max_file_bytes(),
+        "user_name": claims.name, "storage_check": null, "max_file_bytes": app.file_manager.max_file_bytes(),
     });
     ui::file_manager(&base, &config, &claims.origin)
 }

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use serde_json::json;
 
-use super::{Access, FileError, Files, StoredFile, names, store};
+use super::{Access, FileError, FileManager, StoredFile, names, store};
 use crate::audit::{Actor, now_ms};
 use crate::storage::{StorageError, StorageKey};
 
@@ -39,7 +39,7 @@ pub struct Page {
     pub cursor: Option<String>,
 }
 
-impl Files {
+impl FileManager {
     /// Stores one uploaded file, filed under the launch's context (or the course an API
     /// caller names: one is required, so no file is stored without a course).
     ///

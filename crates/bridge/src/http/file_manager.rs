@@ -2,8 +2,8 @@
 //! (`X-Launch-Token`, one course) or an API bearer token (every course of the bridge's
 //! Moodle): `/get_learners`, `/get_user_files/{user_id}`, `/copy_moodle_files`,
 //! `/upload_files`, `/download_file/{file_id}`, `/delete_file/{file_id}`,
-//! `/list_uploaded_files`, and the HTML list `/files`. Handlers extract, call `files::Files`
-//! and answer; errors are `{"error", "code"}` (`http/error/files.rs`).
+//! `/list_uploaded_files`, and the HTML list `/files`. Handlers extract, call `file_manager::FileManager`
+//! and answer; errors are `{"error", "code"}` (`http/error/file_manager.rs`).
 
 mod caller;
 mod copy;
@@ -23,10 +23,10 @@ pub use caller::{FileActor, FileCaller, LAUNCH_TOKEN_HEADER, require_caller};
 use copy::__path_copy_moodle_files;
 pub use copy::{CopyOutcome, CopyReply, OutcomeError, StoredSummary, copy_moodle_files};
 
-use super::error::{FileApiError, FileProblem};
+use super::error::{FileManagerFailure, FileProblem};
 use super::extract::{AppQuery, TextFieldError, text_field};
 use super::ui;
-use crate::files::{
+use crate::file_manager::{
     Access, FileError, MoodleOrigin, Page, Participant, StoredFile, Upload, UserFiles,
 };
 use crate::state::AppState;
@@ -140,9 +140,11 @@ pub async fn get_learners(
     State(app): State<AppState>,
     caller: FileCaller,
     AppQuery(q): AppQuery<CourseQuery>,
-) -> Result<Json<Vec<Participant>>, FileApiError> {
+) -> Result<Json<Vec<Participant>>, FileManagerFailure> {
     Ok(Json(
-        app.files.learners(&caller.access(), q.course_id).await?,
+        app.file_manager
+            .learners(&caller.access(), q.course_id)
+            .await?,
     ))
 }
 
@@ -157,9 +159,9 @@ pub async fn get_user_files(
     caller: FileCaller,
     Path(user_id): Path<i64>,
     AppQuery(q): AppQuery<CourseQuery>,
-) -> Result<Json<UserFiles>, FileApiError> {
+) -> Result<Json<UserFiles>, FileManagerFailure> {
     Ok(Json(
-        app.files
+        app.file_manager
             .user_files(&caller.access(), user_id, q.course_id)
             .await?,
     ))
@@ -191,17 +193,17 @@ pub async fn upload_files(
     FileActor(actor): FileActor,
     AppQuery(q): AppQuery<CourseQuery>,
     mut multipart: Multipart,
-) -> Result<Json<UploadReply>, FileApiError> {
+) -> Result<Json<UploadReply>, FileManagerFailure> {
     let access = caller.access();
     let mut course = q.course_id;
     let mut stored: Vec<StoredFile> = Vec::new();
     let (max_parts, max_total) = (app.http.upload_max_parts, app.http.upload_max_total_bytes);
     let mut parts = 0usize;
-    let outcome: Result<(), FileApiError> = async {
+    let outcome: Result<(), FileManagerFailure> = async {
         while let Some(mut field) = multipart.next_field().await.map_err(body_error)? {
             parts += 1;
             if parts > max_parts {
-                return Err(FileApiError::too_large(
+                return Err(FileManagerFailure::too_large(
                     "toomanyparts",
                     &format!("an upload has at most {max_parts} parts (UPLOAD_FILES_MAX_PARTS)"),
                 ));
@@ -210,20 +212,19 @@ pub async fn upload_files(
                 if field.name() == Some("course_id") {
                     let text = text_field(&mut field).await.map_err(|e| match e {
                         TextFieldError::Body(e) => body_error(e),
-                        _ => FileApiError::invalid("course_id", "must be a course id"),
+                        _ => FileManagerFailure::invalid("course_id", "must be a course id"),
                     })?;
-                    let parsed = text
-                        .trim()
-                        .parse::<i64>()
-                        .map_err(|_| FileApiError::invalid("course_id", "must be a course id"))?;
+                    let parsed = text.trim().parse::<i64>().map_err(|_| {
+                        FileManagerFailure::invalid("course_id", "must be a course id")
+                    })?;
                     if !stored.is_empty() {
-                        return Err(FileApiError::invalid(
+                        return Err(FileManagerFailure::invalid(
                             "course_id",
                             "must come before the file parts (or be sent as ?course_id=)",
                         ));
                     }
                     if course.is_some_and(|c| c != parsed) {
-                        return Err(FileApiError::invalid(
+                        return Err(FileManagerFailure::invalid(
                             "course_id",
                             "the form field and ?course_id= differ",
                         ));
@@ -233,7 +234,7 @@ pub async fn upload_files(
                 continue;
             };
             if matches!(access, Access::Api { .. }) && course.is_none() {
-                return Err(FileApiError::invalid(
+                return Err(FileManagerFailure::invalid(
                     "course_id",
                     "must come before the file parts (or be sent as ?course_id=)",
                 ));
@@ -246,11 +247,15 @@ pub async fn upload_files(
                 body: field,
                 max_bytes: left,
             };
-            match app.files.upload(&access, &actor, course, upload).await {
+            match app
+                .file_manager
+                .upload(&access, &actor, course, upload)
+                .await
+            {
                 Ok(file) => stored.push(file),
                 // The file fits MAX_UPLOAD_MB but not what is left of the request's total.
                 Err(FileError::TooLarge { limit }) if limit == left => {
-                    return Err(FileApiError::too_large(
+                    return Err(FileManagerFailure::too_large(
                         "uploadtoolarge",
                         &format!(
                             "an upload carries at most {} MiB in all (UPLOAD_FILES_MAX_TOTAL_MB)",
@@ -266,11 +271,11 @@ pub async fn upload_files(
     .await;
     if let Err(e) = outcome {
         let ids: Vec<String> = stored.iter().map(|f| f.id.clone()).collect();
-        app.files.discard(&access, &actor, &ids).await;
+        app.file_manager.discard(&access, &actor, &ids).await;
         return Err(e);
     }
     if stored.is_empty() {
-        return Err(FileApiError::invalid("files", "no file was sent"));
+        return Err(FileManagerFailure::invalid("files", "no file was sent"));
     }
     let files = stored
         .into_iter()
@@ -283,14 +288,14 @@ pub async fn upload_files(
 }
 
 /// A broken or over-long multipart body.
-fn body_error(e: axum::extract::multipart::MultipartError) -> FileApiError {
+fn body_error(e: axum::extract::multipart::MultipartError) -> FileManagerFailure {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        FileApiError::too_large(
+        FileManagerFailure::too_large(
             "uploadtoolarge",
             "the upload is larger than this bridge accepts",
         )
     } else {
-        FileApiError::invalid("body", &e.body_text())
+        FileManagerFailure::invalid("body", &e.body_text())
     }
 }
 
@@ -306,22 +311,22 @@ pub async fn download_file(
     caller: FileCaller,
     Path(file_id): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, FileApiError> {
+) -> Result<Response, FileManagerFailure> {
     if let FileCaller::Ticket(ticket) = &caller
         && ticket.file != file_id
     {
         return Err(FileError::NotFound { id: file_id }.into());
     }
-    let file = app.files.get(&caller.access(), &file_id).await?;
+    let file = app.file_manager.get(&caller.access(), &file_id).await?;
     let size = u64::try_from(file.size).unwrap_or(0);
     Ok(match download::range(&headers, size) {
         download::RangeAsk::Unsatisfiable => download::unsatisfiable(&file),
         download::RangeAsk::Part(part) => {
-            let body = app.files.open(&file, Some(part.clone())).await?;
+            let body = app.file_manager.open(&file, Some(part.clone())).await?;
             download::answer(&file, Some(part), body)
         }
         download::RangeAsk::Whole => {
-            let body = app.files.open(&file, None).await?;
+            let body = app.file_manager.open(&file, None).await?;
             download::answer(&file, None, body)
         }
     })
@@ -346,8 +351,11 @@ pub async fn delete_file(
     caller: FileCaller,
     FileActor(actor): FileActor,
     Path(file_id): Path<String>,
-) -> Result<Json<DeleteReply>, FileApiError> {
-    let file = app.files.delete(&caller.access(), &actor, &file_id).await?;
+) -> Result<Json<DeleteReply>, FileManagerFailure> {
+    let file = app
+        .file_manager
+        .delete(&caller.access(), &actor, &file_id)
+        .await?;
     Ok(Json(DeleteReply {
         deleted: true,
         id: file.id,
@@ -377,12 +385,15 @@ pub async fn list_uploaded_files(
     State(app): State<AppState>,
     caller: FileCaller,
     AppQuery(q): AppQuery<ListQuery>,
-) -> Result<Response, FileApiError> {
+) -> Result<Response, FileManagerFailure> {
     let page = (q.limit.is_some() || q.cursor.is_some()).then(|| Page {
         limit: q.limit.unwrap_or(100),
         cursor: q.cursor,
     });
-    let (files, next) = app.files.list(&caller.access(), page.as_ref()).await?;
+    let (files, next) = app
+        .file_manager
+        .list(&caller.access(), page.as_ref())
+        .await?;
     let list: Vec<StoredFileReply> = files.into_iter().map(|f| reply(&app, &caller, f)).collect();
     let mut response = Json(list).into_response();
     if let (Some(next), Some(page)) = (next, page) {
@@ -406,7 +417,7 @@ pub async fn list_uploaded_files(
 pub async fn files_page(
     State(app): State<AppState>,
     caller: FileCaller,
-) -> Result<Response, FileApiError> {
-    let (files, _) = app.files.list(&caller.access(), None).await?;
+) -> Result<Response, FileManagerFailure> {
+    let (files, _) = app.file_manager.list(&caller.access(), None).await?;
     Ok(ui::files_page(app.lti.tool().base_url.as_str(), &files))
 }

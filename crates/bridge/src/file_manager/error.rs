@@ -1,6 +1,6 @@
 //! `FileError`: every way a file-manager operation fails, in the file manager's words, with a
 //! stable code for each; the HTTP status, message and body are chosen in
-//! `http/error/files.rs`.
+//! `http/error/file_manager.rs`.
 
 use crate::storage::StorageError;
 

@@ -8,7 +8,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::moodle::{self, MoodleFile};
-use super::{Access, FileError, Files, MoodleOrigin, StoredFile, store};
+use super::{Access, FileError, FileManager, MoodleOrigin, StoredFile, store};
 use crate::audit::{Actor, now_ms};
 use crate::storage::StorageKey;
 
@@ -38,7 +38,7 @@ pub struct CopyResult {
     pub outcome: Result<(StoredFile, bool), FileError>,
 }
 
-impl Files {
+impl FileManager {
     /// Copies learner files; one outcome per key, in the order asked.
     ///
     /// # Errors

@@ -11,13 +11,13 @@ use utoipa::ToSchema;
 use super::ErrorCause;
 use super::moodle;
 use crate::auth::{AuthError, Scope};
-use crate::files::FileError;
+use crate::file_manager::FileError;
 use crate::lti_tool::LaunchTokenError;
 use crate::storage::StorageError;
 
 /// An error answer of the file manager's routes.
 #[derive(Debug)]
-pub struct FileApiError {
+pub struct FileManagerFailure {
     status: StatusCode,
     code: String,
     message: String,
@@ -40,15 +40,15 @@ pub struct FileProblem {
     pub field: Option<String>,
 }
 
-impl FileApiError {
+impl FileManagerFailure {
     /// The status and code, for the audit log.
     pub fn outcome(&self) -> (u16, &str) {
         (self.status.as_u16(), &self.code)
     }
 
     /// An answer with this status, code and message.
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> FileApiError {
-        FileApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> FileManagerFailure {
+        FileManagerFailure {
             status,
             code: code.to_owned(),
             message: message.into(),
@@ -60,8 +60,8 @@ impl FileApiError {
     }
 
     /// 400 naming a field.
-    pub fn invalid(field: &str, reason: &str) -> FileApiError {
-        let mut e = FileApiError::new(
+    pub fn invalid(field: &str, reason: &str) -> FileManagerFailure {
+        let mut e = FileManagerFailure::new(
             StatusCode::BAD_REQUEST,
             "invalidparameter",
             format!("{field}: {reason}"),
@@ -71,13 +71,13 @@ impl FileApiError {
     }
 
     /// 413: a request over one of the upload limits; `code` says which.
-    pub fn too_large(code: &str, message: &str) -> FileApiError {
-        FileApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+    pub fn too_large(code: &str, message: &str) -> FileManagerFailure {
+        FileManagerFailure::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
     }
 
     /// 401: no credential.
-    pub fn unauthenticated() -> FileApiError {
-        let mut e = FileApiError::new(
+    pub fn unauthenticated() -> FileManagerFailure {
+        let mut e = FileManagerFailure::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "open the tool from Moodle, or send an API token (Authorization: Bearer)",
@@ -87,8 +87,8 @@ impl FileApiError {
     }
 
     /// 401: a route that only a launch token opens, without one.
-    pub fn no_launch_token() -> FileApiError {
-        let mut e = FileApiError::new(
+    pub fn no_launch_token() -> FileManagerFailure {
+        let mut e = FileManagerFailure::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "open the tool from Moodle: this route takes the launch's token (X-Launch-Token)",
@@ -98,8 +98,8 @@ impl FileApiError {
     }
 
     /// 403: the launch's roles do not include the file manager.
-    pub fn not_staff() -> FileApiError {
-        FileApiError::new(
+    pub fn not_staff() -> FileManagerFailure {
+        FileManagerFailure::new(
             StatusCode::FORBIDDEN,
             "forbidden",
             "the file manager is for teachers and administrators",
@@ -107,8 +107,8 @@ impl FileApiError {
     }
 
     /// 403: an API token without the scope.
-    pub fn missing_scope(scope: Scope) -> FileApiError {
-        FileApiError::new(
+    pub fn missing_scope(scope: Scope) -> FileManagerFailure {
+        FileManagerFailure::new(
             StatusCode::FORBIDDEN,
             "insufficientscope",
             format!("this token lacks the {} scope", scope.name()),
@@ -116,14 +116,14 @@ impl FileApiError {
     }
 
     /// Adds the internal cause, for the access log (never the body).
-    pub fn with_cause(mut self, cause: impl Into<String>) -> FileApiError {
+    pub fn with_cause(mut self, cause: impl Into<String>) -> FileManagerFailure {
         self.cause = Some(cause.into());
         self
     }
 
     /// 429 with `Retry-After`.
-    pub fn rate_limited(wait_secs: u64) -> FileApiError {
-        let mut e = FileApiError::new(
+    pub fn rate_limited(wait_secs: u64) -> FileManagerFailure {
+        let mut e = FileManagerFailure::new(
             StatusCode::TOO_MANY_REQUESTS,
             "ratelimited",
             format!("too many requests; retry in {wait_secs} s"),
@@ -174,10 +174,10 @@ pub fn file_error_parts(e: &FileError) -> (StatusCode, String, String) {
     (status, e.code(), message)
 }
 
-impl From<FileError> for FileApiError {
+impl From<FileError> for FileManagerFailure {
     fn from(e: FileError) -> Self {
         let (status, code, message) = file_error_parts(&e);
-        let mut api = FileApiError::new(status, &code, message);
+        let mut api = FileManagerFailure::new(status, &code, message);
         if let FileError::Invalid { field, .. } = &e {
             api.field = Some(field.clone());
         }
@@ -192,37 +192,39 @@ impl From<FileError> for FileApiError {
     }
 }
 
-impl From<LaunchTokenError> for FileApiError {
+impl From<LaunchTokenError> for FileManagerFailure {
     fn from(e: LaunchTokenError) -> Self {
         if e == LaunchTokenError::Unavailable {
-            return FileApiError::new(
+            return FileManagerFailure::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "databaseunavailable",
                 e.to_string(),
             );
         }
-        let mut api = FileApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string());
+        let mut api =
+            FileManagerFailure::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string());
         api.www_authenticate = Some("LaunchToken");
         api
     }
 }
 
-impl From<AuthError> for FileApiError {
+impl From<AuthError> for FileManagerFailure {
     fn from(e: AuthError) -> Self {
         if e == AuthError::IdentityProviderUnreachable {
-            return FileApiError::new(
+            return FileManagerFailure::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unknown",
                 "tokens cannot be checked now; try again shortly",
             );
         }
-        let mut api = FileApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string());
+        let mut api =
+            FileManagerFailure::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string());
         api.www_authenticate = Some("Bearer error=\"invalid_token\"");
         api
     }
 }
 
-impl IntoResponse for FileApiError {
+impl IntoResponse for FileManagerFailure {
     fn into_response(self) -> Response {
         let mut body = json!({"error": self.message, "code": self.code});
         if let Some(field) = &self.field {

@@ -1,6 +1,6 @@
 //! `POST /copy_moodle_files`: the file manager copies a learner's Moodle files into storage and
 //! answers one result per file asked for — the stored file, or why not in the file manager's
-//! error words (`http/error/files.rs`), so one failing file never fails the others.
+//! error words (`http/error/file_manager.rs`), so one failing file never fails the others.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,8 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{FileActor, FileCaller};
-use crate::files::{CopyRequest, CopyResult, StoredFile};
-use crate::http::error::{FileApiError, FileProblem, file_error_parts};
+use crate::file_manager::{CopyRequest, CopyResult, StoredFile};
+use crate::http::error::{FileManagerFailure, FileProblem, file_error_parts};
 use crate::http::extract::AppJson;
 use crate::state::AppState;
 
@@ -104,8 +104,11 @@ pub async fn copy_moodle_files(
     caller: FileCaller,
     FileActor(actor): FileActor,
     AppJson(request): AppJson<CopyRequest>,
-) -> Result<Json<CopyReply>, FileApiError> {
-    let results = app.files.copy(&caller.access(), &actor, request).await?;
+) -> Result<Json<CopyReply>, FileManagerFailure> {
+    let results = app
+        .file_manager
+        .copy(&caller.access(), &actor, request)
+        .await?;
     Ok(Json(CopyReply {
         results: results.into_iter().map(CopyOutcome::from).collect(),
     }))

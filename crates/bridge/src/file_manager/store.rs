@@ -106,7 +106,7 @@ pub(super) async fn get(
     .transpose()
 }
 
-/// Files the scope sees, newest first, after `after` (created_at_ms, id), at most `limit`.
+/// FileManager the scope sees, newest first, after `after` (created_at_ms, id), at most `limit`.
 pub(super) async fn list(
     db: &Db,
     scope: &Scope,

@@ -11,9 +11,9 @@ use axum::response::Response;
 
 use crate::audit::Actor;
 use crate::auth::{Principal, Scope};
-use crate::files::Access;
+use crate::file_manager::Access;
 use crate::http::client_addr::ClientAddr;
-use crate::http::error::FileApiError;
+use crate::http::error::FileManagerFailure;
 use crate::http::extract::RequestId;
 use crate::lti_tool::{LaunchClaims, TicketClaims};
 use crate::state::AppState;
@@ -64,14 +64,14 @@ impl FileCaller {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for FileCaller {
-    type Rejection = FileApiError;
+    type Rejection = FileManagerFailure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<FileCaller>()
             .cloned()
-            .ok_or_else(FileApiError::unauthenticated)
+            .ok_or_else(FileManagerFailure::unauthenticated)
     }
 }
 
@@ -84,7 +84,7 @@ pub async fn require_caller(
     State(app): State<AppState>,
     mut req: Request,
     next: Next,
-) -> Result<Response, FileApiError> {
+) -> Result<Response, FileManagerFailure> {
     let is_download = req.method() == Method::GET && req.uri().path().contains("/download_file/");
     let needed = if matches!(*req.method(), Method::GET | Method::HEAD) {
         Scope::Read
@@ -101,7 +101,7 @@ pub async fn require_caller(
     let (subject, source) = caller.who();
     app.limiter
         .check(&format!("{source}:{subject}"))
-        .map_err(|wait| FileApiError::rate_limited(wait.as_secs()))?;
+        .map_err(|wait| FileManagerFailure::rate_limited(wait.as_secs()))?;
     tracing::Span::current().record("subject", subject.as_str());
     let route = req
         .extensions()
@@ -127,11 +127,11 @@ async fn identify(
     headers: &HeaderMap,
     needed: Scope,
     ticket: Option<String>,
-) -> Result<FileCaller, FileApiError> {
+) -> Result<FileCaller, FileManagerFailure> {
     if let Some(token) = header_text(headers, LAUNCH_TOKEN_HEADER) {
         let claims = app.lti.verify_launch_token(token).await?;
         if !claims.is_staff() {
-            return Err(FileApiError::not_staff());
+            return Err(FileManagerFailure::not_staff());
         }
         return Ok(FileCaller::Launch(claims));
     }
@@ -146,13 +146,13 @@ async fn identify(
         };
         let principal = app.auth.verify(token).await?;
         if !principal.scopes.contains(needed) {
-            return Err(FileApiError::missing_scope(needed));
+            return Err(FileManagerFailure::missing_scope(needed));
         }
         return Ok(FileCaller::Api(principal));
     }
     match ticket {
         Some(ticket) => Ok(FileCaller::Ticket(app.lti.tokens().verify_ticket(&ticket)?)),
-        None => Err(FileApiError::unauthenticated()),
+        None => Err(FileManagerFailure::unauthenticated()),
     }
 }
 
@@ -169,7 +169,7 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub struct FileActor(pub Actor);
 
 impl<S: Send + Sync> FromRequestParts<S> for FileActor {
-    type Rejection = FileApiError;
+    type Rejection = FileManagerFailure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
@@ -177,6 +177,6 @@ impl<S: Send + Sync> FromRequestParts<S> for FileActor {
             .get::<Actor>()
             .cloned()
             .map(FileActor)
-            .ok_or_else(FileApiError::unauthenticated)
+            .ok_or_else(FileManagerFailure::unauthenticated)
     }
 }

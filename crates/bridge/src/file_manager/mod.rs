@@ -8,7 +8,7 @@
 //!
 //! Bytes stream in constant memory with their SHA-256 counted on the way (`storage.rs`); an
 //! interrupted transfer keeps nothing; metadata is in `stored_files` (`store.rs`). Every
-//! write is audited. The HTTP layer (`http/files.rs`) only reads requests and writes answers.
+//! write is audited. The HTTP layer (`http/file_manager.rs`) only reads requests and writes answers.
 
 mod copy;
 mod error;
@@ -231,7 +231,7 @@ pub struct ListedFile {
 
 /// The file manager.
 #[derive(Debug, Clone)]
-pub struct Files {
+pub struct FileManager {
     db: Db,
     storage: Storage,
     sites: Sites,
@@ -239,11 +239,11 @@ pub struct Files {
     max_file_bytes: u64,
 }
 
-impl Files {
+impl FileManager {
     /// The file manager over `db` and `storage`, reading Moodle through `sites`, storing
     /// files of at most `max_file_bytes`.
-    pub fn new(db: Db, storage: Storage, sites: Sites, max_file_bytes: u64) -> Files {
-        Files {
+    pub fn new(db: Db, storage: Storage, sites: Sites, max_file_bytes: u64) -> FileManager {
+        FileManager {
             audit: AuditLog::new(db.clone()),
             db,
             storage,

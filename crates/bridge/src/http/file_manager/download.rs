@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::files::{FileStream, StoredFile, names};
+use crate::file_manager::{FileStream, StoredFile, names};
 
 /// What a `Range` header asks of a file of `size` bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
