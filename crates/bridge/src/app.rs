@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::moodle::Clients;
 pub use crate::state::AppState;
 use crate::token_login::TokenLogin;
-use crate::{courses, file_manager, jobs, lms, publish, storage};
+use crate::{courses, file_manager, jobs, lms, publish, storage, webhooks};
 
 /// Why the service cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,7 @@ pub struct App {
     router: axum::Router,
     db: Db,
     worker: jobs::Worker,
+    events: Option<(webhooks::poller::Poller, webhooks::delivery::Deliverer)>,
 }
 
 impl App {
@@ -139,6 +140,7 @@ impl App {
             listener.local_addr().ok(),
         )
         .await?;
+        let (hooks, events) = webhook_parts(config, &db, &moodle, &clients)?;
         let state = AppState {
             gateway,
             auth,
@@ -161,6 +163,7 @@ impl App {
                 config.http.streams_per_subject,
                 config.http.stream_max_duration,
             )),
+            webhooks: hooks,
         };
         let (router, _) = http::router(state, config);
         Ok(App {
@@ -168,6 +171,7 @@ impl App {
             router,
             db,
             worker,
+            events,
         })
     }
 
@@ -187,7 +191,13 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop, stopped) = watch::channel(false);
-        let worker = tokio::spawn(self.worker.run(stopped));
+        let worker = tokio::spawn(self.worker.run(stopped.clone()));
+        let events = self.events.map(|(poller, deliverer)| {
+            (
+                tokio::spawn(poller.run(stopped.clone())),
+                tokio::spawn(deliverer.run(stopped.clone())),
+            )
+        });
         let served = axum::serve(
             self.listener,
             self.router
@@ -198,6 +208,11 @@ impl App {
         let _ = stop.send(true);
         if let Err(e) = worker.await {
             tracing::error!(error = %e, "the job worker stopped abnormally");
+        }
+        if let Some((poller, deliverer)) = events
+            && let (Err(e), _) | (_, Err(e)) = (poller.await, deliverer.await)
+        {
+            tracing::error!(error = %e, "the event poller or webhook deliverer stopped abnormally");
         }
         self.db.close().await;
         served
@@ -228,6 +243,82 @@ pub(crate) fn publisher_parts(
         publish::Publisher::new(db.clone(), courses.clone(), lms.clone(), jobs, &config.lms);
     spawn_forget_sessions(Arc::downgrade(&lms));
     Ok((courses, lms, publisher))
+}
+
+/// Moodle's events to applications: the subscriptions service, and — unless `EVENTS_ENABLED`
+/// is off — the poller of the bridge's own site (`default`) and of each `LMS_SITES` site with
+/// a token, and the webhook deliverer, both started by [`App::run_until`].
+#[allow(clippy::type_complexity)]
+fn webhook_parts(
+    config: &Config,
+    db: &Db,
+    moodle: &moodle_ws::Client,
+    clients: &Clients,
+) -> Result<
+    (
+        Arc<webhooks::Webhooks>,
+        Option<(webhooks::poller::Poller, webhooks::delivery::Deliverer)>,
+    ),
+    StartError,
+> {
+    let secret = config.secret_key.as_ref().ok_or_else(|| {
+        let mut p = crate::config::Problems::default();
+        p.push(
+            "SECRET_KEY",
+            "required: webhook signing secrets are kept encrypted with a key derived from it",
+        );
+        p
+    })?;
+    let hooks = Arc::new(webhooks::Webhooks::new(
+        db.clone(),
+        secret,
+        config.webhooks.clone(),
+    ));
+    spawn_purge_events(Arc::downgrade(&hooks));
+    if !config.webhooks.enabled {
+        return Ok((hooks, None));
+    }
+    let mut outboxes: Vec<Arc<dyn webhooks::poller::Outbox>> = vec![Arc::new(
+        webhooks::poller::MoodleOutbox::new(crate::config::DEFAULT_SITE, moodle.clone()),
+    )];
+    for site in config
+        .lms
+        .sites
+        .iter()
+        .filter(|s| s.name != crate::config::DEFAULT_SITE)
+    {
+        if let Some(token) = &site.token {
+            let client = clients.build(
+                site.base_url.as_str(),
+                Some(token.clone()),
+                config.lms.policy(),
+            )?;
+            outboxes.push(Arc::new(webhooks::poller::MoodleOutbox::new(
+                site.name.clone(),
+                client,
+            )));
+        }
+    }
+    let me = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let poller = webhooks::poller::Poller::new(hooks.clone(), outboxes, me.clone());
+    let deliverer = webhooks::delivery::Deliverer::new(hooks.clone(), me)?;
+    Ok((hooks, Some((poller, deliverer))))
+}
+
+/// Forgets events past `EVENTS_RETENTION_DAYS` every hour while the service lives.
+fn spawn_purge_events(hooks: std::sync::Weak<webhooks::Webhooks>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let Some(hooks) = hooks.upgrade() else { return };
+            match hooks.purge().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "old Moodle events forgotten"),
+                Err(e) => tracing::warn!(error = %e, "old Moodle events not forgotten"),
+            }
+        }
+    });
 }
 
 /// Deletes long-ended LMS sessions every hour while the service lives.

@@ -8,6 +8,7 @@ mod env;
 mod http;
 mod lms;
 mod lti;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ pub use http::HttpConfig;
 pub(crate) use http::http_config;
 pub use lms::{DEFAULT_SITE, LmsConfig, LmsSite};
 pub use lti::{DynamicRegistrationPolicy, EnvRegistration, LtiConfig};
+pub use webhooks::WebhookConfig;
 
 /// What a command needs: `serve` and `check` talk to Moodle, `token create` signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// The LTI tool and its file manager (`LTI_*`, keys, `PUBLIC_URL`, `MAX_UPLOAD_MB`, …).
     pub lti: LtiConfig,
+    /// Moodle events to applications (`EVENTS_*`, `WEBHOOK_*`).
+    pub webhooks: WebhookConfig,
 }
 
 /// The Moodle site the gateway talks to.
@@ -176,6 +180,7 @@ impl Config {
         let auth = auth::auth_config(env, &mut p);
         let cors_origins = cors_origins(env, &mut p);
         let http = http_config(env, &mut p);
+        let webhooks = webhooks::webhook_config(env, &mut p);
         if lti.dev && !bind.ip().is_loopback() {
             // The development routes show launch details and call Moodle with the bridge's
             // token for anyone who asks: never where other machines can reach them.
@@ -201,6 +206,7 @@ impl Config {
             cors_origins,
             http,
             lti,
+            webhooks,
         })
     }
 

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | gateway (`docs/contracts/gateway.md`) | `/api/moodle/*` | bearer JWT; reads `moodle:read`, writes `moodle:write` |
 //! | publisher (`docs/contracts/publisher.md`, `publisher-sync.md`) | `/api/courses/*`, `/api/login-lms`, `/api/lms/*`, `/api/jobs/*`, `/api/sync/*` | bearer JWT as the gateway, plus `X-LMS-Token` where the contract has it; errors `{"detail": …}` |
+//! | webhooks | `/api/webhooks`, `/api/webhooks/{id}`, `/api/webhooks/{id}/deliveries`, `/api/webhooks/{id}/replay`, `/api/events/stream` | bearer JWT with `webhooks:manage` (the stream: `events:read` or `webhooks:manage`); a caller sees only its own subscriptions |
 //! | token login (`docs/contracts/token-login.md`) | `/api/auth/token-login`, `/api/auth/token-validate` | the Moodle token in the request; rate-limited per address |
 //! | file manager (`docs/contracts/file-manager.md`) | `/get_learners`, `/get_user_files/{user_id}`, `/copy_moodle_files`, `/upload_files`, `/download_file/{file_id}`, `/delete_file/{file_id}`, `/list_uploaded_files`, `/files` | launch token (`X-Launch-Token`, its course only) or bearer JWT as the gateway; a download ticket on `/download_file`; errors `{"error", "code"}` |
 //! | LTI services | `/lti/members`, `/lti/lineitems`, `/lti/scores` | launch token only (`X-Launch-Token`, staff, its course's services); errors `{"error", "code"}` |
@@ -31,6 +32,7 @@ pub mod ops;
 pub mod publish;
 pub mod token_login;
 pub mod ui;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -176,6 +178,35 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
             },
             time_limit,
         ));
+    // Webhook subscriptions (`webhooks:manage`) and the event stream (`events:read`), which
+    // lives as long as EVENT_STREAM_MAX_SECONDS allows.
+    let webhook_routes = OpenApiRouter::new()
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(
+            webhooks::get_webhook,
+            webhooks::update_webhook,
+            webhooks::delete_webhook
+        ))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::replay))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            TimeLimit {
+                limit: config.http.request_timeout,
+                answer: gateway_timeout,
+            },
+            time_limit,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_webhooks,
+        ));
+    let event_stream = OpenApiRouter::new()
+        .routes(routes!(webhooks::event_stream))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_events,
+        ));
     let operations = OpenApiRouter::new()
         .routes(routes!(ops::health))
         .routes(routes!(ops::ready))
@@ -209,6 +240,8 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .merge(token_login)
         .merge(file_manager)
         .merge(lti_services)
+        .merge(webhook_routes)
+        .merge(event_stream)
         .merge(operations)
         .split_for_parts();
     // LTI: public by protocol (the platform's signed id_token and the state are the credentials).

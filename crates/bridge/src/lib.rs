@@ -36,3 +36,4 @@ pub mod storage;
 pub mod streams;
 pub mod telemetry;
 pub mod token_login;
+pub mod webhooks;

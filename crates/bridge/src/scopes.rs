@@ -1,5 +1,6 @@
 //! API scopes: `moodle:read` for reads, `moodle:write` for writes, `files:admin` for every
-//! caller's stored files (without it an API token sees only its own). Tokens carry them in
+//! caller's stored files (without it an API token sees only its own), `webhooks:manage` for
+//! the caller's webhook subscriptions and `events:read` for the event stream. Tokens carry them in
 //! `scope` (space-separated, RFC 8693) or `scp` (a string or a list, as some identity
 //! providers send); scopes the bridge does not know are ignored.
 
@@ -20,10 +21,20 @@ pub enum Scope {
     Write,
     /// `files:admin`: every stored file of the file manager, not only the caller's own.
     FilesAdmin,
+    /// `webhooks:manage`: the caller's webhook subscriptions (which receive Moodle's events).
+    WebhooksManage,
+    /// `events:read`: the stream of Moodle's events.
+    EventsRead,
 }
 
 /// Every scope, in the order they are printed.
-const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::FilesAdmin];
+const ALL: [Scope; 5] = [
+    Scope::Read,
+    Scope::Write,
+    Scope::FilesAdmin,
+    Scope::WebhooksManage,
+    Scope::EventsRead,
+];
 
 impl Scope {
     /// The scope's name in tokens.
@@ -32,6 +43,8 @@ impl Scope {
             Scope::Read => "moodle:read",
             Scope::Write => "moodle:write",
             Scope::FilesAdmin => "files:admin",
+            Scope::WebhooksManage => "webhooks:manage",
+            Scope::EventsRead => "events:read",
         }
     }
 
@@ -40,6 +53,8 @@ impl Scope {
             Scope::Read => 1,
             Scope::Write => 2,
             Scope::FilesAdmin => 4,
+            Scope::WebhooksManage => 8,
+            Scope::EventsRead => 16,
         }
     }
 
@@ -56,7 +71,7 @@ impl Scopes {
     /// `moodle:read moodle:write`.
     pub const READ_WRITE: Scopes = Scopes(3);
     /// The known scope names, for messages.
-    pub const KNOWN: &str = "moodle:read, moodle:write, files:admin";
+    pub const KNOWN: &str = "moodle:read, moodle:write, files:admin, webhooks:manage, events:read";
 
     /// Whether `scope` is in the set.
     pub fn contains(self, scope: Scope) -> bool {

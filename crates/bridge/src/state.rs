@@ -13,6 +13,7 @@ use crate::lti_tool::LtiTool;
 use crate::metrics::Metrics;
 use crate::streams::StreamSlots;
 use crate::token_login::TokenLogin;
+use crate::webhooks::Webhooks;
 use crate::{courses, file_manager, lms, publish};
 
 /// What every handler can reach.
@@ -48,4 +49,6 @@ pub struct AppState {
     pub lti_limiter: Arc<RateLimiter>,
     /// Open server-sent event streams per caller.
     pub streams: Arc<StreamSlots>,
+    /// Webhook subscriptions and Moodle's stored events.
+    pub webhooks: Arc<Webhooks>,
 }

@@ -1,6 +1,8 @@
 //! The bearer layer on the `/api/` routes: reads `Authorization: Bearer …`, has the token
-//! verified, checks the scope the method needs (reads `moodle:read`, writes
-//! `moodle:write`), applies the caller's rate limit and hands the principal to the handler.
+//! verified, checks the scope the route needs (gateway and publisher: reads `moodle:read`,
+//! writes `moodle:write`; webhooks `webhooks:manage`; the event stream `events:read` or
+//! `webhooks:manage`), applies the caller's rate limit and hands the principal to the
+//! handler.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -20,7 +22,35 @@ pub async fn require_bearer(
     mut req: Request,
     next: Next,
 ) -> Result<Response, GatewayFailure> {
-    authenticate(&app, &mut req).await?;
+    let needed = by_method(req.method());
+    authenticate(&app, &mut req, &[needed]).await?;
+    Ok(next.run(req).await)
+}
+
+/// The layer of the webhook routes: `webhooks:manage` for every method.
+///
+/// # Errors
+/// As [`require_bearer`].
+pub async fn require_webhooks(
+    State(app): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, GatewayFailure> {
+    authenticate(&app, &mut req, &[Scope::WebhooksManage]).await?;
+    Ok(next.run(req).await)
+}
+
+/// The layer of the event stream: `events:read`, or `webhooks:manage` (whose holder receives
+/// the same events by webhook).
+///
+/// # Errors
+/// As [`require_bearer`].
+pub async fn require_events(
+    State(app): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, GatewayFailure> {
+    authenticate(&app, &mut req, &[Scope::EventsRead, Scope::WebhooksManage]).await?;
     Ok(next.run(req).await)
 }
 
@@ -33,21 +63,31 @@ pub async fn require_bearer_detail(
     mut req: Request,
     next: Next,
 ) -> Result<Response, PublisherFailure> {
-    authenticate(&app, &mut req).await?;
+    let needed = by_method(req.method());
+    authenticate(&app, &mut req, &[needed]).await?;
     Ok(next.run(req).await)
 }
 
-/// Verifies the token, the scope and the rate limit; puts the principal in the request.
-async fn authenticate(app: &AppState, req: &mut Request) -> Result<(), GatewayFailure> {
-    let token = bearer_token(req.headers())?;
-    let principal = app.auth.verify(token).await?;
-    let needed = if matches!(*req.method(), Method::GET | Method::HEAD) {
+/// Reads need `moodle:read`, writes `moodle:write`.
+fn by_method(method: &Method) -> Scope {
+    if matches!(*method, Method::GET | Method::HEAD) {
         Scope::Read
     } else {
         Scope::Write
-    };
-    if !principal.scopes.contains(needed) {
-        return Err(GatewayFailure::missing_scope(needed));
+    }
+}
+
+/// Verifies the token, that it has one of the `needed` scopes and the rate limit; puts the
+/// principal in the request.
+async fn authenticate(
+    app: &AppState,
+    req: &mut Request,
+    needed: &[Scope],
+) -> Result<(), GatewayFailure> {
+    let token = bearer_token(req.headers())?;
+    let principal = app.auth.verify(token).await?;
+    if !needed.iter().any(|s| principal.scopes.contains(*s)) {
+        return Err(GatewayFailure::missing_scope(needed[0]));
     }
     app.limiter
         .check(&principal.key())

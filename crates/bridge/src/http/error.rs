@@ -328,5 +328,7 @@ mod detail;
 pub mod moodle;
 pub use detail::{Detail, PublisherFailure, class_status, job_error_json};
 
+mod webhooks;
+
 mod file_manager;
 pub use file_manager::{FileManagerFailure, FileProblem, file_error_parts};
