@@ -1,7 +1,10 @@
 //! `moodle-bridge check`: prints the validated configuration (secrets masked), then asks the
 //! configured Moodle who the token is, which functions its service lacks for each part of
-//! the bridge (and how to add them), and whether the companion plugins are there. Exits
+//! the bridge (and how to add them), whether the companion plugins are there, and what the
+//! site's Moodle release and plugin version mean for the bridge (`check/versions.rs`). Exits
 //! non-zero when Moodle cannot be used or a required function is missing.
+
+mod versions;
 
 use std::process::ExitCode;
 
@@ -216,6 +219,7 @@ fn report(info: &SiteInfo) -> Report {
         info.release.as_deref().unwrap_or("?"),
         info.version.as_deref().unwrap_or("?")
     );
+    versions::report(info, &mut text);
     let _ = writeln!(
         text,
         "  user:          {} (id {})",

@@ -21,3 +21,4 @@ mod schema;
 mod security;
 mod token_login;
 mod tokens;
+mod webhooks;

@@ -1,0 +1,1 @@
+//! Deliveries from the stand-in's outbox to a local receiver.
