@@ -12,6 +12,7 @@ mod launch;
 mod publisher;
 mod registration;
 mod token_login;
+mod webhooks;
 
 use std::process::Stdio;
 use std::sync::Once;

@@ -2,52 +2,18 @@
 //! deleted — only its own, only with `webhooks:manage`, only to public targets unless
 //! `WEBHOOK_ALLOW_PRIVATE_TARGETS`.
 
-use bridge::auth::{OwnKey, Scope, Scopes};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Options, SECRET_KEY, TestApp, expect_error, spawn_app_with, status_json};
-
-/// A token of `subject` with `webhooks:manage`.
-pub fn manager_token(subject: &str) -> String {
-    OwnKey::derive(&moodle_ws::Secret::new(SECRET_KEY))
-        .issue(
-            subject,
-            Scopes::NONE.with(Scope::WebhooksManage),
-            std::time::Duration::from_secs(3600),
-        )
-        .expect("issue")
-        .token
-        .expose()
-        .to_owned()
-}
-
-/// Sends `body` to `path` with `token`.
-pub async fn call(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .http
-        .request(method, format!("{}{path}", app.url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        req = req
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    status_json(req.send().await.expect("request")).await
-}
+use super::{call, manager_token};
+use crate::helpers::{Options, expect_error, spawn_app_with};
 
 #[tokio::test]
 async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees_it() {
     let app = spawn_app_with(Options::default().env("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")).await;
     let alice = manager_token("alice");
     let (status, made) = call(
-        &app,
+        &app.url,
         &alice,
         Method::POST,
         "/api/webhooks",
@@ -72,7 +38,7 @@ async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees
     assert_eq!(made["data"]["active"], json!(true));
 
     // Listed and read without the secret.
-    let (status, listed) = call(&app, &alice, Method::GET, "/api/webhooks", None).await;
+    let (status, listed) = call(&app.url, &alice, Method::GET, "/api/webhooks", None).await;
     assert_eq!(status, 200, "{listed}");
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "{listed}");
     assert!(
@@ -80,7 +46,7 @@ async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees
         "the secret is never shown again"
     );
     let (status, one) = call(
-        &app,
+        &app.url,
         &alice,
         Method::GET,
         &format!("/api/webhooks/{id}"),
@@ -96,7 +62,7 @@ async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees
 
     // Another caller sees nothing of it and cannot change or delete it.
     let bob = manager_token("bob");
-    let (_, theirs) = call(&app, &bob, Method::GET, "/api/webhooks", None).await;
+    let (_, theirs) = call(&app.url, &bob, Method::GET, "/api/webhooks", None).await;
     assert_eq!(theirs["data"], json!([]), "{theirs}");
     for (method, body) in [
         (Method::GET, None),
@@ -104,7 +70,7 @@ async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees
         (Method::DELETE, None),
     ] {
         let (status, body) = call(
-            &app,
+            &app.url,
             &bob,
             method.clone(),
             &format!("/api/webhooks/{id}"),
@@ -120,7 +86,7 @@ async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees
 
     // Changed: only the fields sent; `course_id: null` removes the filter.
     let (status, changed) = call(
-        &app,
+        &app.url,
         &alice,
         Method::PATCH,
         &format!("/api/webhooks/{id}"),
@@ -139,7 +105,7 @@ async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees
     );
 
     let (status, _) = call(
-        &app,
+        &app.url,
         &alice,
         Method::DELETE,
         &format!("/api/webhooks/{id}"),
@@ -148,7 +114,7 @@ async fn a_subscription_is_made_with_a_secret_shown_once_and_only_its_owner_sees
     .await;
     assert_eq!(status, 200);
     let (status, _) = call(
-        &app,
+        &app.url,
         &alice,
         Method::GET,
         &format!("/api/webhooks/{id}"),
@@ -201,7 +167,7 @@ async fn private_and_malformed_targets_and_unknown_types_are_refused() {
         "https://user:pw@hooks.example.org/",
     ] {
         let (status, body) = call(
-            &app,
+            &app.url,
             &token,
             Method::POST,
             "/api/webhooks",
@@ -217,7 +183,7 @@ async fn private_and_malformed_targets_and_unknown_types_are_refused() {
         );
     }
     let (status, body) = call(
-        &app,
+        &app.url,
         &token,
         Method::POST,
         "/api/webhooks",
@@ -232,7 +198,7 @@ async fn private_and_malformed_targets_and_unknown_types_are_refused() {
         "{body}"
     );
     let (status, body) = call(
-        &app,
+        &app.url,
         &token,
         Method::POST,
         "/api/webhooks",
@@ -244,7 +210,7 @@ async fn private_and_malformed_targets_and_unknown_types_are_refused() {
     assert_eq!(status, 400, "unknown fields are refused: {body}");
     // A public name is accepted (resolved only when delivering).
     let (status, body) = call(
-        &app,
+        &app.url,
         &token,
         Method::POST,
         "/api/webhooks",
@@ -263,10 +229,11 @@ async fn a_caller_has_at_most_webhooks_per_owner_subscriptions() {
     let token = manager_token("alice");
     let new = json!({"url": "https://hooks.example.org/a", "event_types": ["*"]});
     for _ in 0..2 {
-        let (status, body) = call(&app, &token, Method::POST, "/api/webhooks", Some(&new)).await;
+        let (status, body) =
+            call(&app.url, &token, Method::POST, "/api/webhooks", Some(&new)).await;
         assert_eq!(status, 201, "{body}");
     }
-    let (status, body) = call(&app, &token, Method::POST, "/api/webhooks", Some(&new)).await;
+    let (status, body) = call(&app.url, &token, Method::POST, "/api/webhooks", Some(&new)).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("toomanywebhooks")),
@@ -274,7 +241,7 @@ async fn a_caller_has_at_most_webhooks_per_owner_subscriptions() {
     );
     // Another caller has its own allowance.
     let (status, _) = call(
-        &app,
+        &app.url,
         &manager_token("bob"),
         Method::POST,
         "/api/webhooks",
