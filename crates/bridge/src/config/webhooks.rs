@@ -21,8 +21,8 @@ pub struct WebhookConfig {
     pub allow_private_targets: bool,
     /// `WEBHOOK_TIMEOUT_SECONDS`: one delivery attempt, connection to answer (default 10).
     pub timeout: Duration,
-    /// `WEBHOOK_RETRY_HOURS`: how long a failing delivery is retried before its subscription
-    /// is disabled (default 24).
+    /// `WEBHOOK_RETRY_SECONDS`: how long a failing delivery is retried before its
+    /// subscription is disabled (default 86400: a day).
     pub retry_window: Duration,
     /// `WEBHOOK_RETRY_BASE_MS`: the first retry's delay; each next one doubles, up to an hour,
     /// with jitter (default 5000).
@@ -49,9 +49,12 @@ pub(crate) fn webhook_config(env: &Env, p: &mut Problems) -> WebhookConfig {
         ),
         allow_private_targets: p.flag(env, "WEBHOOK_ALLOW_PRIVATE_TARGETS", false),
         timeout: Duration::from_secs(p.number(env, "WEBHOOK_TIMEOUT_SECONDS", 10u64, 1..=120)),
-        retry_window: Duration::from_secs(
-            p.number(env, "WEBHOOK_RETRY_HOURS", 24u64, 1..=168) * 3600,
-        ),
+        retry_window: Duration::from_secs(p.number(
+            env,
+            "WEBHOOK_RETRY_SECONDS",
+            86_400u64,
+            1..=7 * 86_400,
+        )),
         retry_base: Duration::from_millis(p.number(
             env,
             "WEBHOOK_RETRY_BASE_MS",
@@ -79,13 +82,13 @@ mod tests {
         webhook_config(
             &Env::from_pairs([
                 ("EVENTS_POLL_INTERVAL_MS", "0"),
-                ("WEBHOOK_RETRY_HOURS", "x"),
+                ("WEBHOOK_RETRY_SECONDS", "x"),
             ]),
             &mut p,
         );
         assert_eq!(
             p.names(),
-            ["EVENTS_POLL_INTERVAL_MS", "WEBHOOK_RETRY_HOURS"]
+            ["EVENTS_POLL_INTERVAL_MS", "WEBHOOK_RETRY_SECONDS"]
         );
     }
 }

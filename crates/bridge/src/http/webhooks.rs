@@ -47,7 +47,7 @@ pub struct CreatedWebhook {
 
 /// Makes a subscription.
 #[utoipa::path(post, path = "/api/webhooks", tag = "webhooks", request_body = NewWebhook,
-    description = "Subscribes a URL to Moodle's events. The answer carries the signing secret (`whsec_…`) this once. Deliveries are POSTs of one event each, signed per the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`), in event order, retried with backoff for WEBHOOK_RETRY_HOURS. The URL must be public (no loopback or private address) unless WEBHOOK_ALLOW_PRIVATE_TARGETS.",
+    description = "Subscribes a URL to Moodle's events. The answer carries the signing secret (`whsec_…`) this once. Deliveries are POSTs of one event each, signed per the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`), in event order, retried with backoff for WEBHOOK_RETRY_SECONDS (a day). The URL must be public (no loopback or private address) unless WEBHOOK_ALLOW_PRIVATE_TARGETS.",
     security(("bearer" = ["webhooks:manage"])),
     responses((status = 201, description = "Made", body = CreatedWebhook), (status = "4XX", description = "Refused; `error.code` says why (`invalidparameter` names the field)", body = ErrorEnvelope)))]
 pub async fn create_webhook(

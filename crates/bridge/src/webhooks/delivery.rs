@@ -1,7 +1,7 @@
 //! The deliverer: claims a subscription whose oldest pending delivery is due (under a lease,
 //! so one instance delivers it, in event order), posts its events one by one, signed, to its
 //! checked target, and records each try. A failed try is retried with exponential backoff
-//! and jitter; after `WEBHOOK_RETRY_HOURS` of failures the subscription is disabled and its
+//! and jitter; after `WEBHOOK_RETRY_SECONDS` (a day) of failures the subscription is disabled and its
 //! pending deliveries kept as failed. A process killed mid-delivery leaves the delivery
 //! pending: whoever claims the subscription next sends it again (at least once; receivers
 //! de-duplicate by `webhook-id`).
@@ -174,8 +174,8 @@ impl Deliverer {
                 let failing_since = head.first_failed_at_ms.unwrap_or(now);
                 if now.saturating_sub(failing_since) >= window {
                     let reason = format!(
-                        "deliveries failed for {} h (WEBHOOK_RETRY_HOURS); last: {error}",
-                        config.retry_window.as_secs() / 3600
+                        "deliveries failed for {} (WEBHOOK_RETRY_SECONDS); last: {error}",
+                        humantime::format_duration(config.retry_window)
                     );
                     if let Err(e) = store::record_try(
                         db,
