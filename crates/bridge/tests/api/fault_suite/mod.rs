@@ -13,6 +13,7 @@ mod process;
 mod proxy;
 mod storage;
 mod two_instances;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -20,6 +20,8 @@ pub enum Mode {
     Accept,
     /// This status, without keeping the delivery as received.
     Fail(u16),
+    /// 200 after this many milliseconds (the delivery is kept as it arrives).
+    Slow(u64),
 }
 
 /// One delivery as received.
@@ -132,17 +134,24 @@ async fn receive(
             .unwrap_or_default()
             .to_owned()
     };
-    let mut inner = inner.lock().expect("lock");
-    if let Some(Mode::Fail(status)) = inner.mode {
-        inner.refused += 1;
-        return StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    }
-    inner.received.push(Delivery {
-        id: header("webhook-id"),
-        timestamp: header("webhook-timestamp").parse().unwrap_or(0),
-        signature: header("webhook-signature"),
-        event: serde_json::from_slice(&body).unwrap_or(Value::Null),
-        body,
-    });
+    let delay = {
+        let mut inner = inner.lock().expect("lock");
+        if let Some(Mode::Fail(status)) = inner.mode {
+            inner.refused += 1;
+            return StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        }
+        inner.received.push(Delivery {
+            id: header("webhook-id"),
+            timestamp: header("webhook-timestamp").parse().unwrap_or(0),
+            signature: header("webhook-signature"),
+            event: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            body,
+        });
+        match inner.mode {
+            Some(Mode::Slow(ms)) => ms,
+            _ => 0,
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(delay)).await;
     StatusCode::OK
 }
