@@ -25,7 +25,8 @@ pub enum TokenCommand {
         /// Who the token is for (its `sub`).
         #[arg(long)]
         sub: String,
-        /// A scope to grant (moodle:read, moodle:write, files:admin); repeat for several.
+        /// A scope to grant (moodle:read, moodle:write, files:admin, webhooks:manage,
+        /// events:read); repeat for several.
         /// Default: moodle:read and moodle:write.
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
