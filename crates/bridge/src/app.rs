@@ -140,7 +140,7 @@ impl App {
             listener.local_addr().ok(),
         )
         .await?;
-        let (hooks, events) = webhook_parts(config, &db, &moodle, &clients)?;
+        let (hooks, events) = webhook_parts(config, &db, &clients)?;
         let state = AppState {
             gateway,
             auth,
@@ -252,7 +252,6 @@ pub(crate) fn publisher_parts(
 fn webhook_parts(
     config: &Config,
     db: &Db,
-    moodle: &moodle_ws::Client,
     clients: &Clients,
 ) -> Result<
     (
@@ -278,8 +277,11 @@ fn webhook_parts(
     if !config.webhooks.enabled {
         return Ok((hooks, None));
     }
+    // Each poller has its own client: its failures must not open the gateway's breaker.
+    let own = config.require_moodle()?;
+    let client = clients.build(own.base_url.as_str(), Some(own.token.clone()), own.policy())?;
     let mut outboxes: Vec<Arc<dyn webhooks::poller::Outbox>> = vec![Arc::new(
-        webhooks::poller::MoodleOutbox::new(crate::config::DEFAULT_SITE, moodle.clone()),
+        webhooks::poller::MoodleOutbox::new(crate::config::DEFAULT_SITE, client),
     )];
     for site in config
         .lms

@@ -323,6 +323,43 @@ async fn every_documented_route_refuses_a_request_without_valid_credentials() {
             checked += 1;
             continue;
         }
+        // Webhook routes and the event stream take their own scopes, not the gateway's.
+        if bearer_scopes(&op)
+            .iter()
+            .any(|s| s == "webhooks:manage" || s == "events:read")
+        {
+            assert_eq!(
+                read_only_status, 403,
+                "{method} {path} with a read-only token"
+            );
+            assert_eq!(
+                full_status, 403,
+                "{method} {path} with moodle:read and moodle:write only"
+            );
+            let own = format!(
+                "Bearer {}",
+                crate::helpers::bridge_token(
+                    bridge::auth::Scopes::NONE
+                        .with(bridge::auth::Scope::WebhooksManage)
+                        .with(bridge::auth::Scope::EventsRead)
+                )
+            );
+            let status = send(&app, &method, &path, Some(&own), None)
+                .await
+                .status()
+                .as_u16();
+            assert!(
+                !matches!(status, 401 | 403),
+                "{method} {path} with its scope is past the bearer layer, got {status}"
+            );
+            println!(
+                "security: {:<7}{template:<48} {} bad credentials 401; gateway scopes 403; its own scope {status}",
+                method.to_uppercase(),
+                refused.len(),
+            );
+            checked += 1;
+            continue;
+        }
         if writes {
             assert_eq!(
                 read_only_status, 403,
