@@ -105,7 +105,7 @@ class Site:
                             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
     def fixture(self, *command):
-        """Runs a fixture command (setup, config NAME VALUE, reset-attempts, events)."""
+        """Runs a fixture command (setup, config NAME VALUE, reset-attempts, events, cli-changes COURSE USER)."""
         if self.target == "sim":
             name = command[0]
             if name == "config":
@@ -116,6 +116,10 @@ class Site:
                 resp = self.request("DELETE", "/__sim/plugins/attempts")
             elif name == "events":
                 resp = self.request("GET", "/__sim/plugins/events")
+            elif name == "cli-changes":
+                resp = self.request("POST", "/__sim/plugins/cli-changes", body=json.dumps(
+                    {"courseid": int(command[1]), "userid": int(command[2])}).encode(),
+                    headers={"Content-Type": "application/json"})
             else:
                 resp = self.request("POST", "/__sim/plugins/setup")
             if resp.status != 200:
