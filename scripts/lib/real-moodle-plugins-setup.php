@@ -11,8 +11,8 @@
 //   config NAME VALUE     set a local_logintoken (or local_bridge/NAME) setting
 //   reset-attempts        forget every address's failed token logins
 //   events                count local_logintoken login_failed events in the standard log
-//   cli-changes COURSE USER  as the admin, from the command line (event origin cli): rename the
-//                         course to "<name> (cli)" and unenrol the user from its manual enrolment
+//   cli-changes COURSE USER FULLNAME  as the admin, from the command line (event origin cli):
+//                         rename the course and unenrol the user from its manual enrolment
 // The stand-in (moodle-sim) answers the same commands at /__sim/plugins/*.
 
 define('CLI_SCRIPT', true);
@@ -209,17 +209,16 @@ switch ($command) {
         answer(['login_failed' => $count]);
         break;
     case 'cli-changes':
-        [, $courseid, $userid] = $args + [null, null, null];
+        [, $courseid, $userid, $fullname] = $args + [null, null, null, null];
         require_once($CFG->dirroot . '/course/lib.php');
         $course = $DB->get_record('course', ['id' => (int) $courseid], '*', MUST_EXIST);
-        $fullname = preg_replace('/, renamed$/', '', $course->fullname) . ' (cli)';
         update_course((object) ['id' => $course->id, 'fullname' => $fullname]);
         $manual = $DB->get_record('enrol', ['courseid' => $course->id, 'enrol' => 'manual'], '*', MUST_EXIST);
         enrol_get_plugin('manual')->unenrol_user($manual, (int) $userid);
-        answer(['done' => true, 'fullname' => $fullname]);
+        answer(['done' => true]);
         break;
     default:
         fwrite(STDERR, "usage: real-moodle-plugins-setup.php --moodle=DIR setup|config NAME VALUE|reset-attempts|events"
-            . "|cli-changes COURSE USER\n");
+            . "|cli-changes COURSE USER FULLNAME\n");
         exit(2);
 }
