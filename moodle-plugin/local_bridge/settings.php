@@ -40,5 +40,26 @@ if ($hassiteconfig) {
         1
     ));
 
+    $settings->add(new admin_setting_heading(
+        'local_bridge/eventsheading',
+        new lang_string('eventsheading', 'local_bridge'),
+        new lang_string('eventsheading_desc', 'local_bridge')
+    ));
+    $settings->add(new admin_setting_configcheckbox(
+        'local_bridge/recordevents',
+        new lang_string('recordevents', 'local_bridge'),
+        new lang_string('recordevents_desc', 'local_bridge'),
+        1
+    ));
+    $retention = new admin_setting_configduration(
+        'local_bridge/eventretention',
+        new lang_string('eventretention', 'local_bridge'),
+        new lang_string('eventretention_desc', 'local_bridge'),
+        7 * DAYSECS,
+        DAYSECS
+    );
+    $retention->set_min_duration(DAYSECS); // The purge task also keeps at least a day.
+    $settings->add($retention);
+
     $ADMIN->add('localplugins', $settings);
 }

@@ -25,8 +25,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_bridge';
-$plugin->version   = 2026121400;
+$plugin->version   = 2026122000;
 $plugin->requires  = 2023042400; // Moodle 4.2: the core_external classes.
 $plugin->supported = [402, 500]; // Proved on 4.5 and 5.0 real sites; see the README for 5.1+.
 $plugin->maturity  = MATURITY_STABLE;
-$plugin->release   = '1.1.0';
+$plugin->release   = '1.2.0';

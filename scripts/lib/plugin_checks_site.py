@@ -105,7 +105,7 @@ class Site:
                             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
     def fixture(self, *command):
-        """Runs a fixture command (setup, config NAME VALUE, reset-attempts, events)."""
+        """Runs a fixture command (setup, config NAME VALUE, reset-attempts, events, cli-changes COURSE USER FULLNAME)."""
         if self.target == "sim":
             name = command[0]
             if name == "config":
@@ -116,6 +116,13 @@ class Site:
                 resp = self.request("DELETE", "/__sim/plugins/attempts")
             elif name == "events":
                 resp = self.request("GET", "/__sim/plugins/events")
+            elif name == "cli-changes":
+                courseid, userid, fullname = int(command[1]), int(command[2]), command[3]
+                resp = self.request("POST", "/__sim/plugins/changes", body=json.dumps({
+                    "origin": "cli", "userid": 2, "changes": [
+                        {"rename_course": {"courseid": courseid, "fullname": fullname}},
+                        {"unenrol": {"courseid": courseid, "userid": userid}}]}).encode(),
+                    headers={"Content-Type": "application/json"})
             else:
                 resp = self.request("POST", "/__sim/plugins/setup")
             if resp.status != 200:

@@ -11,6 +11,8 @@
 //   config NAME VALUE     set a local_logintoken (or local_bridge/NAME) setting
 //   reset-attempts        forget every address's failed token logins
 //   events                count local_logintoken login_failed events in the standard log
+//   cli-changes COURSE USER FULLNAME  as the admin, from the command line (event origin cli):
+//                         rename the course and unenrol the user from its manual enrolment
 // The stand-in (moodle-sim) answers the same commands at /__sim/plugins/*.
 
 define('CLI_SCRIPT', true);
@@ -206,7 +208,17 @@ switch ($command) {
         $count = $DB->count_records('logstore_standard_log', ['eventname' => '\\local_logintoken\\event\\login_failed']);
         answer(['login_failed' => $count]);
         break;
+    case 'cli-changes':
+        [, $courseid, $userid, $fullname] = $args + [null, null, null, null];
+        require_once($CFG->dirroot . '/course/lib.php');
+        $course = $DB->get_record('course', ['id' => (int) $courseid], '*', MUST_EXIST);
+        update_course((object) ['id' => $course->id, 'fullname' => $fullname]);
+        $manual = $DB->get_record('enrol', ['courseid' => $course->id, 'enrol' => 'manual'], '*', MUST_EXIST);
+        enrol_get_plugin('manual')->unenrol_user($manual, (int) $userid);
+        answer(['done' => true]);
+        break;
     default:
-        fwrite(STDERR, "usage: real-moodle-plugins-setup.php --moodle=DIR setup|config NAME VALUE|reset-attempts|events\n");
+        fwrite(STDERR, "usage: real-moodle-plugins-setup.php --moodle=DIR setup|config NAME VALUE|reset-attempts|events"
+            . "|cli-changes COURSE USER FULLNAME\n");
         exit(2);
 }

@@ -196,6 +196,11 @@ const CAPABILITIES: &[(&str, &str, &[&str])] = &[
         &["teacher", "editingteacher", "manager"],
     ),
     (
+        "moodle/grade:viewall",
+        "View grades of other users",
+        &["teacher", "editingteacher", "manager"],
+    ),
+    (
         "mod/assign:viewgrades",
         "View grades",
         &["editingteacher", "manager", "teacher"],

@@ -97,4 +97,11 @@ $functions = [
         'type' => 'read',
         'capabilities' => 'local/bridge:viewuserfiles',
     ],
+    'local_bridge_get_events' => [
+        'classname' => 'local_bridge\external\get_events',
+        'methodname' => 'execute',
+        'description' => 'Returns the recorded Moodle events (courses, activities, enrolments, roles, users, submissions, '
+            . 'grades, quiz attempts) after a cursor, in order, that the caller may see.',
+        'type' => 'read',
+    ],
 ];

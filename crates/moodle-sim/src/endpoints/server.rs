@@ -60,6 +60,7 @@ pub(super) async fn handle(
     let mut db = shared.db();
     let debug = db.site.debug;
     let result = run(&shared, &mut db, &mut vars, &info);
+    db.plugins.outbox.end_request();
     drop(db);
     match result {
         Ok(body) => respond(format, body),
@@ -114,6 +115,7 @@ fn run(
         )));
     };
 
+    crate::plugins::begin_ws_request(db, &token);
     let wwwroot = db.site.wwwroot.clone();
     let cx = CleanContext { wwwroot: &wwwroot };
     let params = validate_parameters(&(def.params)(), &php_to_json(vars), cx)?;

@@ -1,7 +1,9 @@
 //! `/__sim/plugins/*`: the fixtures `scripts/real-moodle-plugins` makes on a real site with
 //! `scripts/lib/real-moodle-plugins-setup.php`, answered in the same JSON so the same checks run
 //! against both: `POST setup`, `POST config {"name", "value"}`, `DELETE attempts`,
-//! `GET events`.
+//! `GET events`; and for `local_bridge`'s event outbox: `POST changes {"origin", "userid",
+//! "changes": [...]}` (changes made outside web services, [`AdminChange`]) and
+//! `POST purge-events {"before"}` (what the purge task does).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,10 +11,12 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::AdminChange;
 use crate::endpoints::Shared;
 use crate::fixture::random_token;
 use crate::state::{
@@ -26,6 +30,8 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .route("/__sim/plugins/config", post(configure))
         .route("/__sim/plugins/attempts", delete(reset_attempts))
         .route("/__sim/plugins/events", get(events))
+        .route("/__sim/plugins/changes", post(changes))
+        .route("/__sim/plugins/purge-events", post(purge_events))
 }
 
 /// `setup`: the suspended user, an editing teacher of PHYS101 whose enrolment is suspended, a
@@ -34,6 +40,8 @@ pub(super) fn router() -> Router<Arc<Shared>> {
 async fn setup(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let mut db = shared.db();
     let now = now();
+    // The PHP setup runs from the command line as the admin.
+    db.plugins.outbox.begin("cli", 2);
     let suspended = check_user(&mut db, "ltsuspended", "Sam", "Suspended", now);
     if let Some(u) = db.users.get_mut(&suspended) {
         u.suspended = true;
@@ -132,6 +140,7 @@ async fn setup(State(shared): State<Arc<Shared>>) -> Json<Value> {
             )
         })
         .collect();
+    db.plugins.outbox.end_request();
     Json(json!({
         "tokens": tokens,
         "suspended_userid": suspended,
@@ -269,4 +278,63 @@ async fn reset_attempts(State(shared): State<Arc<Shared>>) -> Json<Value> {
 
 async fn events(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({"login_failed": shared.db().plugins.events.len()}))
+}
+
+/// Changes made outside web services, in one request of the given origin and user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Changes {
+    /// `cli` (a script, cron) or `web` (an admin page).
+    origin: String,
+    /// `$USER->id` (2: the seeded admin).
+    userid: i64,
+    changes: Vec<AdminChange>,
+}
+
+async fn changes(
+    State(shared): State<Arc<Shared>>,
+    Json(request): Json<Changes>,
+) -> (StatusCode, Json<Value>) {
+    let origin = match request.origin.as_str() {
+        "cli" => "cli",
+        "web" => "web",
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": "origin: cli or web"})),
+            );
+        }
+    };
+    let mut db = shared.db();
+    // All or nothing, as one transaction.
+    let mut tx = db.clone();
+    tx.plugins.outbox.begin(origin, request.userid);
+    let mut result = Ok(());
+    for change in &request.changes {
+        result = tx.admin_change(change);
+        if result.is_err() {
+            break;
+        }
+    }
+    tx.plugins.outbox.end_request();
+    match result {
+        Ok(()) => {
+            *db = tx;
+            (StatusCode::OK, Json(json!({"done": true})))
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e}))),
+    }
+}
+
+/// The purge task's work with a given cut-off: events added before `before` go.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Purge {
+    before: i64,
+}
+
+async fn purge_events(State(shared): State<Arc<Shared>>, Json(p): Json<Purge>) -> Json<Value> {
+    let mut db = shared.db();
+    let purged = db.plugins.outbox.purge(p.before);
+    Json(json!({"purged": purged, "purgedthrough": db.plugins.outbox.purged_through}))
 }

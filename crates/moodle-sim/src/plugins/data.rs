@@ -1,10 +1,11 @@
 //! What the plugins keep on the site: their settings (`config_plugins`), the browser
 //! sessions token logins open, the failed-attempt counters of the rate limit (a Moodle cache
-//! on a real site) and the `login_failed` events (the standard log).
+//! on a real site), the `login_failed` events (the standard log) and `local_bridge`'s event
+//! outbox.
 
 use std::collections::BTreeMap;
 
-use super::Plugins;
+use super::{Outbox, Plugins};
 
 /// The plugins' rows and caches.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct PluginData {
     pub failed_attempts: BTreeMap<String, FailedAttempts>,
     /// `\local_logintoken\event\login_failed` events, oldest first.
     pub events: Vec<LoginFailedEvent>,
+    /// `local_bridge`'s event outbox (`local_bridge_events`) and the current request's origin.
+    pub outbox: Outbox,
 }
 
 /// A logged-in browser session.
@@ -61,6 +64,7 @@ impl Default for PluginData {
             sessions: BTreeMap::new(),
             failed_attempts: BTreeMap::new(),
             events: Vec::new(),
+            outbox: Outbox::default(),
         }
     }
 }

@@ -6,7 +6,9 @@
 //! Either plugin can be "not installed" ([`Plugins`]): its functions are then unknown to the
 //! site (`invalidrecord`, as for any function Moodle does not have) and its scripts answer 404.
 //! This module owns the install step, the plugins' settings and run-time data
-//! ([`PluginData`]) and their routes; Moodle's core behaviour stays in the rest of the crate.
+//! ([`PluginData`], `local_bridge`'s event outbox included) and their routes; Moodle's core
+//! behaviour stays in the rest of the crate, which reports the changes `local_bridge` records as
+//! events through [`Change`] (`State::emit`).
 
 mod bridge;
 mod control;
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::any;
 
+pub use bridge::events::{AdminChange, Change, EventRow, GradeItemRef, Outbox, RequestOrigin};
 pub use data::{FailedAttempts, LoginFailedEvent, PluginData, Session};
 
 use crate::endpoints::Shared;
@@ -65,7 +68,7 @@ impl Plugins {
 pub const LOGINTOKEN_VERSION: &str = "2026120700";
 
 /// `local_bridge`'s version (`$plugin->version`).
-pub const BRIDGE_VERSION: &str = "2026121400";
+pub const BRIDGE_VERSION: &str = "2026122000";
 
 /// Capabilities the plugins define in `db/access.php`: (capability, display name, archetypes).
 pub const CAPABILITIES: &[(&str, &str, &[&str])] = &[
@@ -147,6 +150,20 @@ pub fn routes(plugins: Plugins) -> Router<Arc<Shared>> {
 /// The control endpoints for the plugins' fixtures (`/__sim/plugins/*`).
 pub fn control_routes() -> Router<Arc<Shared>> {
     control::router()
+}
+
+/// A web-service call by a token's user starts: the events its changes cause have origin
+/// `ws` and carry the token's service (`local\events\origin`).
+pub(crate) fn begin_ws_request(state: &mut State, token: &crate::state::Token) {
+    let service = state
+        .services
+        .get(&token.serviceid)
+        .map(|s| s.shortname.clone())
+        .unwrap_or_default();
+    state
+        .plugins
+        .outbox
+        .begin_ws(&token.token, &service, token.userid);
 }
 
 /// The first `$version` of Moodle 5.0.

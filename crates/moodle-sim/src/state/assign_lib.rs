@@ -136,7 +136,18 @@ impl State {
         }
         let mut grade = grade;
         grade.timemodified = now;
+        let (old, new) = (self.grades.get(&grade.id).map(|g| g.grade), grade.grade);
+        let (item, userid) = (
+            crate::plugins::GradeItemRef::Assign(grade.assignment),
+            grade.userid,
+        );
         self.grades.insert(grade.id, grade);
+        self.emit(crate::plugins::Change::Graded {
+            item,
+            userid,
+            old: old.filter(|g| *g >= 0.0),
+            new: Some(new).filter(|g| *g >= 0.0),
+        });
         true
     }
 

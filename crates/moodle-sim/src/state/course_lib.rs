@@ -312,6 +312,7 @@ impl State {
         if data.newsitems > 0 {
             self.add_news_forum(id, now);
         }
+        self.emit(crate::plugins::Change::CourseCreated(id));
         id
     }
 
@@ -399,7 +400,9 @@ impl State {
     /// `add_moduleinfo()`: the course module, its instance and context, appended to a
     /// section's sequence. Returns the course module id.
     pub fn add_module(&mut self, new: NewModule, now: i64) -> i64 {
-        self.insert_module(new, now, true)
+        let cmid = self.insert_module(new, now, true);
+        self.emit(crate::plugins::Change::ModuleCreated(cmid));
+        cmid
     }
 
     /// `add_course_module()` and `course_add_cm_to_section()`, with the module's context
@@ -464,6 +467,7 @@ impl State {
 
     /// `delete_course()`: the course with its modules, sections, enrolments and context.
     pub fn delete_course(&mut self, course: i64) {
+        self.emit(crate::plugins::Change::CourseDeleting(course));
         let cmids: Vec<i64> = self
             .cms
             .values()

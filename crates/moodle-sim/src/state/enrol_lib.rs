@@ -39,6 +39,11 @@ impl State {
             return;
         };
         let status = i64::from(suspended);
+        let before = self
+            .user_enrolments
+            .values()
+            .find(|ue| ue.enrolid == enrolid && ue.userid == userid)
+            .cloned();
         let existing = self
             .user_enrolments
             .values_mut()
@@ -66,6 +71,11 @@ impl State {
                 true
             }
         };
+        self.emit(crate::plugins::Change::Enrolled {
+            enrolid,
+            userid,
+            before,
+        });
         let Some(ctx) = self.context_id(ContextLevel::Course, instance.courseid) else {
             return;
         };
@@ -86,6 +96,11 @@ impl State {
         };
         if !self.role_assignments.contains(&ra) {
             self.role_assignments.push(ra);
+            self.emit(crate::plugins::Change::RoleAssigned {
+                roleid,
+                contextid,
+                userid,
+            });
         }
     }
 

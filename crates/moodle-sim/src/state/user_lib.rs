@@ -57,6 +57,7 @@ impl State {
             },
         );
         self.create_context(ContextLevel::User, id, SYSTEM_CONTEXT);
+        self.emit(crate::plugins::Change::UserCreated(id));
         id
     }
 }

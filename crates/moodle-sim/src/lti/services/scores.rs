@@ -244,6 +244,11 @@ fn save_score(
         .and_then(Value::as_str)
         .filter(|c| !c.is_empty())
         .map(str::to_owned);
+    let old = db
+        .lti
+        .grades
+        .get(&(item.id, userid))
+        .and_then(|g| g.finalgrade);
     db.lti.grades.insert(
         (item.id, userid),
         GradeGrade {
@@ -255,6 +260,13 @@ fn save_score(
             timemodified: given.map(|_| timestamp),
         },
     );
+    let graded = crate::plugins::GradeItemRef::Lti(item.id);
+    db.emit(crate::plugins::Change::Graded {
+        item: graded,
+        userid,
+        old,
+        new: finalgrade,
+    });
     Ok(())
 }
 

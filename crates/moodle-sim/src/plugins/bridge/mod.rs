@@ -1,11 +1,12 @@
 //! `local_bridge`: the content functions (`local_bridge_create_page`, `…_create_resource`,
 //! `…_create_url`, `…_create_forum`, `…_update_module`, `…_find_modules_by_idnumber`), the
 //! quiz functions (`…_create_quiz`, `…_update_quiz`), the batch `…_create_modules`, the file
-//! listing `local_bridge_list_user_files` and `download.php`, as `moodle-plugin/local_bridge/`
-//! implements them.
+//! listing `local_bridge_list_user_files` and `download.php`, and the event outbox with
+//! `local_bridge_get_events` (`events/`), as `moodle-plugin/local_bridge/` implements them.
 
 mod batch;
 mod download;
+pub(crate) mod events;
 mod files;
 mod functions;
 mod questions;
@@ -21,6 +22,7 @@ pub(super) fn functions() -> Vec<FunctionDef> {
     let mut list = functions::functions();
     list.extend(quiz::functions());
     list.extend(batch::functions());
+    list.extend(events::read::functions());
     list
 }
 
@@ -36,6 +38,8 @@ const PLUGIN: &str = "local_bridge";
 pub(super) fn default_settings(data: &mut PluginData) {
     data.set_config(PLUGIN, "listprivatefiles", "1");
     data.set_config(PLUGIN, "enabledownload", "1");
+    data.set_config(PLUGIN, "recordevents", "1");
+    data.set_config(PLUGIN, "eventretention", "604800");
 }
 
 /// `structures::placement_parameters()`: the first parameters of every create function.

@@ -358,6 +358,8 @@ pub(super) fn update_checked(
     if let Some(files) = draft {
         save_resource_files(call.state, cmid, &files, call.userid);
     }
+    // update_moduleinfo() triggers course_module_updated.
+    call.state.emit(crate::plugins::Change::ModuleUpdated(cmid));
     Ok(with_warnings(export(call.state, cmid)))
 }
 

@@ -343,6 +343,12 @@ fn submit_for_grading(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             sub.status = STATUS_SUBMITTED.to_owned();
             sub.timemodified = now;
         }
+        if let Some(submissionid) = sid {
+            call.state.emit(crate::plugins::Change::Submitted {
+                submissionid,
+                editable: false,
+            });
+        }
         return Ok(json!([]));
     }
     Ok(json!([warning(
@@ -510,6 +516,13 @@ fn save_user_submission(
         }
         .to_owned();
         sub.timemodified = now;
+    }
+    if !t.dates.submissiondrafts {
+        // Without "require students to submit", every save is a submission.
+        call.state.emit(crate::plugins::Change::Submitted {
+            submissionid: sid,
+            editable: true,
+        });
     }
     Ok(())
 }

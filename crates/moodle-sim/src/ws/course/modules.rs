@@ -222,6 +222,8 @@ fn delete_modules(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             .context_id(ContextLevel::Module, cmid)
             .unwrap_or(SYSTEM_CONTEXT);
         call.require_capability("moodle/course:manageactivities", ctx)?;
+        call.state
+            .emit(crate::plugins::Change::ModuleDeleting(cmid));
         call.state.delete_module(cmid);
     }
     Ok(Value::Null)
@@ -263,6 +265,8 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     };
     call.require_capability(capability, ctx)?;
     if p.action == "delete" {
+        call.state
+            .emit(crate::plugins::Change::ModuleDeleting(cm.id));
         call.state.delete_module(cm.id);
         return Ok(json!(""));
     }
@@ -281,8 +285,19 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         "moveright" => stored.indent += 1,
         _ => stored.indent = (stored.indent - 1).max(0),
     }
-    let cm = call.state.cms.get(&cm.id).cloned().unwrap_or(cm);
-    Ok(Value::from(modinfo::cm_html(call.state, &cm)))
+    let updated = call
+        .state
+        .cms
+        .get(&cm.id)
+        .cloned()
+        .unwrap_or_else(|| cm.clone());
+    // Moodle: visibility always, the group mode when it changed (set_coursemodule_groupmode()).
+    let visibility = ["hide", "show", "stealth"].contains(&p.action.as_str());
+    if visibility || p.action.starts_with("groups") && updated.groupmode != cm.groupmode {
+        call.state
+            .emit(crate::plugins::Change::ModuleUpdated(cm.id));
+    }
+    Ok(Value::from(modinfo::cm_html(call.state, &updated)))
 }
 
 fn edit_section(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {

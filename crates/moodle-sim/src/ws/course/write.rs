@@ -490,6 +490,7 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
         call.state.move_context(ctx, parent);
         call.state.fix_course_sortorder();
     }
+    call.state.emit(crate::plugins::Change::CourseUpdated(id));
     // mod_forum's course_updated observer adds the news forum when announcements are on.
     let has_news = call
         .state

@@ -334,6 +334,7 @@ pub(super) fn finish(state: &mut State, attemptid: i64, now: i64) {
     let Some(mut attempt) = state.quiz.attempts.get(&attemptid).cloned() else {
         return;
     };
+    state.emit(crate::plugins::Change::AttemptSubmitting(attemptid));
     for qa in &mut attempt.questions {
         let Some(question) = state.quiz.questions.get(&qa.questionid) else {
             continue;
@@ -383,6 +384,7 @@ pub(super) fn finish(state: &mut State, attemptid: i64, now: i64) {
     let (quizid, userid) = (attempt.quiz, attempt.userid);
     state.quiz.attempts.insert(attemptid, attempt);
     save_best_grade(state, quizid, userid, now);
+    state.emit(crate::plugins::Change::AttemptGraded(attemptid));
 }
 
 /// `quiz_save_best_grade()` and `quiz_update_grades()`: the learner's grade from their finished
@@ -406,6 +408,7 @@ pub(super) fn save_best_grade(state: &mut State, quizid: i64, userid: i64, now: 
         _ => marks.iter().copied().reduce(f64::max),
     };
     let itemid = state.quiz_grade_item(quizid);
+    let old = state.quiz.grades.get(&(quizid, userid)).map(|g| g.grade);
     match best {
         Some(raw) => {
             let grade = if quiz.sumgrades >= 0.000_005 {
@@ -431,6 +434,14 @@ pub(super) fn save_best_grade(state: &mut State, quizid: i64, userid: i64, now: 
             }
         }
     }
+    let new = state.quiz.grades.get(&(quizid, userid)).map(|g| g.grade);
+    let item = crate::plugins::GradeItemRef::Quiz(quizid);
+    state.emit(crate::plugins::Change::Graded {
+        item,
+        userid,
+        old,
+        new,
+    });
 }
 
 #[cfg(test)]
