@@ -95,8 +95,10 @@ impl Deliverer {
         while running.join_next().await.is_some() {}
     }
 
+    /// A lease outlives one attempt (renewed before each): a dead instance's subscriptions
+    /// are taken over `WEBHOOK_TIMEOUT_SECONDS` + 5 s after its last renewal.
     fn lease_until(&self) -> i64 {
-        let lease = self.webhooks.config().timeout * 3 + Duration::from_secs(15);
+        let lease = self.webhooks.config().timeout + Duration::from_secs(5);
         now_ms() + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX)
     }
 

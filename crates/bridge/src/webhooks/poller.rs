@@ -18,9 +18,10 @@ use super::{Webhooks, now_ms};
 /// Rows asked for per read.
 pub const PAGE: i64 = 200;
 
-/// How long a site's lease lasts beyond the poll interval: the longest a dead instance's
-/// site goes unread before another takes over.
-const LEASE_SLACK: Duration = Duration::from_secs(15);
+/// How long a site's lease lasts beyond three poll intervals: about the longest a dead
+/// instance's site goes unread before another takes over. A read that outlasts it costs
+/// only work: the lease's owner alone may store what it read.
+const LEASE_SLACK: Duration = Duration::from_secs(5);
 
 /// How long to wait before asking a site without the outbox again.
 const MISSING_RETRY: Duration = Duration::from_secs(60);
@@ -256,7 +257,7 @@ impl SitePoller {
         let site = self.outbox.site();
         let interval = self.webhooks.config().poll_interval;
         let now = now_ms();
-        let lease = i64::try_from((interval + LEASE_SLACK).as_millis()).unwrap_or(i64::MAX);
+        let lease = i64::try_from((interval * 3 + LEASE_SLACK).as_millis()).unwrap_or(i64::MAX);
         let cursor = match store::claim_cursor(db, site, &self.me, now + lease, now).await {
             Ok(Some(c)) => c,
             Ok(None) => return Ok(Step::Idle),

@@ -15,10 +15,12 @@ use crate::helpers::postgres_database;
 use crate::webhooks::receiver::{Delivery, Mode, Receiver};
 use crate::webhooks::{call, manager_token, moodle_course};
 
-const EVENTS_ENV: [(&str, &str); 3] = [
+const EVENTS_ENV: [(&str, &str); 4] = [
     ("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true"),
     ("EVENTS_POLL_INTERVAL_MS", "100"),
     ("WEBHOOK_RETRY_BASE_MS", "50"),
+    // A dead instance's subscriptions are taken over 7 s after its last attempt.
+    ("WEBHOOK_TIMEOUT_SECONDS", "2"),
 ];
 
 fn courses(got: &[Delivery]) -> Vec<i64> {

@@ -2,6 +2,7 @@
 //! stand-in's outbox to a local receiver (signed, in order, once, across a receiver outage, a
 //! killed bridge and two instances), echo suppression, refused targets, and the event stream.
 
+mod catalogue;
 mod delivery;
 pub mod receiver;
 mod stream;
@@ -87,22 +88,38 @@ pub async fn subscribe(
 /// administrator's mobile-app token, its service given `function` as an administrator
 /// would): the events it causes are Moodle's, not the bridge's.
 pub async fn moodle_write(sim: &moodle_sim::Sim, function: &'static str, params: &Value) -> Value {
+    sim_call(sim, "admin_mobile", function, params).await
+}
+
+/// A web-service call to the stand-in with the seeded token `role` (`teacher1_mobile`, …),
+/// its service given `function` when it lacks it.
+pub async fn sim_call(
+    sim: &moodle_sim::Sim,
+    role: &str,
+    function: &'static str,
+    params: &Value,
+) -> Value {
+    let service = if role.ends_with("_mobile") {
+        "moodle_mobile_app"
+    } else {
+        "bridge"
+    };
     sim.with_state(|s| {
         let service = s
             .services
             .values_mut()
-            .find(|svc| svc.shortname == "moodle_mobile_app")
-            .expect("the mobile service");
+            .find(|svc| svc.shortname == service)
+            .expect("the service");
         if !service.functions.iter().any(|f| f == function) {
             service.functions.push(function.to_owned());
         }
     });
-    let token = sim.token("admin_mobile").expect("admin_mobile");
+    let token = sim.token(role).expect("a seeded token");
     moodle_ws::Client::new(sim.url(), token)
         .expect("client")
         .call_raw(moodle_ws::Function::write(function), params)
         .await
-        .unwrap_or_else(|e| panic!("{function}: {e}"))
+        .unwrap_or_else(|e| panic!("{function} as {role}: {e}"))
 }
 
 /// Makes a course in the stand-in as Moodle (not the bridge); answers its id.
