@@ -208,7 +208,7 @@ pub struct Webhooks {
 }
 
 /// Now, in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -457,7 +457,17 @@ impl Webhooks {
     /// The database's.
     pub async fn purge(&self) -> Result<u64, sqlx::Error> {
         let keep = i64::try_from(self.config.retention.as_millis()).unwrap_or(i64::MAX);
-        store::purge(&self.db, now_ms().saturating_sub(keep)).await
+        self.purge_before(now_ms().saturating_sub(keep)).await
+    }
+
+    /// Forgets events stored before `before_ms` (Unix milliseconds) whose deliveries are all
+    /// settled, with those deliveries; events with a pending delivery stay. Answers how many
+    /// rows went.
+    ///
+    /// # Errors
+    /// The database's.
+    pub async fn purge_before(&self, before_ms: i64) -> Result<u64, sqlx::Error> {
+        store::purge(&self.db, before_ms).await
     }
 
     fn check_url(&self, raw: &str) -> Result<String, WebhookError> {

@@ -40,13 +40,24 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || a >= 240
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
+            let seg = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                is_internal(IpAddr::V4(std::net::Ipv4Addr::from(
+                    (u32::from(hi) << 16) | u32::from(lo),
+                )))
+            };
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 // Unique local (fc00::/7) and link-local (fe80::/10).
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                // IPv4-compatible (::/96) and NAT64 (64:ff9b::/96) forms of an internal IPv4
+                // address.
+                || (seg[..6] == [0; 6] && embedded(seg[6], seg[7]))
+                || (seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && embedded(seg[6], seg[7]))
+                // 6to4 (2002::/16) of an internal IPv4 address.
+                || (seg[0] == 0x2002 && embedded(seg[1], seg[2]))
         }
     }
 }
@@ -124,6 +135,9 @@ mod tests {
             "http://[::1]/",
             "http://[fd00::1]/",
             "http://[::ffff:127.0.0.1]/",
+            "http://[64:ff9b::a00:1]/",
+            "http://[2002:c0a8:1::1]/",
+            "http://[::10.0.0.1]/",
             "http://0.0.0.0/",
             "http://100.64.0.1/",
             "http://localhost:8080/",

@@ -5,6 +5,7 @@
 mod catalogue;
 mod delivery;
 pub mod receiver;
+mod retention;
 mod stream;
 mod subscriptions;
 
