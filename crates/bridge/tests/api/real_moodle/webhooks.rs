@@ -61,7 +61,7 @@ async fn a_course_an_enrolment_and_a_submission_in_the_real_moodle_reach_a_recei
             Method::POST,
             "/api/moodle/enrol",
             &[],
-            &json!({"courseid": course_id, "userid": STUDENT3, "roleid": 5}),
+            &json!({"enrolments": [{"courseid": course_id, "userid": STUDENT3, "roleid": 5}]}),
         )
         .await;
     assert_eq!(status, 200, "{enrolled}");
@@ -71,7 +71,7 @@ async fn a_course_an_enrolment_and_a_submission_in_the_real_moodle_reach_a_recei
     let assignment = assignment_id(&site).await;
     let reverted = site
         .ws(
-            &site.token("admin_mobile"),
+            &site.token("teacher1_mobile"),
             "mod_assign_revert_submissions_to_draft",
             &[
                 ("assignmentid", assignment.to_string()),
@@ -149,7 +149,7 @@ async fn a_course_an_enrolment_and_a_submission_in_the_real_moodle_reach_a_recei
 async fn assignment_id(site: &super::Site) -> i64 {
     let answer = site
         .ws(
-            &site.token("admin_mobile"),
+            &site.token("teacher1_mobile"),
             "mod_assign_get_assignments",
             &[("courseids[0]", "2".to_owned())],
         )
