@@ -164,6 +164,13 @@ def event_checks(site, c, run, start):
     c.check("the quiz checks' attempt is recorded: attempt_submitted through the mobile service",
             len(attempt) == 1 and attempt[0].get("service") == "moodle_mobile_app" and attempt[0].get("origin") == "ws",
             str(attempt)[:300])
+    learner = [short(e) for e in events if e.get("service") == "moodle_mobile_app" and e.get("relateduserid") == 4]
+    if str(site.setup.get("release", "")).startswith("4."):
+        expected = ["user_graded", "user_graded", "attempt_submitted"]
+    else:
+        expected = ["attempt_submitted", "user_graded", "user_graded", "attempt_graded"]
+    c.check("the attempt's events in Moodle's order: 4.x grades then attempt_submitted; 5.0+ attempt_submitted, "
+            "the grades, attempt_graded", learner == expected, str(learner))
     made = [e for e in events if short(e) == "course_module_created" and e.get("courseid") == 2]
     c.check("the other checks' activities are recorded (course_module_created in PHYS101)", len(made) >= 20,
             str(len(made)))
