@@ -98,7 +98,10 @@ def event_checks(site, c, run, start):
     c.check("the course is deleted", (r.json() or {}).get("warnings") == [], r.body[:200])
 
     events, last = get_events(site, admin, start)
-    c.answer("get_events after the checks", _Shaped(last), [shape(e) for e in events])
+    # Only the courses the checks write to: another client of the same site (the bridge's own
+    # real-Moodle suite) may be making courses at the same time.
+    checked = [e for e in events if e.get("courseid") in (2, 3, 4, courseid)]
+    c.answer("get_events after the checks", _Shaped(last), [shape(e) for e in checked])
     ids = [e.get("id") for e in events]
     c.check("events come in increasing id order, once each", ids == sorted(set(ids)) and len(ids) > 0, str(ids)[:200])
     c.check("lastid is the last event's id and newestid is at least that",
