@@ -1,11 +1,14 @@
 //! The project's Moodle plugins on the stand-in: `local_logintoken` (`logintoken.rs`) and
 //! `local_bridge` (`bridge.rs`; quizzes and a learner's attempt in `quiz.rs`, many activities
-//! in one call in `batch.rs`), answering as the PHP plugins do on a real Moodle
+//! in one call in `batch.rs`, the event outbox and `local_bridge_get_events` in `events.rs` and
+//! `events_access.rs`), answering as the PHP plugins do on a real Moodle
 //! (`scripts/real-moodle-plugins` compares the two), and switched off with
 //! `SimConfig::plugins`.
 
 mod batch;
 mod bridge;
+mod events;
+mod events_access;
 mod learners;
 mod logintoken;
 mod logintoken_rules;
@@ -116,10 +119,11 @@ async fn installed_plugins_are_in_the_bridge_service_and_site_info_lists_them() 
         "local_bridge_create_quiz",
         "local_bridge_update_quiz",
         "local_bridge_create_modules",
+        "local_bridge_get_events",
     ] {
         assert!(functions.iter().any(|n| n == f), "{f} missing");
     }
-    assert_eq!(functions.len(), 36 + 12);
+    assert_eq!(functions.len(), 36 + 13);
 }
 
 #[tokio::test]

@@ -2,18 +2,21 @@
 //! from a draft area or from values, where Moodle's own web services cannot make them,
 //! quizzes with their questions ([`quiz`]), many activities in one call ([`batch`]), and
 //! a learner's files (`list_user_files`; the bytes through `download.php`,
-//! `Client::download_user_file`).
+//! `Client::download_user_file`), and the events the plugin records ([`events`],
+//! `get_events`, plugin 1.2+).
 //! Sites without the plugin answer these calls with `accessexception` or `invalidrecord`;
 //! check [`SiteInfo::has_function`](super::site::SiteInfo::has_function) first (a plugin
 //! older than 1.1 has neither the quiz functions nor `local_bridge_create_modules`).
 
 pub mod batch;
+pub mod events;
 pub mod quiz;
 
 pub use batch::{
     BatchItem, CREATE_MODULES, CreatedModules, ItemResult, ItemStatus, MAX_FIELDS, MAX_MODULES,
     batches,
 };
+pub use events::{Event, EventData, EventKind, EventPage, GET_EVENTS, MAX_LIMIT, Origin};
 pub use quiz::{
     Answer, CREATE_QUIZ, CreatedQuiz, NewQuiz, Question, QuestionType, QuizFields, QuizQuestion,
     QuizSettings, UPDATE_QUIZ,

@@ -99,9 +99,12 @@ pub(in crate::lti) async fn handle(
         if let Err((message, code)) = require_sesskey(&mut db, &v, var(&vars, "sesskey")) {
             return http::fatal_error(&site, who_ref, message, code);
         }
+        // The teacher's browser request: the events it causes are theirs (origin web).
+        db.plugins.outbox.begin("web", v.userid);
         for form in forms(&vars) {
             create_activity(&mut db, course, section, &form);
         }
+        db.plugins.outbox.end_request();
         return http::redirect(&format!("{}/course/view.php?id={course}", site.wwwroot));
     }
     let sesskey = me.as_ref().map(|(_, k)| k.clone()).unwrap_or_default();

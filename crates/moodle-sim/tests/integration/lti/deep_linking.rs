@@ -153,6 +153,19 @@ async fn a_teacher_adds_an_activity_through_deep_linking() {
             .body
             .contains("/mod/lti/view.php?id=9\">Unit 1</a>")
     );
+    // local_bridge records it as the teacher's browser request.
+    let recorded = sim.with_state(|s| {
+        s.plugins
+            .outbox
+            .rows
+            .values()
+            .map(|r| (r.eventname, r.objectid, r.origin, r.userid))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        recorded,
+        [("\\core\\event\\course_module_created", 9, "web", 3)]
+    );
 
     let t = access_token(&site, ALL_SCOPES).await;
     let items: Value = http()

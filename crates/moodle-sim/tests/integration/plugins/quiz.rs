@@ -60,7 +60,7 @@ fn every_type() -> Value {
 }
 
 /// Questions graded automatically (2 + 3 + 1 + 4 = 10 points).
-fn graded() -> Value {
+pub(super) fn graded() -> Value {
     json!([
         {"type": "multichoice", "text": "2 + 2?", "points": 2,
          "answers": [{"text": "4", "correct": true}, {"text": "5"}, {"text": "22"}]},
@@ -73,7 +73,12 @@ fn graded() -> Value {
 }
 
 /// Makes a quiz as teacher1 in PHYS101, answers not shuffled.
-async fn make_quiz(site: &Site, idnumber: &str, questions: Value, attempts: &str) -> Value {
+pub(super) async fn make_quiz(
+    site: &Site,
+    idnumber: &str,
+    questions: Value,
+    attempts: &str,
+) -> Value {
     call(
         site,
         &site.token("teacher1_bridge"),
@@ -192,7 +197,7 @@ async fn bad_questions_are_refused_naming_them_and_nothing_is_made() {
 }
 
 /// student1 starts an attempt, reads each page, answers everything right and finishes.
-async fn attempt_right(site: &Site, quizid: &str) -> Value {
+pub(super) async fn attempt_right(site: &Site, quizid: &str) -> Value {
     let learner = site.token("student1_mobile");
     let started = site
         .call(&learner, "mod_quiz_start_attempt", &[("quizid", quizid)])

@@ -178,7 +178,8 @@ class outbox {
     /**
      * The published rows after a cursor that a reader may pass, in id order: it stops before a
      * missing id when the row after it was added less than HOLD seconds ago (the missing one may
-     * be committing still), unless the purge removed it.
+     * be committing still), unless the purge removed it. A reader starting from 0 does not wait
+     * for ids before the first row (a sequence need not start at 1).
      *
      * @param int $afterid the cursor
      * @param int $max at most this many rows
@@ -193,7 +194,8 @@ class outbox {
         $settled = [];
         foreach ($rows as $row) {
             $id = (int) $row->id;
-            if ($id > $previous + 1 && $id - 1 > $purged && (int) $row->timeadded > $now - self::HOLD) {
+            $missing = $id > $previous + 1 && !($previous === 0 && !$settled);
+            if ($missing && $id - 1 > $purged && (int) $row->timeadded > $now - self::HOLD) {
                 return [$settled, true];
             }
             $settled[] = $row;

@@ -155,7 +155,8 @@ impl Outbox {
     }
 
     /// `outbox::settled_after()`: the rows after a cursor a reader may pass, and whether it
-    /// stopped at a missing id whose next row is younger than [`HOLD`].
+    /// stopped at a missing id whose next row is younger than [`HOLD`] (not before the first
+    /// row for a reader starting from 0).
     pub fn settled_after(&self, afterid: i64, max: usize, now: i64) -> (Vec<&EventRow>, bool) {
         let mut previous = afterid;
         let mut settled = Vec::new();
@@ -165,10 +166,9 @@ impl Outbox {
             .map(|(_, r)| r)
             .take(max)
         {
-            if row.id > previous + 1
-                && row.id - 1 > self.purged_through
-                && row.timeadded > now - HOLD
-            {
+            // A reader starting from 0 does not wait for ids before the first row.
+            let missing = row.id > previous + 1 && !(previous == 0 && settled.is_empty());
+            if missing && row.id - 1 > self.purged_through && row.timeadded > now - HOLD {
                 return (settled, true);
             }
             settled.push(row);
@@ -217,6 +217,23 @@ mod tests {
         assert_eq!(
             (rows.iter().map(|r| r.id).collect::<Vec<_>>(), held),
             (vec![1, 2, 4], false)
+        );
+    }
+
+    #[test]
+    fn a_reader_from_zero_does_not_wait_for_ids_before_the_first_row() {
+        let mut outbox = Outbox::default();
+        outbox.rows.insert(5, row(5, 100));
+        let (rows, held) = outbox.settled_after(0, 10, 101);
+        assert_eq!(
+            (rows.iter().map(|r| r.id).collect::<Vec<_>>(), held),
+            (vec![5], false)
+        );
+        let (rows, held) = outbox.settled_after(2, 10, 101);
+        assert_eq!(
+            (rows.len(), held),
+            (0, true),
+            "a reader at 2 waits for 3 and 4"
         );
     }
 
