@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use moodle_ws::functions::local_bridge;
 use tokio::sync::watch;
 
 use super::events::{self, OutboxRow};
@@ -76,39 +77,6 @@ impl MoodleOutbox {
     }
 }
 
-/// `local_bridge_get_events`.
-const GET_EVENTS: moodle_ws::Function = moodle_ws::Function::read("local_bridge_get_events");
-
-#[derive(serde::Serialize)]
-struct ReadParams {
-    afterid: i64,
-    limit: i64,
-}
-
-/// Its answer.
-#[derive(serde::Deserialize)]
-struct Answer {
-    events: Vec<Row>,
-    lastid: i64,
-    more: bool,
-}
-
-/// One outbox row as the plugin answers it (`other` is the event's JSON text).
-#[derive(serde::Deserialize)]
-struct Row {
-    id: i64,
-    eventname: String,
-    objectid: i64,
-    courseid: i64,
-    contextid: i64,
-    userid: i64,
-    relateduserid: i64,
-    timecreated: i64,
-    origin: String,
-    viacallertoken: bool,
-    other: String,
-}
-
 impl Outbox for MoodleOutbox {
     fn site(&self) -> &str {
         &self.site
@@ -116,16 +84,19 @@ impl Outbox for MoodleOutbox {
 
     fn read(&self, after: i64, limit: i64) -> OutboxRead<'_> {
         Box::pin(async move {
-            let params = ReadParams {
-                afterid: after,
-                limit,
-            };
-            match self.client.call_raw::<_, Answer>(GET_EVENTS, &params).await {
-                Ok(answer) => Ok(OutboxPage {
-                    rows: answer.events.into_iter().map(row_of).collect(),
-                    last_id: answer.lastid,
-                    more: answer.more,
-                }),
+            let limit = u32::try_from(limit.clamp(1, i64::from(local_bridge::MAX_LIMIT)))
+                .unwrap_or(local_bridge::MAX_LIMIT);
+            match self.client.get_events(after, limit).await {
+                Ok(page) => {
+                    if let Some(purged) = page.purged_through() {
+                        tracing::warn!(site = %self.site, after, purged, "Moodle purged events the bridge had not read yet (the bridge was away longer than local_bridge/eventretention)");
+                    }
+                    Ok(OutboxPage {
+                        rows: page.events.into_iter().map(row_of).collect(),
+                        last_id: page.lastid,
+                        more: page.more,
+                    })
+                }
                 Err(e) if is_missing(&e) => Err(OutboxError::Missing(e.to_string())),
                 Err(e) => Err(OutboxError::Moodle(e)),
             }
@@ -133,19 +104,26 @@ impl Outbox for MoodleOutbox {
     }
 }
 
-fn row_of(r: Row) -> OutboxRow {
+fn row_of(e: local_bridge::Event) -> OutboxRow {
+    let channel = match e.origin {
+        local_bridge::Origin::WebService => "ws",
+        local_bridge::Origin::Web => "web",
+        local_bridge::Origin::Cli => "cli",
+        local_bridge::Origin::Restore => "restore",
+        local_bridge::Origin::Unknown => "unknown",
+    };
     OutboxRow {
-        id: r.id,
-        eventname: r.eventname,
-        objectid: r.objectid,
-        courseid: r.courseid,
-        contextid: r.contextid,
-        userid: r.userid,
-        relateduserid: r.relateduserid,
-        timecreated: r.timecreated,
-        channel: r.origin,
-        via_bridge: r.viacallertoken,
-        other: serde_json::from_str(&r.other).unwrap_or(serde_json::Value::Null),
+        id: e.id,
+        eventname: e.eventname,
+        objectid: e.objectid,
+        courseid: e.courseid,
+        contextid: e.contextid,
+        userid: e.userid,
+        relateduserid: e.relateduserid,
+        timecreated: e.timecreated,
+        channel: channel.to_owned(),
+        via_bridge: e.viacallertoken,
+        other: serde_json::Value::Object(e.other),
     }
 }
 

@@ -339,7 +339,7 @@ async fn every_documented_route_refuses_a_request_without_valid_credentials() {
             let own = format!(
                 "Bearer {}",
                 crate::helpers::bridge_token(
-                    bridge::auth::Scopes::NONE
+                    Scopes::NONE
                         .with(bridge::auth::Scope::WebhooksManage)
                         .with(bridge::auth::Scope::EventsRead)
                 )
