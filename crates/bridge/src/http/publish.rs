@@ -57,7 +57,7 @@ pub async fn push_course(
     DetailQuery(query): DetailQuery<PushQuery>,
     DetailJson(request): DetailJson<PushRequest>,
 ) -> Result<Response, PublisherFailure> {
-    let mode = mode(&query)?;
+    let mode = mode(&query).ok_or_else(bad_async)?;
     let id = CourseId::from_route(&id)?;
     let pushed = app
         .publisher
@@ -84,7 +84,7 @@ pub async fn publish_inline(
     DetailQuery(query): DetailQuery<PushQuery>,
     DetailJson(request): DetailJson<InlinePublish>,
 ) -> Result<Response, PublisherFailure> {
-    let mode = mode(&query)?;
+    let mode = mode(&query).ok_or_else(bad_async)?;
     let pushed = app
         .publisher
         .publish_inline(&actor, given(&lms), request, mode)
@@ -92,15 +92,17 @@ pub async fn publish_inline(
     Ok(answer(pushed))
 }
 
-fn mode(query: &PushQuery) -> Result<Mode, PublisherFailure> {
+/// `?async=`: wait for the push, or queue it; `None` for another value.
+fn mode(query: &PushQuery) -> Option<Mode> {
     match query.queue.as_deref().map(str::trim) {
-        None | Some("" | "0" | "false") => Ok(Mode::Wait),
-        Some("1" | "true") => Ok(Mode::Queue),
-        Some(_) => Err(PublisherFailure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "async: must be 1 or 0",
-        )),
+        None | Some("" | "0" | "false") => Some(Mode::Wait),
+        Some("1" | "true") => Some(Mode::Queue),
+        Some(_) => None,
     }
+}
+
+fn bad_async() -> PublisherFailure {
+    PublisherFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "async: must be 1 or 0")
 }
 
 fn answer(pushed: Pushed) -> Response {

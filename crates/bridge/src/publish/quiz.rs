@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(right, [true, false, true]);
         assert_eq!(q[0].points, Some(3.0));
         assert_eq!(q[0].generalfeedback.as_deref(), Some("<p>Look again</p>"));
-        assert_eq!(q[1].answers[0].correct, true);
+        assert!(q[1].answers[0].correct);
         assert_eq!((q[1].points, q[1].answers[1].correct), (None, false));
         assert_eq!(q[2].correctanswer, Some(true));
         let accepted: Vec<&str> = q[3].answers.iter().map(|a| a.text.as_str()).collect();
