@@ -121,6 +121,8 @@ impl App {
             config.auth.rate_burst,
         ));
         let (courses, lms, publisher) = publisher_parts(config, &db, &clients)?;
+        // Automatic sync listens for local changes while the service runs.
+        publisher.start_auto_sync();
         let worker = jobs::Worker::new(
             publisher.jobs().clone(),
             Arc::new(publisher.clone()),

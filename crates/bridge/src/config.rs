@@ -21,7 +21,7 @@ pub use auth::{AuthConfig, IdentityProvider, TokenLoginConfig};
 pub use env::{Env, Problems};
 pub use http::HttpConfig;
 pub(crate) use http::http_config;
-pub use lms::{DEFAULT_SITE, LmsConfig, LmsSite};
+pub use lms::{DEFAULT_SITE, DeleteMode, LmsConfig, LmsSite};
 pub use lti::{DynamicRegistrationPolicy, EnvRegistration, LtiConfig};
 pub use webhooks::WebhookConfig;
 

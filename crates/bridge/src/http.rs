@@ -157,6 +157,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .layer(DefaultBodyLimit::max(config.http.max_upload_bytes));
     let publisher_long = OpenApiRouter::new()
         .routes(routes!(publish::push_course))
+        .routes(routes!(publish::publish_inline))
         .routes(routes!(jobs::job_events))
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes));
     let publisher = publisher_json

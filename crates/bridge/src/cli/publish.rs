@@ -137,7 +137,9 @@ pub async fn push(config: &Config, options: PushArgs) -> anyhow::Result<ExitCode
 
 async fn push_with(publisher: &Publisher, o: PushArgs) -> Result<PushReport, PublishError> {
     let courses = publisher.courses();
-    let course = courses.course_of_anyone(&o.course_id).await?;
+    let course = courses
+        .course_of_anyone(crate::courses::CourseId::from_route(&o.course_id)?)
+        .await?;
     let names = if o.assets.is_empty() {
         courses
             .assets_of(&course)
@@ -157,6 +159,7 @@ async fn push_with(publisher: &Publisher, o: PushArgs) -> Result<PushReport, Pub
         lms_course_id: o.lms_course_id,
         publish: !o.hidden,
         export_format: "lms_standard".to_owned(),
+        enrol: Vec::new(),
     };
     let token = GivenToken {
         token: &o.lms_token,
@@ -168,7 +171,7 @@ async fn push_with(publisher: &Publisher, o: PushArgs) -> Result<PushReport, Pub
             &actor,
             &course.owner,
             token,
-            &course.id.to_string(),
+            course.key(),
             request,
             Mode::Claim,
         )

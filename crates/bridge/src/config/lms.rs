@@ -44,6 +44,49 @@ pub struct LmsConfig {
     pub job_workers: u32,
     /// The sites, the default first; empty for commands that do not call Moodle.
     pub sites: Vec<LmsSite>,
+    /// `LMS_DELETE_MODE`: what a push does in Moodle with the activity of a deleted asset
+    /// (or of one left out of a complete inline publish, or replaced because its type
+    /// changed), and with the Moodle course of a deleted course (default `hide`).
+    pub delete_mode: DeleteMode,
+    /// `LMS_AUTO_SYNC`: push a course by itself after a local change (default off; each
+    /// course may say otherwise with `auto_sync`).
+    pub auto_sync: bool,
+    /// `LMS_AUTO_SYNC_DELAY`: how long a course must stay unchanged before it is pushed by
+    /// itself (default 30s): a burst of edits makes one push.
+    pub auto_sync_delay: Duration,
+    /// `LMS_BATCH_SIZE`: new activities per `local_bridge_create_modules` call (default 50,
+    /// the plugin's most); `0` makes each with its own create function, as for plugins older
+    /// than 1.1 (which lack the batch function).
+    pub batch_size: usize,
+    /// `LMS_ENROL_ROLES`: the Moodle role of each role name a push's `enrol` may give
+    /// (default `student=5,teacher=3`).
+    pub enrol_roles: Vec<(String, i64)>,
+    /// `GATEWAY_ENROL_ROLE_IDS` (the gateway's): the Moodle roles anyone may be given through
+    /// the bridge; a push's `enrol` naming another is refused (403) before Moodle is called.
+    pub enrol_allowed: Vec<i64>,
+}
+
+/// What a push does in Moodle with what was removed locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeleteMode {
+    /// Hide it from students (and free its ID number): the default.
+    Hide,
+    /// Delete it (`core_course_delete_modules`, `core_course_delete_courses`).
+    Delete,
+    /// Leave it as it is.
+    Keep,
+}
+
+impl DeleteMode {
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeleteMode::Hide => "hide",
+            DeleteMode::Delete => "delete",
+            DeleteMode::Keep => "keep",
+        }
+    }
 }
 
 impl LmsConfig {
@@ -105,7 +148,33 @@ pub(super) fn lms_config(env: &Env, p: &mut Problems, moodle: Option<&MoodleConf
         });
         sites.extend(extra_sites(env, p, &m.service));
     }
+    let delete_mode = p.parse(env, "LMS_DELETE_MODE", DeleteMode::Hide, |raw| {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "hide" => Ok(DeleteMode::Hide),
+            "delete" => Ok(DeleteMode::Delete),
+            "keep" => Ok(DeleteMode::Keep),
+            _ => Err("must be hide, delete or keep".to_owned()),
+        }
+    });
+    let auto_sync_delay = p.parse(env, "LMS_AUTO_SYNC_DELAY", Duration::from_secs(30), |raw| {
+        humantime::parse_duration(raw)
+            .ok()
+            .filter(|d| *d >= Duration::from_millis(100) && *d <= Duration::from_secs(86_400))
+            .ok_or_else(|| "must be a duration from 100ms to 1d, e.g. 30s".to_owned())
+    });
+    let enrol_roles = p.parse(
+        env,
+        "LMS_ENROL_ROLES",
+        vec![("student".to_owned(), 5), ("teacher".to_owned(), 3)],
+        enrol_roles,
+    );
     LmsConfig {
+        delete_mode,
+        auto_sync: p.flag(env, "LMS_AUTO_SYNC", false),
+        auto_sync_delay,
+        batch_size: p.number(env, "LMS_BATCH_SIZE", 50usize, 0..=50),
+        enrol_roles,
+        enrol_allowed: moodle.map(|m| m.enrol_role_ids.clone()).unwrap_or_default(),
         timeout: Duration::from_secs(p.number(env, "LMS_TIMEOUT", 30u64, 1..=3600)),
         retry_attempts: p.number(env, "LMS_RETRY_ATTEMPTS", 3u32, 1..=20),
         breaker_threshold: p.number(env, "LMS_BREAKER_THRESHOLD", 5u32, 1..=1000),
@@ -121,6 +190,34 @@ pub(super) fn lms_config(env: &Env, p: &mut Problems, moodle: Option<&MoodleConf
         job_workers: p.number(env, "JOB_WORKERS", 2u32, 1..=64),
         sites,
     }
+}
+
+/// `student=5,teacher=3`: role names (lowercase letters) and Moodle role ids.
+fn enrol_roles(raw: &str) -> Result<Vec<(String, i64)>, String> {
+    let mut roles: Vec<(String, i64)> = Vec::new();
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let parsed = entry.split_once('=').and_then(|(name, id)| {
+            let name = name.trim();
+            let id = id.trim().parse::<i64>().ok().filter(|id| *id > 0)?;
+            (!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase()))
+                .then(|| (name.to_owned(), id))
+        });
+        match parsed {
+            Some((name, _)) if roles.iter().any(|(n, _)| *n == name) => {
+                return Err(format!("the role {name:?} is named twice"));
+            }
+            Some(role) => roles.push(role),
+            None => {
+                return Err(format!(
+                    "{entry:?} is not name=<Moodle role id>, e.g. student=5"
+                ));
+            }
+        }
+    }
+    if roles.is_empty() {
+        return Err("name at least one role, e.g. student=5,teacher=3".to_owned());
+    }
+    Ok(roles)
 }
 
 /// `LMS_SITES` and each site's `LMS_SITE_<NAME>_TOKEN` / `_SERVICE`.

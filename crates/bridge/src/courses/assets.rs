@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-pub use super::questions::{Question, QuestionType, Questions, questions};
+pub use super::content::{Content, FileMeta};
+pub use super::questions::{PaperMode, Question, QuestionType, Questions, questions};
 
 /// What an asset is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -76,7 +77,7 @@ pub enum TextFormat {
 }
 
 /// A page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
     /// The text.
     pub text: String,
@@ -108,7 +109,7 @@ pub enum UrlDisplay {
 }
 
 /// A link.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     /// The address (http, https or ftp).
@@ -119,7 +120,7 @@ pub struct Link {
 }
 
 /// A forum.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Forum {
     /// Its description (HTML).
@@ -160,16 +161,13 @@ pub(super) const ROOT: &str = "asset_content";
 /// # Errors
 /// [`Invalid`] naming the first field at fault.
 pub fn check(kind: AssetType, content: &Value) -> Result<(), Invalid> {
-    match kind {
-        AssetType::Page => page(content).map(drop),
-        AssetType::File => Err(invalid(
+    if kind == AssetType::File {
+        return Err(invalid(
             ROOT,
             "file assets are uploaded as multipart/form-data (fields asset_name, asset_type=file, file)",
-        )),
-        AssetType::Url => link(content).map(drop),
-        AssetType::Forum => forum(content).map(drop),
-        AssetType::Quiz | AssetType::QuestionPaper => questions(content).map(drop),
+        ));
     }
+    Content::parse(kind, content).map(drop)
 }
 
 /// A page's content.

@@ -9,7 +9,7 @@ use futures_util::Stream;
 use serde_json::json;
 
 use super::assets::AssetType;
-use super::{Asset, CourseError, Courses, asset_name, store};
+use super::{Asset, CourseError, CourseId, Courses, asset_name, store};
 use crate::audit::{Actor, now_ms};
 use crate::storage::{StorageError, StorageKey};
 
@@ -35,7 +35,7 @@ impl Courses {
     pub async fn create_file_asset<S, E>(
         &self,
         actor: &Actor,
-        course_id: &str,
+        course_id: CourseId,
         name: &str,
         upload: FileUpload<S>,
     ) -> Result<Asset, CourseError>
@@ -75,7 +75,7 @@ impl Courses {
     pub async fn replace_file<S, E>(
         &self,
         actor: &Actor,
-        course_id: &str,
+        course_id: CourseId,
         name: &str,
         upload: FileUpload<S>,
     ) -> Result<Asset, CourseError>
@@ -121,17 +121,16 @@ impl Courses {
             .await;
         self.forget_files(asset.storage_key.into_iter().collect())
             .await;
+        self.changed(course.id);
         self.asset_in(course.id, name).await
     }
 
-    /// The bytes of a file asset, as a stream.
+    /// The bytes of a file asset (its `storage_key`), as a stream.
     ///
     /// # Errors
     /// [`CourseError::Storage`] ([`StorageError::NotFound`] when the asset has no file).
-    pub async fn open_file(&self, asset: &Asset) -> Result<FileStream, CourseError> {
-        let key = asset
-            .storage_key
-            .as_deref()
+    pub async fn open_file(&self, storage_key: Option<&str>) -> Result<FileStream, CourseError> {
+        let key = storage_key
             .and_then(StorageKey::parse)
             .ok_or(StorageError::NotFound)?;
         let stream = self.storage.get(&key, None).await?;

@@ -29,6 +29,9 @@ pub struct NewCourse {
     /// Short name for Moodle (default: the name).
     #[serde(default)]
     pub shortname: Option<String>,
+    /// Push local changes to Moodle by itself (`LMS_AUTO_SYNC` when left out).
+    #[serde(default)]
+    pub auto_sync: Option<bool>,
 }
 
 /// `PATCH /api/courses/{id}`: the fields to change.
@@ -43,6 +46,15 @@ pub struct CourseChanges {
     pub category_path: Option<String>,
     /// Short name.
     pub shortname: Option<String>,
+    /// Automatic sync: `true`, `false`, or `null` to follow `LMS_AUTO_SYNC`.
+    #[serde(default, deserialize_with = "setting")]
+    #[schema(value_type = Option<bool>)]
+    pub auto_sync: Option<Option<bool>>,
+}
+
+/// A field that may be left out (`None`), set to `null` (`Some(None)`) or given.
+fn setting<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<bool>>, D::Error> {
+    Option::<bool>::deserialize(d).map(Some)
 }
 
 /// `POST /api/courses/{id}/assets` as JSON (every type but `file`).
@@ -62,9 +74,12 @@ pub struct NewAsset {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssetChanges {
-    /// The new content, in the type's schema.
+    /// The new content, in the type's schema (the new type's, when `asset_type` is given).
     #[schema(value_type = Object)]
     pub asset_content: Value,
+    /// A new type (not `file`, nor for a file asset): the next push replaces its activity.
+    #[serde(default)]
+    pub asset_type: Option<AssetType>,
 }
 
 /// A trimmed, non-empty text of at most `max` characters.

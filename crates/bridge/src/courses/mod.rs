@@ -6,15 +6,20 @@
 //! is audited. Nothing here talks to Moodle (that is `publish`).
 
 pub mod assets;
+mod content;
 mod error;
 mod file_assets;
+mod inline;
 mod input;
 mod questions;
 mod store;
 
-use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 
-pub use assets::AssetType;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+pub use assets::{AssetType, Content};
 pub use error::CourseError;
 pub use file_assets::{FileStream, FileUpload};
 pub use input::{AssetChanges, CourseChanges, NewAsset, NewCourse};
@@ -24,6 +29,32 @@ use input::{MAX_NAME, asset_name, category_path, is_unique_violation, text};
 use crate::audit::{Actor, AuditLog, Event, now_ms};
 use crate::db::Db;
 use crate::storage::Storage;
+
+/// A course's id: the bridge's integer, as the routes carry it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct CourseId(pub i64);
+
+impl CourseId {
+    /// The id a route gave; anything but a number is a course that is not there (404).
+    ///
+    /// # Errors
+    /// [`CourseError::CourseNotFound`].
+    pub fn from_route(raw: &str) -> Result<CourseId, CourseError> {
+        raw.trim()
+            .parse::<i64>()
+            .map(CourseId)
+            .map_err(|_| CourseError::CourseNotFound(raw.chars().take(40).collect()))
+    }
+}
+
+impl std::fmt::Display for CourseId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// A course of the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +77,18 @@ pub struct Course {
     pub created_at_ms: i64,
     /// Changed (Unix ms).
     pub updated_at_ms: i64,
+    /// Automatic sync after a change: on, off, or `None` as `LMS_AUTO_SYNC` says.
+    pub auto_sync: Option<bool>,
+    /// The application's id, for a course published inline (`POST /api/lms/publish`): such a
+    /// course is not one of the local routes'.
+    pub external_id: Option<String>,
+}
+
+impl Course {
+    /// Its id, typed.
+    pub fn key(&self) -> CourseId {
+        CourseId(self.id)
+    }
 }
 
 /// An asset of a course.
@@ -78,17 +121,43 @@ pub struct Courses {
     storage: Storage,
     audit: AuditLog,
     max_file_bytes: u64,
+    changes: Changes,
+}
+
+/// Where the store says which course changed (for automatic sync): the sending side, and
+/// the receiving side until someone takes it.
+#[derive(Debug, Clone)]
+struct Changes {
+    tx: mpsc::UnboundedSender<i64>,
+    rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<i64>>>>,
 }
 
 impl Courses {
     /// The store in `db`, file bytes in `storage` (at most `max_file_bytes` each).
     pub fn new(db: Db, storage: Storage, max_file_bytes: u64) -> Courses {
+        let (tx, rx) = mpsc::unbounded_channel();
         Courses {
             audit: AuditLog::new(db.clone()),
             db,
             storage,
             max_file_bytes,
+            changes: Changes {
+                tx,
+                rx: Arc::new(Mutex::new(Some(rx))),
+            },
         }
+    }
+
+    /// The ids of courses as they change (a course's fields, or an asset made, changed or
+    /// deleted), for whoever takes them first (the publisher's automatic sync); `None` after.
+    pub fn take_changes(&self) -> Option<mpsc::UnboundedReceiver<i64>> {
+        self.changes.rx.lock().ok().and_then(|mut rx| rx.take())
+    }
+
+    /// Says that a course changed.
+    pub(crate) fn changed(&self, course_id: i64) {
+        // Nobody listening (the command line) is fine.
+        let _ = self.changes.tx.send(course_id);
     }
 
     /// The file storage (the publisher reads file assets from it).
@@ -114,9 +183,9 @@ impl Courses {
             description: &input.description,
             category_path: &category_path,
         };
-        let id = store::insert_course(&self.db, &row, now_ms()).await?;
+        let id = store::insert_course(&self.db, &row, input.auto_sync, now_ms()).await?;
         self.audited(actor, json!({"course_id": id})).await;
-        self.course(&actor.owner(), &id.to_string()).await
+        self.course(&actor.owner(), CourseId(id)).await
     }
 
     /// The caller's courses.
@@ -127,28 +196,25 @@ impl Courses {
         Ok(store::courses(&self.db, owner).await?)
     }
 
-    /// One of the caller's courses; `id` as the route gave it.
+    /// One of the caller's own courses (not one published inline).
     ///
     /// # Errors
-    /// [`CourseError::CourseNotFound`] for an id that is not a number or not the caller's.
-    pub async fn course(&self, owner: &str, id: &str) -> Result<Course, CourseError> {
-        self.find(Some(owner), id).await
+    /// [`CourseError::CourseNotFound`] for a course that is not the caller's.
+    pub async fn course(&self, owner: &str, id: CourseId) -> Result<Course, CourseError> {
+        store::course(&self.db, Some(owner), id.0, true)
+            .await?
+            .ok_or_else(|| CourseError::CourseNotFound(id.to_string()))
     }
 
-    /// Any course, whoever owns it (the command line acts as the operator).
+    /// Any course, whoever owns it, inline ones included (the command line acts as the
+    /// operator; jobs and re-syncs act for the owner they carry).
     ///
     /// # Errors
     /// [`CourseError::CourseNotFound`].
-    pub async fn course_of_anyone(&self, id: &str) -> Result<Course, CourseError> {
-        self.find(None, id).await
-    }
-
-    async fn find(&self, owner: Option<&str>, id: &str) -> Result<Course, CourseError> {
-        let not_found = || CourseError::CourseNotFound(id.chars().take(40).collect());
-        let number = id.trim().parse::<i64>().map_err(|_| not_found())?;
-        store::course(&self.db, owner, number)
+    pub async fn course_of_anyone(&self, id: CourseId) -> Result<Course, CourseError> {
+        store::course(&self.db, None, id.0, false)
             .await?
-            .ok_or_else(not_found)
+            .ok_or_else(|| CourseError::CourseNotFound(id.to_string()))
     }
 
     /// Changes the given fields of a course.
@@ -158,7 +224,7 @@ impl Courses {
     pub async fn update(
         &self,
         actor: &Actor,
-        id: &str,
+        id: CourseId,
         changes: CourseChanges,
     ) -> Result<Course, CourseError> {
         let course = self.course(&actor.owner(), id).await?;
@@ -182,20 +248,29 @@ impl Courses {
             description: &description,
             category_path: &category_path,
         };
-        store::update_course(&self.db, course.id, &row, now_ms()).await?;
+        let auto_sync = match changes.auto_sync {
+            Some(setting) => setting,
+            None => course.auto_sync,
+        };
+        store::update_course(&self.db, course.id, &row, auto_sync, now_ms()).await?;
         self.audited(actor, json!({"course_id": course.id})).await;
+        self.changed(course.id);
         self.course(&actor.owner(), id).await
     }
 
-    /// Deletes a course, its assets and their files (not what was made in Moodle).
+    /// Deletes a course, its assets and their files (what was made in Moodle is the
+    /// publisher's: `Publisher::delete_course` records it first).
     ///
     /// # Errors
     /// [`CourseError::CourseNotFound`].
-    pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), CourseError> {
-        let course = self.course(&actor.owner(), id).await?;
+    pub async fn delete(&self, actor: &Actor, id: CourseId) -> Result<(), CourseError> {
+        let course = self.course_of_anyone(id).await?;
+        if course.owner != actor.owner() {
+            return Err(CourseError::CourseNotFound(id.to_string()));
+        }
         let keys = store::storage_keys(&self.db, course.id).await?;
         if !store::delete_course(&self.db, &actor.owner(), course.id).await? {
-            return Err(CourseError::CourseNotFound(id.to_owned()));
+            return Err(CourseError::CourseNotFound(id.to_string()));
         }
         self.audited(actor, json!({"course_id": course.id})).await;
         self.forget_files(keys).await;
@@ -209,7 +284,7 @@ impl Courses {
     pub async fn create_asset(
         &self,
         actor: &Actor,
-        course_id: &str,
+        course_id: CourseId,
         input: NewAsset,
     ) -> Result<Asset, CourseError> {
         let course = self.course(&actor.owner(), course_id).await?;
@@ -230,7 +305,11 @@ impl Courses {
     ///
     /// # Errors
     /// [`CourseError::CourseNotFound`].
-    pub async fn assets(&self, owner: &str, course_id: &str) -> Result<Vec<Asset>, CourseError> {
+    pub async fn assets(
+        &self,
+        owner: &str,
+        course_id: CourseId,
+    ) -> Result<Vec<Asset>, CourseError> {
         let course = self.course(owner, course_id).await?;
         Ok(store::assets(&self.db, course.id).await?)
     }
@@ -250,14 +329,18 @@ impl Courses {
     pub async fn asset(
         &self,
         owner: &str,
-        course_id: &str,
+        course_id: CourseId,
         name: &str,
     ) -> Result<Asset, CourseError> {
         let course = self.course(owner, course_id).await?;
         self.asset_in(course.id, name).await
     }
 
-    async fn asset_in(&self, course_id: i64, name: &str) -> Result<Asset, CourseError> {
+    /// An asset of a course the caller already holds.
+    ///
+    /// # Errors
+    /// [`CourseError::AssetNotFound`].
+    pub async fn asset_in(&self, course_id: i64, name: &str) -> Result<Asset, CourseError> {
         store::asset(&self.db, course_id, name)
             .await?
             .ok_or_else(|| CourseError::AssetNotFound {
@@ -274,17 +357,24 @@ impl Courses {
     pub async fn update_asset(
         &self,
         actor: &Actor,
-        course_id: &str,
+        course_id: CourseId,
         name: &str,
         changes: AssetChanges,
     ) -> Result<Asset, CourseError> {
         let course = self.course(&actor.owner(), course_id).await?;
         let asset = self.asset_in(course.id, name).await?;
-        assets::check(asset.kind, &changes.asset_content)?;
+        let kind = changes.asset_type.unwrap_or(asset.kind);
+        if kind != asset.kind && (kind == AssetType::File || asset.kind == AssetType::File) {
+            return Err(CourseError::invalid(
+                "asset_type",
+                "a file asset cannot change type, nor another become one (delete it and add it again)",
+            ));
+        }
+        assets::check(kind, &changes.asset_content)?;
         let row = store::AssetRow {
             course_id: course.id,
             name,
-            kind: asset.kind,
+            kind,
             content: &changes.asset_content,
             storage_key: None,
             updated_by: &actor.subject,
@@ -292,17 +382,19 @@ impl Courses {
         store::update_asset(&self.db, &row, now_ms()).await?;
         self.audited(actor, json!({"course_id": course.id, "asset": name}))
             .await;
+        self.changed(course.id);
         self.asset_in(course.id, name).await
     }
 
-    /// Deletes an asset (and its file); the activity made in Moodle stays.
+    /// Deletes an asset (and its file); what was made in Moodle is the publisher's
+    /// (`Publisher::delete_asset` records it first).
     ///
     /// # Errors
     /// [`CourseError::AssetNotFound`].
     pub async fn delete_asset(
         &self,
         actor: &Actor,
-        course_id: &str,
+        course_id: CourseId,
         name: &str,
     ) -> Result<(), CourseError> {
         let course = self.course(&actor.owner(), course_id).await?;
@@ -317,6 +409,7 @@ impl Courses {
             .await;
         self.forget_files(asset.storage_key.into_iter().collect())
             .await;
+        self.changed(course.id);
         Ok(())
     }
 
@@ -340,6 +433,7 @@ impl Courses {
             json!({"course_id": row.course_id, "asset": row.name}),
         )
         .await;
+        self.changed(row.course_id);
         self.asset_in(row.course_id, row.name).await
     }
 

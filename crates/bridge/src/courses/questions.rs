@@ -1,25 +1,39 @@
-//! The schema of quizzes and question papers: `{intro?, questions: [{type: multichoice|
-//! truefalse|shortanswer|essay, text, options?, answer?, points?}]}`, with the checks serde
-//! cannot make (options only for multichoice, an answer that fits the question, points).
+//! The schema of quizzes and question papers: `{intro?, mode?, questions: [{type: multichoice|
+//! truefalse|shortanswer|essay, text, options?, answer?, points?, feedback?}]}`, with the checks
+//! serde cannot make (options only for multichoice, an answer that fits the question, points).
+//! `mode` (question papers only): `quiz` (default, a Moodle quiz) or `page` (a printable page).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::assets::{Invalid, ROOT, invalid, typed};
 
 /// A quiz or question paper.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Questions {
     /// Text shown before the questions.
     #[serde(default)]
     pub intro: Option<String>,
+    /// Question papers only: what it becomes in Moodle (default a quiz).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<PaperMode>,
     /// The questions, in order.
     pub questions: Vec<Question>,
 }
 
+/// What a question paper becomes in Moodle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaperMode {
+    /// A Moodle quiz, attempted and graded (the default).
+    Quiz,
+    /// A Page with the questions written out, to print.
+    Page,
+}
+
 /// One question.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     /// Its kind.
@@ -37,10 +51,13 @@ pub struct Question {
     /// What it is worth.
     #[serde(default)]
     pub points: Option<f64>,
+    /// Feedback shown in review, whatever the answer (quizzes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
 }
 
 /// A question's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QuestionType {
     /// Pick from options.

@@ -9,8 +9,8 @@ use super::assets::AssetType;
 use super::{Asset, Course};
 use crate::db::Db;
 
-const COURSE_COLUMNS: &str =
-    "id, owner, name, shortname, description, category_path, version, created_at_ms, updated_at_ms";
+const COURSE_COLUMNS: &str = "id, owner, name, shortname, description, category_path, version, \
+     created_at_ms, updated_at_ms, auto_sync, external_id";
 const ASSET_COLUMNS: &str =
     "id, course_id, name, asset_type, content, storage_key, version, updated_at_ms, updated_by";
 
@@ -26,11 +26,12 @@ pub(super) struct CourseRow<'a> {
 pub(super) async fn insert_course(
     db: &Db,
     c: &CourseRow<'_>,
+    auto_sync: Option<bool>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let row = sqlx::query(
-        "INSERT INTO courses (owner, name, shortname, description, category_path, version, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
+        "INSERT INTO courses (owner, name, shortname, description, category_path, version, created_at_ms, \
+         updated_at_ms, auto_sync) VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7) RETURNING id",
     )
     .bind(c.owner)
     .bind(c.name)
@@ -38,29 +39,36 @@ pub(super) async fn insert_course(
     .bind(c.description)
     .bind(c.category_path)
     .bind(now)
+    .bind(auto_sync.map(i64::from))
     .fetch_one(db.pool())
     .await?;
     row.try_get("id")
 }
 
+/// A course by id (of `owner` when given); `local_only` leaves out courses published inline.
 pub(super) async fn course(
     db: &Db,
     owner: Option<&str>,
     id: i64,
+    local_only: bool,
 ) -> Result<Option<Course>, sqlx::Error> {
     let sql = format!(
-        "SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1 AND ($2 IS NULL OR owner = $2)"
+        "SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1 AND ($2 IS NULL OR owner = $2) \
+         AND ($3 = 0 OR external_id IS NULL)"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(owner)
+        .bind(i64::from(local_only))
         .fetch_optional(db.pool())
         .await?;
     row.map(|r| course_of(&r)).transpose()
 }
 
 pub(super) async fn courses(db: &Db, owner: &str) -> Result<Vec<Course>, sqlx::Error> {
-    let sql = format!("SELECT {COURSE_COLUMNS} FROM courses WHERE owner = $1 ORDER BY id");
+    let sql = format!(
+        "SELECT {COURSE_COLUMNS} FROM courses WHERE owner = $1 AND external_id IS NULL ORDER BY id"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(owner)
         .fetch_all(db.pool())
@@ -72,11 +80,12 @@ pub(super) async fn update_course(
     db: &Db,
     id: i64,
     c: &CourseRow<'_>,
+    auto_sync: Option<bool>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE courses SET name = $1, shortname = $2, description = $3, category_path = $4, \
-         version = version + 1, updated_at_ms = $5 WHERE id = $6 AND owner = $7",
+         version = version + 1, updated_at_ms = $5, auto_sync = $8 WHERE id = $6 AND owner = $7",
     )
     .bind(c.name)
     .bind(c.shortname)
@@ -85,6 +94,7 @@ pub(super) async fn update_course(
     .bind(now)
     .bind(id)
     .bind(c.owner)
+    .bind(auto_sync.map(i64::from))
     .execute(db.pool())
     .await
     .map(drop)
@@ -129,7 +139,7 @@ pub(super) async fn insert_asset(db: &Db, a: &AssetRow<'_>, now: i64) -> Result<
 pub(super) async fn update_asset(db: &Db, a: &AssetRow<'_>, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE assets SET content = $1, storage_key = $2, version = version + 1, updated_at_ms = $3, \
-         updated_by = $4 WHERE course_id = $5 AND name = $6",
+         updated_by = $4, asset_type = $7 WHERE course_id = $5 AND name = $6",
     )
     .bind(a.content.to_string())
     .bind(a.storage_key)
@@ -137,6 +147,7 @@ pub(super) async fn update_asset(db: &Db, a: &AssetRow<'_>, now: i64) -> Result<
     .bind(a.updated_by)
     .bind(a.course_id)
     .bind(a.name)
+    .bind(a.kind.as_str())
     .execute(db.pool())
     .await?;
     Ok(done.rows_affected() == 1)
@@ -196,6 +207,8 @@ fn course_of(r: &AnyRow) -> Result<Course, sqlx::Error> {
         version: r.try_get("version")?,
         created_at_ms: r.try_get("created_at_ms")?,
         updated_at_ms: r.try_get("updated_at_ms")?,
+        auto_sync: r.try_get::<Option<i64>, _>("auto_sync")?.map(|v| v != 0),
+        external_id: r.try_get("external_id")?,
     })
 }
 

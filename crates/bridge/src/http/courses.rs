@@ -16,9 +16,11 @@ use super::error::{Detail, PublisherFailure};
 use super::extract::{DetailJson, MAX_TEXT_FIELD_BYTES, TextFieldError, text_field};
 use crate::audit::Actor;
 use crate::courses::{
-    Asset, AssetChanges, AssetType, Course, CourseChanges, FileUpload, NewAsset, NewCourse,
+    Asset, AssetChanges, AssetType, Course, CourseChanges, CourseId, FileUpload, NewAsset,
+    NewCourse,
 };
 use crate::publish::status::rfc3339;
+use crate::publish::view::{MoodleActivity, MoodleCourse};
 use crate::state::AppState;
 
 /// A course.
@@ -38,6 +40,11 @@ pub struct CourseReply {
     pub created_at: String,
     /// Changed (RFC 3339).
     pub updated_at: String,
+    /// Automatic sync after a change: `true`, `false`, or `null` as `LMS_AUTO_SYNC` says.
+    pub auto_sync: Option<bool>,
+    /// What is in Moodle, per site it was pushed to (`GET` routes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moodle: Option<Vec<MoodleCourse>>,
 }
 
 impl From<Course> for CourseReply {
@@ -50,6 +57,17 @@ impl From<Course> for CourseReply {
             category_path: c.category_path,
             created_at: rfc3339(c.created_at_ms),
             updated_at: rfc3339(c.updated_at_ms),
+            auto_sync: c.auto_sync,
+            moodle: None,
+        }
+    }
+}
+
+impl From<(Course, Vec<MoodleCourse>)> for CourseReply {
+    fn from((c, moodle): (Course, Vec<MoodleCourse>)) -> Self {
+        CourseReply {
+            moodle: Some(moodle),
+            ..CourseReply::from(c)
         }
     }
 }
@@ -68,6 +86,9 @@ pub struct AssetReply {
     pub asset_last_updated_at: String,
     /// Changed by (the API token's subject).
     pub asset_last_updated_by: String,
+    /// Its activity in Moodle, per site it was pushed to (`GET` routes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moodle: Option<Vec<MoodleActivity>>,
 }
 
 impl From<Asset> for AssetReply {
@@ -78,6 +99,16 @@ impl From<Asset> for AssetReply {
             asset_content: a.content,
             asset_last_updated_at: rfc3339(a.updated_at_ms),
             asset_last_updated_by: a.updated_by,
+            moodle: None,
+        }
+    }
+}
+
+impl From<(Asset, Vec<MoodleActivity>)> for AssetReply {
+    fn from((a, moodle): (Asset, Vec<MoodleActivity>)) -> Self {
+        AssetReply {
+            moodle: Some(moodle),
+            ..AssetReply::from(a)
         }
     }
 }
@@ -99,14 +130,14 @@ pub async fn create_course(
     Ok((StatusCode::CREATED, Json(CourseReply::from(course))).into_response())
 }
 
-/// The caller's courses.
+/// The caller's courses, with what is in Moodle.
 #[utoipa::path(get, path = "/api/courses", tag = "publisher", security(("bearer" = ["moodle:read"])),
     responses((status = 200, description = "The courses", body = Vec<CourseReply>), (status = "4XX", description = "Refused", body = Detail)))]
 pub async fn list_courses(
     State(app): State<AppState>,
     actor: Actor,
 ) -> Result<Json<Vec<CourseReply>>, PublisherFailure> {
-    let courses = app.courses.list(&actor.owner()).await?;
+    let courses = app.publisher.courses_view(&actor.owner()).await?;
     Ok(Json(courses.into_iter().map(CourseReply::from).collect()))
 }
 
@@ -119,7 +150,10 @@ pub async fn get_course(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<CourseReply>, PublisherFailure> {
-    Ok(Json(app.courses.course(&actor.owner(), &id).await?.into()))
+    let id = CourseId::from_route(&id)?;
+    Ok(Json(
+        app.publisher.course_view(&actor.owner(), id).await?.into(),
+    ))
 }
 
 /// Changes the fields given.
@@ -132,10 +166,12 @@ pub async fn update_course(
     Path(id): Path<String>,
     DetailJson(changes): DetailJson<CourseChanges>,
 ) -> Result<Json<CourseReply>, PublisherFailure> {
-    Ok(Json(app.courses.update(&actor, &id, changes).await?.into()))
+    let id = CourseId::from_route(&id)?;
+    Ok(Json(app.courses.update(&actor, id, changes).await?.into()))
 }
 
-/// Deletes a course, its assets and files (not what was made in Moodle).
+/// Deletes a course, its assets and files; its Moodle course is hidden, deleted or left
+/// (`LMS_DELETE_MODE`) by a job queued now, with the token of the course's last push.
 #[utoipa::path(delete, path = "/api/courses/{course_id}", tag = "publisher", params(("course_id" = i64, Path)),
     security(("bearer" = ["moodle:write"])),
     responses((status = 204, description = "Deleted"), (status = 404, description = "Not the caller's", body = Detail)))]
@@ -144,11 +180,12 @@ pub async fn delete_course(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<StatusCode, PublisherFailure> {
-    app.courses.delete(&actor, &id).await?;
+    let id = CourseId::from_route(&id)?;
+    app.publisher.delete_course(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A course's assets.
+/// A course's assets, with their activities in Moodle.
 #[utoipa::path(get, path = "/api/courses/{course_id}/assets", tag = "publisher", params(("course_id" = i64, Path)),
     security(("bearer" = ["moodle:read"])),
     responses((status = 200, description = "The assets", body = Vec<AssetReply>), (status = 404, description = "Not the caller's", body = Detail)))]
@@ -157,7 +194,8 @@ pub async fn list_assets(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<AssetReply>>, PublisherFailure> {
-    let assets = app.courses.assets(&actor.owner(), &id).await?;
+    let id = CourseId::from_route(&id)?;
+    let assets = app.publisher.assets_view(&actor.owner(), id, None).await?;
     Ok(Json(assets.into_iter().map(AssetReply::from).collect()))
 }
 
@@ -173,6 +211,7 @@ pub async fn create_asset(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, PublisherFailure> {
+    let id = CourseId::from_route(&id)?;
     let asset = if is_multipart(&req) {
         let mut form = Multipart::from_request(req, &())
             .await
@@ -196,7 +235,7 @@ pub async fn create_asset(
                     let upload = upload_of(field);
                     created = Some(
                         app.courses
-                            .create_file_asset(&actor, &id, &name, upload)
+                            .create_file_asset(&actor, id, &name, upload)
                             .await?,
                     );
                 }
@@ -212,12 +251,12 @@ pub async fn create_asset(
         let limit = req.extensions().get::<JsonLimit>().map_or(1 << 20, |l| l.0);
         let DetailJson(input) =
             DetailJson::<NewAsset>::from_request(limited(req, limit).await?, &()).await?;
-        app.courses.create_asset(&actor, &id, input).await?
+        app.courses.create_asset(&actor, id, input).await?
     };
     Ok((StatusCode::CREATED, Json(AssetReply::from(asset))).into_response())
 }
 
-/// One asset.
+/// One asset, with its activity in Moodle.
 #[utoipa::path(get, path = "/api/courses/{course_id}/assets/{asset_name}", tag = "publisher",
     params(("course_id" = i64, Path), ("asset_name" = String, Path)),
     security(("bearer" = ["moodle:read"])),
@@ -227,9 +266,18 @@ pub async fn get_asset(
     actor: Actor,
     Path((id, name)): Path<(String, String)>,
 ) -> Result<Json<AssetReply>, PublisherFailure> {
-    Ok(Json(
-        app.courses.asset(&actor.owner(), &id, &name).await?.into(),
-    ))
+    let id = CourseId::from_route(&id)?;
+    let mut found = app
+        .publisher
+        .assets_view(&actor.owner(), id, Some(&name))
+        .await?;
+    let one = found.pop().ok_or_else(|| {
+        PublisherFailure::from(crate::courses::CourseError::AssetNotFound {
+            course: id.0,
+            name: name.clone(),
+        })
+    })?;
+    Ok(Json(one.into()))
 }
 
 /// Replaces an asset's content: JSON `{asset_content}`, or a new `file` (multipart).
@@ -243,6 +291,7 @@ pub async fn update_asset(
     Path((id, name)): Path<(String, String)>,
     req: Request,
 ) -> Result<Json<AssetReply>, PublisherFailure> {
+    let id = CourseId::from_route(&id)?;
     let asset = if is_multipart(&req) {
         let mut form = Multipart::from_request(req, &())
             .await
@@ -253,7 +302,7 @@ pub async fn update_asset(
                 "file" if replaced.is_none() => {
                     replaced = Some(
                         app.courses
-                            .replace_file(&actor, &id, &name, upload_of(field))
+                            .replace_file(&actor, id, &name, upload_of(field))
                             .await?,
                     );
                 }
@@ -269,14 +318,13 @@ pub async fn update_asset(
         let limit = req.extensions().get::<JsonLimit>().map_or(1 << 20, |l| l.0);
         let DetailJson(changes) =
             DetailJson::<AssetChanges>::from_request(limited(req, limit).await?, &()).await?;
-        app.courses
-            .update_asset(&actor, &id, &name, changes)
-            .await?
+        app.courses.update_asset(&actor, id, &name, changes).await?
     };
     Ok(Json(asset.into()))
 }
 
-/// Deletes an asset (the activity made in Moodle stays).
+/// Deletes an asset; its activity in Moodle is hidden, deleted or left
+/// (`LMS_DELETE_MODE`) by the course's next push.
 #[utoipa::path(delete, path = "/api/courses/{course_id}/assets/{asset_name}", tag = "publisher",
     params(("course_id" = i64, Path), ("asset_name" = String, Path)),
     security(("bearer" = ["moodle:write"])),
@@ -286,7 +334,8 @@ pub async fn delete_asset(
     actor: Actor,
     Path((id, name)): Path<(String, String)>,
 ) -> Result<StatusCode, PublisherFailure> {
-    app.courses.delete_asset(&actor, &id, &name).await?;
+    let id = CourseId::from_route(&id)?;
+    app.publisher.delete_asset(&actor, id, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,7 +1,7 @@
-//! `POST /api/courses/{course_id}/push-to-lms` (`docs/contracts/publisher.md`), and the manual
-//! re-sync (`docs/contracts/publisher-sync.md`): `GET /api/sync/status`, `POST /api/sync/retry`,
-//! `POST /api/courses/{course_id}/sync`.
-//! Errors `{"detail": …}`.
+//! `POST /api/courses/{course_id}/push-to-lms` (`docs/contracts/publisher.md`), the bridge's
+//! `POST /api/lms/publish` (a push of an application's own course and assets, inline), and the
+//! manual re-sync (`docs/contracts/publisher-sync.md`): `GET /api/sync/status`,
+//! `POST /api/sync/retry`, `POST /api/courses/{course_id}/sync`. Errors `{"detail": …}`.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,7 +13,10 @@ use utoipa::ToSchema;
 use super::error::{Detail, PublisherFailure};
 use super::extract::{DetailJson, DetailQuery, LmsToken};
 use crate::audit::Actor;
-use crate::publish::{GivenToken, Mode, PushReport, PushRequest, Pushed, RetryReply, SyncStatus};
+use crate::courses::CourseId;
+use crate::publish::{
+    GivenToken, InlinePublish, Mode, PushReport, PushRequest, Pushed, RetryReply, SyncStatus,
+};
 use crate::state::AppState;
 use query::{PushQuery, StatusQuery};
 
@@ -54,21 +57,56 @@ pub async fn push_course(
     DetailQuery(query): DetailQuery<PushQuery>,
     DetailJson(request): DetailJson<PushRequest>,
 ) -> Result<Response, PublisherFailure> {
-    let mode = match query.queue.as_deref().map(str::trim) {
-        None | Some("" | "0" | "false") => Mode::Wait,
-        Some("1" | "true") => Mode::Queue,
-        Some(_) => {
-            return Err(PublisherFailure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "async: must be 1 or 0",
-            ));
-        }
-    };
+    let mode = mode(&query).ok_or_else(bad_async)?;
+    let id = CourseId::from_route(&id)?;
     let pushed = app
         .publisher
-        .push(&actor, &actor.owner(), given(&lms), &id, request, mode)
+        .push(&actor, &actor.owner(), given(&lms), id, request, mode)
         .await?;
-    Ok(match pushed {
+    Ok(answer(pushed))
+}
+
+/// Publishes an application's own course and assets, given inline.
+#[utoipa::path(post, path = "/api/lms/publish", tag = "publisher",
+    params(("X-LMS-Token" = String, Header), ("X-LMS-Site" = Option<String>, Header), PushQuery),
+    request_body = InlinePublish,
+    description = "One course and its assets, keyed by the application's own ids (text, e.g. UUIDs), with the asset schemas of /api/courses/{course_id}/assets (not file). Pushed like push-to-lms (same job, events, report); the bridge keeps only the mapping to Moodle, so a repeated publish writes only what changed. `complete: true`: assets published before and missing now are hidden or deleted in Moodle (LMS_DELETE_MODE).",
+    security(("bearer" = ["moodle:write"])),
+    responses((status = 200, description = "Pushed", body = PushReply), (status = 202, description = "Queued", body = QueuedReply),
+        (status = 400, description = "No or mock LMS token", body = Detail), (status = 401, description = "LMS token refused", body = Detail),
+        (status = 403, description = "Moodle refuses the user, or a role the bridge may not give", body = Detail),
+        (status = 422, description = "Invalid data, naming the field", body = Detail), (status = 503, description = "Moodle unreachable or circuit open", body = Detail),
+        (status = 500, description = "LMS export failed: <reason>", body = Detail)))]
+pub async fn publish_inline(
+    State(app): State<AppState>,
+    actor: Actor,
+    lms: LmsToken,
+    DetailQuery(query): DetailQuery<PushQuery>,
+    DetailJson(request): DetailJson<InlinePublish>,
+) -> Result<Response, PublisherFailure> {
+    let mode = mode(&query).ok_or_else(bad_async)?;
+    let pushed = app
+        .publisher
+        .publish_inline(&actor, given(&lms), request, mode)
+        .await?;
+    Ok(answer(pushed))
+}
+
+/// `?async=`: wait for the push, or queue it; `None` for another value.
+fn mode(query: &PushQuery) -> Option<Mode> {
+    match query.queue.as_deref().map(str::trim) {
+        None | Some("" | "0" | "false") => Some(Mode::Wait),
+        Some("1" | "true") => Some(Mode::Queue),
+        Some(_) => None,
+    }
+}
+
+fn bad_async() -> PublisherFailure {
+    PublisherFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "async: must be 1 or 0")
+}
+
+fn answer(pushed: Pushed) -> Response {
+    match pushed {
         Pushed::Done(report) => {
             let message = match &report.plugin_required {
                 None => "Successfully exported to LMS".to_owned(),
@@ -93,7 +131,7 @@ pub async fn push_course(
         Pushed::Claimed(job) => {
             (StatusCode::ACCEPTED, Json(QueuedReply { job_id: job.id })).into_response()
         }
-    })
+    }
 }
 
 /// Queues a re-push of a course.
@@ -109,7 +147,8 @@ pub async fn sync_course(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<RetryReply>), PublisherFailure> {
     let token = lms.as_ref().map(given);
-    let reply = app.publisher.sync_course(&actor, &id, token).await?;
+    let id = CourseId::from_route(&id)?;
+    let reply = app.publisher.sync_course(&actor, id, token).await?;
     Ok((StatusCode::ACCEPTED, Json(reply)))
 }
 

@@ -117,6 +117,8 @@ pub struct Job {
     pub updated_at_ms: i64,
     /// Ended (Unix ms).
     pub finished_at_ms: Option<i64>,
+    /// Not run before (Unix ms): when a queued job is due.
+    pub run_after_ms: i64,
 }
 
 /// One progress event of a job.
@@ -166,9 +168,48 @@ impl Jobs {
     /// # Errors
     /// The database's error.
     pub async fn enqueue(&self, job: NewJob) -> Result<String, sqlx::Error> {
-        let id = store::insert(&self.db, &job, None, now_ms()).await?;
+        let now = now_ms();
+        let id = store::insert(&self.db, &job, None, now, now).await?;
         self.wake.notify_one();
         Ok(id)
+    }
+
+    /// Adds a job for the worker loop, to run once `after` has passed.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn enqueue_after(&self, job: NewJob, after: Duration) -> Result<String, sqlx::Error> {
+        let now = now_ms();
+        let at = now + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+        store::insert(&self.db, &job, None, at, now).await
+    }
+
+    /// Moves the queued jobs of `kind` for `work_key` to run once `after` has passed (a
+    /// burst of changes makes one job); answers whether there was one.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn postpone(
+        &self,
+        kind: &str,
+        work_key: &str,
+        after: Duration,
+    ) -> Result<bool, sqlx::Error> {
+        let now = now_ms();
+        let at = now + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+        Ok(store::reschedule(&self.db, kind, work_key, at, now).await? > 0)
+    }
+
+    /// The queued and running jobs of `kind`, of one owner (all owners for `None`).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn unfinished(
+        &self,
+        kind: &str,
+        owner: Option<&str>,
+    ) -> Result<Vec<Job>, sqlx::Error> {
+        store::unfinished(&self.db, kind, owner).await
     }
 
     /// Adds a job already claimed by this process, to be run by the caller now.
@@ -178,7 +219,7 @@ impl Jobs {
     pub async fn enqueue_claimed(&self, job: NewJob) -> Result<Job, sqlx::Error> {
         let now = now_ms();
         let lease = Some((self.worker_id.as_str(), now + self.lease_ms()));
-        let id = store::insert(&self.db, &job, lease, now).await?;
+        let id = store::insert(&self.db, &job, lease, now, now).await?;
         store::get(&self.db, &id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)
@@ -274,6 +315,24 @@ impl Jobs {
         Ok(())
     }
 
+    /// Puts a job back in the queue after a failure, to run again once `after` has passed
+    /// (its attempt counted: the worker gives a job up after ten).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn retry_after_failure(
+        &self,
+        id: &str,
+        after: Duration,
+        error: &Value,
+    ) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        let at = now + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+        let held = store::requeue_failed(&self.db, id, &self.worker_id, at, error, now).await?;
+        self.warn_if_taken_over(id, held);
+        Ok(())
+    }
+
     /// Hands back every job this process holds (at shutdown), for another to take at once.
     ///
     /// # Errors
@@ -290,12 +349,16 @@ impl Jobs {
         store::get(&self.db, id).await
     }
 
-    /// The newest job of `kind` for `work_key`.
+    /// The newest job of either kind for `work_key`.
     ///
     /// # Errors
     /// The database's error.
-    pub async fn latest(&self, kind: &str, work_key: &str) -> Result<Option<Job>, sqlx::Error> {
-        store::latest(&self.db, kind, work_key).await
+    pub async fn latest(
+        &self,
+        kinds: (&str, &str),
+        work_key: &str,
+    ) -> Result<Option<Job>, sqlx::Error> {
+        store::latest(&self.db, kinds, work_key).await
     }
 
     /// Jobs by state, of one owner (all owners for `None`).

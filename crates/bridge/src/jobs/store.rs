@@ -9,13 +9,14 @@ use super::{Job, JobEvent, JobState, NewJob, Sealed};
 use crate::db::Db;
 
 const COLUMNS: &str = "id, kind, owner, work_key, args, credential, state, attempts, result, error, \
-                       created_at_ms, updated_at_ms, finished_at_ms";
+                       created_at_ms, updated_at_ms, finished_at_ms, run_after_ms";
 
-/// Inserts a job: queued, or running under `lease` (owner, until).
+/// Inserts a job: queued (to run from `run_after`), or running under `lease` (owner, until).
 pub(super) async fn insert(
     db: &Db,
     job: &NewJob,
     lease: Option<(&str, i64)>,
+    run_after: i64,
     now: i64,
 ) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::new_v4().to_string();
@@ -26,7 +27,7 @@ pub(super) async fn insert(
     sqlx::query(
         "INSERT INTO jobs (id, kind, owner, work_key, args, credential, state, attempts, run_after_ms, \
          lease_owner, lease_until_ms, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $10, $11, $9, $9)",
     )
     .bind(&id)
     .bind(job.kind)
@@ -39,6 +40,7 @@ pub(super) async fn insert(
     .bind(now)
     .bind(lease.map(|(owner, _)| owner.to_owned()))
     .bind(lease.map(|(_, until)| until))
+    .bind(run_after)
     .execute(db.pool())
     .await?;
     Ok(id)
@@ -52,8 +54,12 @@ pub(super) async fn claim(
     now: i64,
 ) -> Result<Option<Job>, sqlx::Error> {
     // The condition is repeated outside the subquery: of two processes that picked the same
-    // row, the second one's UPDATE re-reads it, finds it claimed, and changes nothing.
-    let runnable = "((state = 'queued' AND run_after_ms <= $3) OR (state = 'running' AND lease_until_ms < $3))";
+    // row, the second one's UPDATE re-reads it, finds it claimed, and changes nothing. A job
+    // waits while another of its work key (a course in a site) runs under a live lease: one
+    // push per course at a time.
+    let runnable = "((state = 'queued' AND run_after_ms <= $3) OR (state = 'running' AND lease_until_ms < $3)) \
+         AND NOT EXISTS (SELECT 1 FROM jobs busy WHERE busy.work_key = jobs.work_key AND busy.id <> jobs.id \
+         AND busy.state = 'running' AND busy.lease_until_ms >= $3)";
     let sql = format!(
         "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until_ms = $2, \
          attempts = attempts + 1, updated_at_ms = $3 \
@@ -141,6 +147,69 @@ pub(super) async fn requeue(
     Ok(done.rows_affected() == 1)
 }
 
+/// Puts a job `worker` holds back in the queue until `at` after a failure, its attempt
+/// counted; `false` when another process took it over meanwhile.
+pub(super) async fn requeue_failed(
+    db: &Db,
+    id: &str,
+    worker: &str,
+    at: i64,
+    error: &Value,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_after_ms = $1, error = $2, updated_at_ms = $3, \
+         lease_owner = NULL, lease_until_ms = NULL WHERE id = $4 AND lease_owner = $5",
+    )
+    .bind(at)
+    .bind(error.to_string())
+    .bind(now)
+    .bind(id)
+    .bind(worker)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the queued jobs of a kind and work key to run at `at`; answers how many there were.
+pub(super) async fn reschedule(
+    db: &Db,
+    kind: &str,
+    work_key: &str,
+    at: i64,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE jobs SET run_after_ms = $1, updated_at_ms = $2 \
+         WHERE kind = $3 AND work_key = $4 AND state = 'queued'",
+    )
+    .bind(at)
+    .bind(now)
+    .bind(kind)
+    .bind(work_key)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The unfinished jobs of a kind, of one owner or of all, oldest first (at most 500).
+pub(super) async fn unfinished(
+    db: &Db,
+    kind: &str,
+    owner: Option<&str>,
+) -> Result<Vec<Job>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM jobs WHERE kind = $1 AND ($2 IS NULL OR owner = $2) \
+         AND state IN ('queued', 'running') ORDER BY created_at_ms LIMIT 500"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(kind)
+        .bind(owner)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(job).collect()
+}
+
 /// Lets every job `worker` holds be claimed at once (graceful stop).
 pub(super) async fn release(db: &Db, worker: &str, now: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
@@ -164,19 +233,20 @@ pub(super) async fn get(db: &Db, id: &str) -> Result<Option<Job>, sqlx::Error> {
     row.map(|r| job(&r)).transpose()
 }
 
-/// The newest job of a kind for a work key.
+/// The newest job of some kinds for a work key.
 pub(super) async fn latest(
     db: &Db,
-    kind: &str,
+    kinds: (&str, &str),
     work_key: &str,
 ) -> Result<Option<Job>, sqlx::Error> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM jobs WHERE work_key = $1 AND kind = $2 \
+        "SELECT {COLUMNS} FROM jobs WHERE work_key = $1 AND kind IN ($2, $3) \
          ORDER BY created_at_ms DESC, id DESC LIMIT 1"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(work_key)
-        .bind(kind)
+        .bind(kinds.0)
+        .bind(kinds.1)
         .fetch_optional(db.pool())
         .await?;
     row.map(|r| job(&r)).transpose()
@@ -288,6 +358,7 @@ fn job(r: &AnyRow) -> Result<Job, sqlx::Error> {
         created_at_ms: r.try_get("created_at_ms")?,
         updated_at_ms: r.try_get("updated_at_ms")?,
         finished_at_ms: r.try_get("finished_at_ms")?,
+        run_after_ms: r.try_get("run_after_ms")?,
     })
 }
 

@@ -1,28 +1,33 @@
-//! The activity steps, through the companion plugin `local_bridge` (Moodle has no core web
-//! service that makes a page, file, URL or forum): find activities by ID number, make one,
-//! change one. A File's bytes go to the user's draft area first (`webservice/upload.php`).
+//! The activity steps, one Moodle call each, through the companion plugin `local_bridge`
+//! (Moodle has no core web service that makes a page, file, URL, forum or quiz): find
+//! activities by ID number, make one, change one (a quiz's questions only when asked),
+//! retire one (hide it and free its ID number, delete it, or only free its ID number). A
+//! File's bytes go to the user's draft area first (`webservice/upload.php`). Many new
+//! activities at once are `batch.rs`'s.
 
 use std::collections::HashMap;
 
 use futures_util::StreamExt as _;
 use moodle_ws::functions::local_bridge::{
-    self, CreatedModule, ModuleFields, NewForum, NewPage, NewResource, NewUrl, Placement,
+    self, CreatedModule, ModuleFields, NewForum, NewPage, NewQuiz, NewResource, NewUrl, Placement,
+    QuizFields, QuizSettings,
 };
 use moodle_ws::upload::{UploadFile, UploadOptions};
-use moodle_ws::{Endpoint, ItemWarnings as _};
+use moodle_ws::{Endpoint, ErrorKind, ItemWarnings as _};
 use serde_json::json;
 use tokio_util::io::StreamReader;
 
-use super::render::{Activity, Body};
+use super::plan::Item;
+use super::render::{Activity, Body, FORMAT_HTML};
 use super::steps::{Steps, unexpected};
-use crate::courses::{Asset, Courses};
+use crate::config::DeleteMode;
+use crate::courses::Courses;
+use crate::courses::assets::FileMeta;
 
-/// Moodle's `FORMAT_HTML`, the format of descriptions.
-const INTRO_FORMAT: i64 = 1;
 /// ID numbers per look-up call (each is one form field; Moodle's `max_input_vars` is 5000).
 const FIND_CHUNK: usize = 200;
 
-/// The plugin functions a push needs, whatever its assets.
+/// The plugin functions every push needs (plugin 1.0).
 pub const PLUGIN_FUNCTIONS: [moodle_ws::Function; 6] = [
     local_bridge::CREATE_PAGE,
     local_bridge::CREATE_RESOURCE,
@@ -32,8 +37,22 @@ pub const PLUGIN_FUNCTIONS: [moodle_ws::Function; 6] = [
     local_bridge::FIND_MODULES_BY_IDNUMBER,
 ];
 
+/// The plugin functions that make quizzes (plugin 1.1).
+pub const QUIZ_FUNCTIONS: [moodle_ws::Function; 2] =
+    [local_bridge::CREATE_QUIZ, local_bridge::UPDATE_QUIZ];
+
 /// The companion plugin's component name.
 pub const PLUGIN: &str = "local_bridge";
+
+/// Whether an error says the activity (or its course) is not there any more: Moodle 4.x
+/// names the table (`invalidcoursemodule`, `invalidrecord`), 5.0 says `invalidrecordunknown`.
+pub fn is_gone(e: &moodle_ws::Error) -> bool {
+    matches!(e.kind(), ErrorKind::MissingRecord | ErrorKind::NotFound)
+        || matches!(
+            e.moodle_errorcode(),
+            Some("invalidcoursemodule" | "invalidrecord" | "invalidrecordunknown")
+        )
+}
 
 impl Steps<'_> {
     /// The activities of a Moodle course with these ID numbers, by ID number (the lowest
@@ -61,7 +80,8 @@ impl Steps<'_> {
         Ok(found)
     }
 
-    async fn find_module(
+    /// The activity with this ID number.
+    pub async fn find_module(
         &self,
         courseid: i64,
         idnumber: &str,
@@ -72,24 +92,18 @@ impl Steps<'_> {
             .remove(idnumber))
     }
 
-    /// Makes the activity; answers it and whether it was there already (made by an earlier,
-    /// unanswered attempt or a push running beside this one), in which case the caller
-    /// updates it.
+    /// Makes the activity with its own create function; answers it and whether it was
+    /// there already (made by an earlier, unanswered attempt or a push running beside this
+    /// one), in which case the caller updates it.
     pub async fn create_activity(
         &self,
         courseid: i64,
         idnumber: &str,
         activity: &Activity,
-        asset: &Asset,
-        courses: &Courses,
+        item: &Item,
     ) -> Result<(CreatedModule, bool), moodle_ws::Error> {
-        let placement = Placement {
-            intro: Some(activity.intro.clone()),
-            introformat: Some(INTRO_FORMAT),
-            idnumber: Some(idnumber.to_owned()),
-            ..Placement::new(courseid, activity.name.clone())
-        };
-        let ids = json!({"course_id": asset.course_id, "asset": asset.name, "moodle_course_id": courseid, "idnumber": idnumber});
+        let placement = placement(courseid, idnumber, activity);
+        let ids = json!({"course_id": self.course_id, "asset": item.key, "moodle_course_id": courseid, "idnumber": idnumber});
         let client = self.client;
         let check = || async {
             self.find_module(courseid, idnumber)
@@ -141,18 +155,27 @@ impl Steps<'_> {
                 )
                 .await
             }
-            Body::File { .. } => {
-                let draftitemid = self.upload(asset, &activity.body, courses).await?;
-                let resource = NewResource {
-                    intro: placement.intro,
-                    introformat: placement.introformat,
-                    idnumber: placement.idnumber,
-                    ..NewResource::new(courseid, activity.name.clone(), draftitemid)
-                };
+            Body::File(meta) => {
+                let draftitemid = self.upload(item, meta).await?;
+                let resource = resource(courseid, idnumber, activity, draftitemid);
                 self.write(
                     local_bridge::CREATE_RESOURCE.name(),
                     &ids,
                     || async { client.create_resource(&resource).await.map(Some) },
+                    check,
+                )
+                .await
+            }
+            Body::Quiz { questions } => {
+                let quiz = NewQuiz {
+                    placement,
+                    questions: questions.clone(),
+                    settings: QuizSettings::default(),
+                };
+                self.write(
+                    local_bridge::CREATE_QUIZ.name(),
+                    &ids,
+                    || async { client.create_quiz(&quiz).await.map(|q| Some(q.module)) },
                     check,
                 )
                 .await
@@ -169,21 +192,49 @@ impl Steps<'_> {
         }
     }
 
-    /// Changes an activity to match the asset.
+    /// Changes an activity to match the asset; a quiz's questions are sent only with
+    /// `questions` (they replace all of the quiz's, which Moodle refuses once learners have
+    /// attempted it: `quizhasattempts`).
     ///
     /// # Errors
-    /// `invalidcoursemodule` when it was deleted in Moodle (the caller makes it again).
+    /// `invalidcoursemodule` (or 5.0's `invalidrecordunknown`) when it was deleted in Moodle.
     pub async fn update_activity(
         &self,
         cmid: i64,
         activity: &Activity,
-        asset: &Asset,
-        courses: &Courses,
+        item: &Item,
+        questions: bool,
     ) -> Result<CreatedModule, moodle_ws::Error> {
+        let ids = json!({"course_id": self.course_id, "asset": item.key, "cmid": cmid, "questions": questions});
+        let client = self.client;
+        if let Body::Quiz { questions: set } = &activity.body {
+            let fields = QuizFields {
+                name: Some(activity.name.clone()),
+                intro: Some(activity.intro.clone()),
+                introformat: Some(FORMAT_HTML),
+                ..QuizFields::default()
+            };
+            let sent = questions.then_some(set.as_slice());
+            // Setting the same values twice is harmless: nothing to look up before repeating.
+            return self
+                .write(
+                    local_bridge::UPDATE_QUIZ.name(),
+                    &ids,
+                    || async {
+                        client
+                            .update_quiz(cmid, &fields, sent)
+                            .await
+                            .map(|q| q.module)?
+                            .fail_on_warnings()
+                    },
+                    || async { Ok(None) },
+                )
+                .await;
+        }
         let mut fields = ModuleFields {
             name: Some(activity.name.clone()),
             intro: Some(activity.intro.clone()),
-            introformat: Some(INTRO_FORMAT),
+            introformat: Some(FORMAT_HTML),
             ..ModuleFields::default()
         };
         match &activity.body {
@@ -199,14 +250,11 @@ impl Steps<'_> {
                 fields.display = Some(*display);
             }
             // The plugin cannot change a forum's type; name and description follow the asset.
-            Body::Forum { .. } => {}
-            Body::File { .. } => {
-                fields.draftitemid = Some(self.upload(asset, &activity.body, courses).await?);
+            Body::Forum { .. } | Body::Quiz { .. } => {}
+            Body::File(meta) => {
+                fields.draftitemid = Some(self.upload(item, meta).await?);
             }
         }
-        let ids = json!({"course_id": asset.course_id, "asset": asset.name, "cmid": cmid});
-        let client = self.client;
-        // Setting the same values twice is harmless: nothing to look up before repeating.
         self.write(
             local_bridge::UPDATE_MODULE.name(),
             &ids,
@@ -221,38 +269,80 @@ impl Steps<'_> {
         .await
     }
 
-    /// Streams a file asset into a fresh draft area of the user; answers its item id.
-    async fn upload(
+    /// Takes an activity out of the way, per `LMS_DELETE_MODE`: hidden with its ID number
+    /// freed (`hide`), deleted (`delete`), or — when `free` — only its ID number freed (`keep`,
+    /// for an activity replaced by one of another type under the same ID number); `keep`
+    /// without `free` leaves it alone. An activity already gone is done.
+    pub async fn retire(
         &self,
-        asset: &Asset,
-        body: &Body,
-        courses: &Courses,
-    ) -> Result<i64, moodle_ws::Error> {
-        let Body::File {
-            filename,
-            content_type,
-            size,
-            ..
-        } = body
-        else {
-            return Err(unexpected("not a file"));
+        cmid: i64,
+        mode: DeleteMode,
+        free: bool,
+    ) -> Result<(), moodle_ws::Error> {
+        let ids = json!({"course_id": self.course_id, "cmid": cmid, "mode": mode.as_str()});
+        let client = self.client;
+        let fields = match mode {
+            DeleteMode::Delete => {
+                let done = self
+                    .write(
+                        moodle_ws::functions::course::DELETE_MODULES.name(),
+                        &ids,
+                        || async { client.delete_modules(&[cmid]).await.map(Some) },
+                        || async { Ok(None) },
+                    )
+                    .await;
+                return match done {
+                    Err(e) if is_gone(&e) => Ok(()),
+                    other => other.map(drop),
+                };
+            }
+            DeleteMode::Hide => ModuleFields {
+                visible: Some(false),
+                idnumber: Some(String::new()),
+                ..ModuleFields::default()
+            },
+            DeleteMode::Keep if free => ModuleFields {
+                idnumber: Some(String::new()),
+                ..ModuleFields::default()
+            },
+            DeleteMode::Keep => return Ok(()),
         };
-        let ids = json!({"course_id": asset.course_id, "asset": asset.name, "filename": filename});
+        let done = self
+            .write(
+                local_bridge::UPDATE_MODULE.name(),
+                &ids,
+                || async { client.update_module(cmid, &fields).await.map(Some) },
+                || async { Ok(None) },
+            )
+            .await;
+        match done {
+            Err(e) if is_gone(&e) => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    /// Streams a file asset into a fresh draft area of the user; answers its item id.
+    pub async fn upload(&self, item: &Item, meta: &FileMeta) -> Result<i64, moodle_ws::Error> {
+        let ids =
+            json!({"course_id": self.course_id, "asset": item.key, "filename": meta.filename});
+        let courses: &Courses = self.courses;
         // A draft area is the user's scratch space, emptied by Moodle's cron: an unanswered
         // upload is simply made again.
         self.write(
             Endpoint::Upload.path(),
             &ids,
             || async {
-                let stream = courses.open_file(asset).await.map_err(|e| {
-                    moodle_ws::Error::InvalidRequest {
+                let stream = courses
+                    .open_file(item.storage_key.as_deref())
+                    .await
+                    .map_err(|e| moodle_ws::Error::InvalidRequest {
                         reason: format!("the stored file cannot be read: {e}"),
-                    }
-                })?;
+                    })?;
                 let reader = StreamReader::new(stream.map(|r| r.map_err(std::io::Error::other)));
-                let mut file = UploadFile::from_reader(filename.clone(), reader).with_length(*size);
-                if !content_type.is_empty() {
-                    file = file.with_content_type(content_type.clone());
+                let mut file =
+                    UploadFile::from_reader(meta.filename.clone(), reader).with_length(meta.size);
+                if !meta.content_type.is_empty() {
+                    file = file.with_content_type(meta.content_type.clone());
                 }
                 let stored = self
                     .client
@@ -266,5 +356,30 @@ impl Steps<'_> {
             || async { Ok(None) },
         )
         .await
+    }
+}
+
+/// Where a new activity goes and what it is called.
+pub fn placement(courseid: i64, idnumber: &str, activity: &Activity) -> Placement {
+    Placement {
+        intro: Some(activity.intro.clone()),
+        introformat: Some(FORMAT_HTML),
+        idnumber: Some(idnumber.to_owned()),
+        ..Placement::new(courseid, activity.name.clone())
+    }
+}
+
+/// A File activity from a draft area.
+pub fn resource(
+    courseid: i64,
+    idnumber: &str,
+    activity: &Activity,
+    draftitemid: i64,
+) -> NewResource {
+    NewResource {
+        intro: Some(activity.intro.clone()),
+        introformat: Some(FORMAT_HTML),
+        idnumber: Some(idnumber.to_owned()),
+        ..NewResource::new(courseid, activity.name.clone(), draftitemid)
     }
 }

@@ -30,6 +30,18 @@ pub enum PublishError {
         /// What is wrong.
         reason: String,
     },
+    /// `enrol` names a role the bridge may not give (`GATEWAY_ENROL_ROLE_IDS`).
+    #[error("{field}: role {role} (Moodle role {role_id}) may not be given")]
+    RoleForbidden {
+        /// The field (`enrol[1].role`).
+        field: String,
+        /// The role's name.
+        role: String,
+        /// Its Moodle role id.
+        role_id: i64,
+        /// The roles the bridge may give.
+        allowed: Vec<i64>,
+    },
     /// `lms_course_id` names no course the user can see in Moodle.
     #[error("Moodle course {0} not found")]
     MoodleCourseNotFound(i64),
@@ -149,6 +161,7 @@ impl PublishError {
             PublishError::Lms(e) => lms_class(e),
             PublishError::Course(e) => course_class(e),
             PublishError::UnknownAssets(_) | PublishError::Invalid { .. } => FailureClass::Invalid,
+            PublishError::RoleForbidden { .. } => FailureClass::Forbidden,
             PublishError::MoodleCourseNotFound(_) | PublishError::JobNotFound(_) => {
                 FailureClass::NotFound
             }
@@ -186,6 +199,19 @@ impl PublishError {
             PublishError::Course(e) => e.to_string(),
             PublishError::UnknownAssets(names) => format!("Unknown assets: {}", names.join(", ")),
             PublishError::Invalid { field, reason } => format!("{field}: {reason}"),
+            PublishError::RoleForbidden {
+                field,
+                role,
+                role_id,
+                allowed,
+            } => format!(
+                "{field}: the role {role} (Moodle role {role_id}) may not be given through the bridge; GATEWAY_ENROL_ROLE_IDS allows {}",
+                allowed
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             PublishError::MoodleCourseNotFound(id) => format!("Moodle course {id} not found"),
             PublishError::Moodle { error, .. } if is_unreachable(error) => {
                 unreachable_detail(error)
@@ -297,12 +323,15 @@ fn unreachable_detail(e: &moodle_ws::Error) -> String {
     }
 }
 
-/// A Moodle refusal of a step: a permission refusal, or a failed export (the publisher
-/// contract: "anything else"); a refused token is a refused token.
+/// A Moodle refusal of a step: a permission refusal, a conflict with what Moodle holds
+/// (e.g. `quizhasattempts`: the questions of a quiz learners attempted cannot be replaced),
+/// or a failed export (the publisher contract: "anything else"); a refused token is a
+/// refused token.
 pub fn moodle_class(e: &moodle_ws::Error) -> FailureClass {
     match e.kind() {
         moodle_ws::ErrorKind::Permission => FailureClass::Forbidden,
         moodle_ws::ErrorKind::Auth => FailureClass::Unauthenticated,
+        moodle_ws::ErrorKind::Conflict => FailureClass::Conflict,
         _ => FailureClass::Failed,
     }
 }

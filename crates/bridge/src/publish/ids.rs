@@ -4,7 +4,7 @@
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use crate::courses::Course;
+use super::plan::Target;
 use crate::storage::hex;
 
 /// The ID numbers of what the publisher makes.
@@ -52,7 +52,7 @@ impl Idnumbers {
 }
 
 /// The course as pushed: what is compared to decide whether to write it again.
-pub fn course_hash(course: &Course, visible: bool, categoryid: Option<i64>) -> String {
+pub fn course_hash(course: &Target, visible: bool, categoryid: Option<i64>) -> String {
     let canonical = json!([
         course.name,
         course.description,

@@ -1,24 +1,31 @@
-//! What each asset becomes in Moodle: page → Page, file → File, url → URL, forum → Forum,
-//! and quiz / question paper → a Page with the questions written out for people (numbered,
-//! options lettered, points shown, answers never shown, no JSON) until quizzes are
-//! supported. Also the hash of what is pushed, so an unchanged asset is not written again.
+//! What each asset becomes in Moodle, rendered from its typed content ([`Content`]): page →
+//! Page, file → File, url → URL, forum → Forum, quiz → Quiz (questions with their marks,
+//! `quiz.rs`), question paper → Quiz, or with `mode: "page"` a Page with the questions
+//! written out for people (numbered, options lettered, points shown, answers never shown).
+//! On a site whose `local_bridge` predates the quiz functions, quizzes become such Pages too.
+//! Also the hashes of what is pushed, so an unchanged asset is not written again: a quiz's
+//! questions are hashed apart from its name and settings (Moodle refuses to replace the
+//! questions of a quiz learners have attempted, not to rename it).
 
-use serde_json::{Value, json};
+use moodle_ws::functions::local_bridge::Question as QuizQuestion;
+use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use crate::courses::Asset;
+use super::plan::Item;
 use crate::courses::AssetType;
-use crate::courses::assets::{self, Invalid, QuestionType, Questions, TextFormat, UrlDisplay};
+use crate::courses::assets::{
+    Content, FileMeta, Invalid, PaperMode, QuestionType, Questions, TextFormat, UrlDisplay,
+};
 use crate::storage::hex;
 
 /// Moodle's text formats (`FORMAT_HTML`, `FORMAT_MARKDOWN`).
-const FORMAT_HTML: i64 = 1;
+pub const FORMAT_HTML: i64 = 1;
 const FORMAT_MARKDOWN: i64 = 4;
 
 /// An activity to make or update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Activity {
-    /// Its name (the asset's).
+    /// Its name.
     pub name: String,
     /// Its description (HTML).
     pub intro: String,
@@ -37,16 +44,7 @@ pub enum Body {
         format: i64,
     },
     /// `mod_resource`.
-    File {
-        /// The file's name.
-        filename: String,
-        /// Its type.
-        content_type: String,
-        /// Its size.
-        size: u64,
-        /// Its SHA-256.
-        sha256: String,
-    },
+    File(FileMeta),
     /// `mod_url`.
     Url {
         /// The address.
@@ -59,6 +57,11 @@ pub enum Body {
         /// The forum type.
         kind: String,
     },
+    /// `mod_quiz`, its questions in order.
+    Quiz {
+        /// The questions, as `local_bridge` takes them.
+        questions: Vec<QuizQuestion>,
+    },
 }
 
 impl Activity {
@@ -66,38 +69,52 @@ impl Activity {
     pub fn modname(&self) -> &'static str {
         match self.body {
             Body::Page { .. } => "page",
-            Body::File { .. } => "resource",
+            Body::File(_) => "resource",
             Body::Url { .. } => "url",
             Body::Forum { .. } => "forum",
+            Body::Quiz { .. } => "quiz",
         }
     }
 
-    /// SHA-256 of everything pushed, as hex.
+    /// SHA-256 of everything pushed but a quiz's questions, as hex.
     pub fn hash(&self) -> String {
         let body = match &self.body {
             Body::Page { content, format } => json!(["page", content, format]),
-            Body::File {
-                filename, sha256, ..
-            } => json!(["resource", filename, sha256]),
+            Body::File(f) => json!(["resource", f.filename, f.sha256]),
             Body::Url {
                 externalurl,
                 display,
             } => json!(["url", externalurl, display]),
             Body::Forum { kind } => json!(["forum", kind]),
+            Body::Quiz { .. } => json!(["quiz"]),
         };
-        let canonical = json!([self.name, self.intro, body]).to_string();
-        hex(&Sha256::digest(canonical.as_bytes()))
+        sha256(&json!([self.name, self.intro, body]).to_string())
+    }
+
+    /// SHA-256 of a quiz's questions, as hex; `None` for other activities.
+    pub fn questions_hash(&self) -> Option<String> {
+        match &self.body {
+            Body::Quiz { questions } => Some(sha256(
+                &serde_json::to_string(questions).unwrap_or_default(),
+            )),
+            _ => None,
+        }
     }
 }
 
-/// The activity for an asset.
+fn sha256(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The activity for an item; `quizzes` says whether the site's plugin makes quizzes.
 ///
 /// # Errors
-/// [`Invalid`] when stored content no longer fits its schema.
-pub fn activity(asset: &Asset) -> Result<Activity, Invalid> {
-    let (intro, body) = match asset.kind {
-        AssetType::Page => {
-            let page = assets::page(&asset.content)?;
+/// [`Invalid`] when the content does not fit its type, or a quiz cannot be made of it (a
+/// question without its right answer, more than Moodle takes).
+pub fn activity(item: &Item, quizzes: bool) -> Result<Activity, Invalid> {
+    let content = item.content.as_ref().map_err(Clone::clone)?;
+    let (intro, body) = match content {
+        Content::Page(page) => {
             let format = match page.format {
                 TextFormat::Html => FORMAT_HTML,
                 TextFormat::Markdown => FORMAT_MARKDOWN,
@@ -105,14 +122,13 @@ pub fn activity(asset: &Asset) -> Result<Activity, Invalid> {
             (
                 String::new(),
                 Body::Page {
-                    content: page.text,
+                    content: page.text.clone(),
                     format,
                 },
             )
         }
-        AssetType::File => (String::new(), file_body(&asset.content)?),
-        AssetType::Url => {
-            let link = assets::link(&asset.content)?;
+        Content::File(meta) => (String::new(), Body::File(meta.clone())),
+        Content::Url(link) => {
             // Moodle's RESOURCELIB_DISPLAY_AUTO, _EMBED, _OPEN, _POPUP.
             let display = match link.display {
                 UrlDisplay::Auto => 0,
@@ -128,46 +144,49 @@ pub fn activity(asset: &Asset) -> Result<Activity, Invalid> {
                 },
             )
         }
-        AssetType::Forum => {
-            let forum = assets::forum(&asset.content)?;
-            (forum.intro, Body::Forum { kind: forum.kind })
-        }
-        AssetType::Quiz | AssetType::QuestionPaper => {
-            let set = assets::questions(&asset.content)?;
-            (
-                String::new(),
-                Body::Page {
-                    content: questions_html(asset.kind, &set),
-                    format: FORMAT_HTML,
-                },
-            )
+        Content::Forum(forum) => (
+            forum.intro.clone(),
+            Body::Forum {
+                kind: forum.kind.clone(),
+            },
+        ),
+        Content::Questions(set) => {
+            let printable = set.mode == Some(PaperMode::Page) || !quizzes;
+            if printable {
+                (
+                    String::new(),
+                    Body::Page {
+                        content: questions_html(item.kind, set),
+                        format: FORMAT_HTML,
+                    },
+                )
+            } else {
+                let intro = set
+                    .intro
+                    .as_deref()
+                    .filter(|i| !i.trim().is_empty())
+                    .map(|i| format!("<p>{}</p>", escape(i)))
+                    .unwrap_or_default();
+                (
+                    intro,
+                    Body::Quiz {
+                        questions: super::quiz::questions(set)?,
+                    },
+                )
+            }
         }
     };
+    if !content.fits(item.kind) {
+        return Err(Invalid {
+            field: "asset_content".to_owned(),
+            reason: format!("does not fit an asset of type {}", item.kind.as_str()),
+        });
+    }
     Ok(Activity {
-        name: asset.name.clone(),
+        name: item.name.clone(),
         intro,
         body,
     })
-}
-
-fn file_body(content: &Value) -> Result<Body, Invalid> {
-    let text = |key: &str| content.get(key).and_then(Value::as_str).map(str::to_owned);
-    match (
-        text("filename"),
-        text("sha256"),
-        content.get("size").and_then(Value::as_u64),
-    ) {
-        (Some(filename), Some(sha256), Some(size)) => Ok(Body::File {
-            filename,
-            content_type: text("content_type").unwrap_or_default(),
-            size,
-            sha256,
-        }),
-        _ => Err(Invalid {
-            field: "asset_content".to_owned(),
-            reason: "the file asset has no stored file".to_owned(),
-        }),
-    }
 }
 
 /// The questions as HTML: a heading with the count and points, each question numbered with
@@ -257,43 +276,42 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
-    fn asset(kind: AssetType, content: Value) -> Asset {
-        Asset {
-            id: 1,
-            course_id: 1,
+    fn item(kind: AssetType, content: Value) -> Item {
+        Item {
+            asset_id: 1,
+            key: "quiz1".to_owned(),
             name: "quiz1".to_owned(),
+            external_id: None,
             kind,
-            content,
+            content: Content::parse(kind, &content),
             storage_key: None,
             version: 1,
-            updated_at_ms: 0,
-            updated_by: "t".to_owned(),
         }
     }
 
     #[test]
-    fn questions_are_numbered_lettered_and_escaped_without_answers_or_json() {
-        let quiz = asset(
-            AssetType::Quiz,
-            json!({"questions": [
+    fn a_printable_paper_is_numbered_lettered_and_escaped_without_answers_or_json() {
+        let paper = item(
+            AssetType::QuestionPaper,
+            json!({"mode": "page", "questions": [
                 {"type": "multichoice", "text": "Capital of <France>?", "options": ["Paris", "Rome", "Oslo"], "answer": "Paris", "points": 2},
                 {"type": "truefalse", "text": "Water is wet.", "answer": true, "points": 1},
                 {"type": "essay", "text": "Discuss."}
             ]}),
         );
-        let a = activity(&quiz).expect("renders");
+        let a = activity(&paper, true).expect("renders");
         let Body::Page { content, format } = &a.body else {
             panic!("a page: {a:?}");
         };
         assert_eq!(*format, 1);
         for part in [
-            "3 questions, 3 points",
+            "Question paper</strong>: 3 questions, 3 points",
             "<h4>Question 1</h4>",
             "Capital of &lt;France&gt;? <em>(2 points)</em>",
             "<li>A. Paris</li>",
             "<li>C. Oslo</li>",
-            "<h4>Question 2</h4>",
             "(1 point)",
             "True / False",
             "<h4>Question 3</h4>",
@@ -305,17 +323,38 @@ mod tests {
             "{content}"
         );
         assert_eq!(a.modname(), "page");
+        assert_eq!(a.questions_hash(), None);
     }
 
     #[test]
-    fn the_hash_changes_with_what_is_pushed_only() {
-        let page = |text: &str| activity(&asset(AssetType::Page, json!(text))).expect("page");
+    fn a_quiz_is_a_quiz_unless_the_plugin_cannot_make_one() {
+        let quiz = item(
+            AssetType::Quiz,
+            json!({"intro": "Warm-up", "questions": [{"type": "truefalse", "text": "Sky blue?", "answer": true, "points": 2}]}),
+        );
+        let a = activity(&quiz, true).expect("quiz");
+        assert_eq!((a.modname(), a.intro.as_str()), ("quiz", "<p>Warm-up</p>"));
+        assert!(a.questions_hash().is_some());
+        assert_eq!(activity(&quiz, false).expect("page").modname(), "page");
+        let paper = item(
+            AssetType::QuestionPaper,
+            json!({"questions": [{"type": "essay", "text": "Why?"}]}),
+        );
+        assert_eq!(activity(&paper, true).expect("quiz").modname(), "quiz");
+    }
+
+    #[test]
+    fn the_hashes_change_with_what_is_pushed_only() {
+        let page = |text: &str| activity(&item(AssetType::Page, json!(text)), true).expect("page");
         assert_eq!(page("<p>a</p>").hash(), page("<p>a</p>").hash());
         assert_ne!(page("<p>a</p>").hash(), page("<p>b</p>").hash());
-        let md = activity(&asset(
-            AssetType::Page,
-            json!({"text": "# a", "format": "markdown"}),
-        ))
+        let md = activity(
+            &item(
+                AssetType::Page,
+                json!({"text": "# a", "format": "markdown"}),
+            ),
+            true,
+        )
         .expect("md");
         assert_eq!(
             md.body,
@@ -324,18 +363,21 @@ mod tests {
                 format: 4
             }
         );
-        let url = activity(&asset(
-            AssetType::Url,
-            json!({"url": "https://x.org", "display": "popup"}),
-        ))
-        .expect("url");
-        assert_eq!(
-            url.body,
-            Body::Url {
-                externalurl: "https://x.org".to_owned(),
-                display: 6
-            }
-        );
-        assert_eq!(url.modname(), "url");
+        let quiz = |text: &str| {
+            activity(
+                &item(
+                    AssetType::Quiz,
+                    json!({"questions": [{"type": "shortanswer", "text": text, "answer": "4"}]}),
+                ),
+                true,
+            )
+            .expect("quiz")
+        };
+        assert_eq!(quiz("2+2?").hash(), quiz("2+3?").hash(), "settings alone");
+        assert_ne!(quiz("2+2?").questions_hash(), quiz("2+3?").questions_hash());
+        let mut renamed = quiz("2+2?");
+        renamed.name = "Renamed".to_owned();
+        assert_ne!(renamed.hash(), quiz("2+2?").hash());
+        assert_eq!(renamed.questions_hash(), quiz("2+2?").questions_hash());
     }
 }

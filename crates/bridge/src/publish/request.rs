@@ -1,13 +1,15 @@
 //! The body of `POST /api/courses/{course_id}/push-to-lms` and what the publisher contract
 //! (`docs/contracts/publisher.md`) refuses in it with 422: another export format, no or unknown
-//! asset names (listed), a named asset of a type `asset_type` does not list.
+//! asset names (listed), a named asset of a type `asset_type` does not list. The bridge's
+//! addition `enrol` is checked in `enrol.rs`.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::enrol::EnrolRequest;
 use super::{PublishError, Publisher};
-use crate::courses::{AssetType, Course};
+use crate::courses::{Asset, AssetType};
 
 /// `POST /api/courses/{course_id}/push-to-lms`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -30,9 +32,12 @@ pub struct PushRequest {
     /// `lms_standard` (default) or `moodle`: both make Moodle activities.
     #[serde(default = "lms_standard")]
     pub export_format: String,
+    /// Users to enrol in the Moodle course with the push (the bridge's addition).
+    #[serde(default)]
+    pub enrol: Vec<EnrolRequest>,
 }
 
-fn yes() -> bool {
+pub(super) fn yes() -> bool {
     true
 }
 
@@ -53,7 +58,7 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     })
 }
 
-fn course_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(super) fn course_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
@@ -76,9 +81,9 @@ fn course_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 impl Publisher {
     /// Refuses what the publisher contract refuses with 422: another export format, no or unknown
     /// asset names, a named asset of a type not listed.
-    pub(super) async fn check_request(
+    pub(super) fn check_request(
         &self,
-        course: &Course,
+        assets: &[Asset],
         r: &PushRequest,
     ) -> Result<Vec<String>, PublishError> {
         if !matches!(r.export_format.as_str(), "lms_standard" | "moodle") {
@@ -101,7 +106,6 @@ impl Publisher {
                 reason: "name at least one asset".to_owned(),
             });
         }
-        let assets = self.inner.courses.assets_of(course).await?;
         let mut names: Vec<String> = Vec::new();
         let mut unknown = Vec::new();
         for name in &r.asset_names {

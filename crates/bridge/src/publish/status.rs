@@ -22,6 +22,12 @@ pub struct SyncStatus {
     pub failed: Vec<Failure>,
     /// Push jobs by state (`queued` includes those waiting for Moodle).
     pub jobs: BTreeMap<String, i64>,
+    /// Automatic sync: the setting and the automatic pushes queued or running (with their
+    /// failed attempts and last error while they are retried).
+    pub auto_sync: super::AutoSync,
+    /// Activities and courses deleted locally that are still to be hidden or deleted in
+    /// Moodle (by the course's next push, or a removal job).
+    pub removals_pending: i64,
 }
 
 /// A failed course or asset.

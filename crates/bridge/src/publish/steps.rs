@@ -18,9 +18,10 @@ use serde_json::{Value, json};
 
 use super::PublishError;
 use super::ids::Idnumbers;
+use super::plan::Target;
 use super::store;
 use crate::audit::{Actor, AuditLog, Event, now_ms};
-use crate::courses::Course;
+use crate::courses::Courses;
 use crate::db::Db;
 
 /// Moodle's default category (made at install, id 1), for courses without a category path.
@@ -61,6 +62,10 @@ pub struct Steps<'a> {
     pub db: &'a Db,
     /// The site's name.
     pub site: &'a str,
+    /// The local course pushed (for the audit log's object ids).
+    pub course_id: i64,
+    /// The course store (file assets' bytes).
+    pub courses: &'a Courses,
 }
 
 /// Whether a failed call may have reached Moodle and taken effect: no answer came back.
@@ -257,7 +262,7 @@ impl Steps<'_> {
     /// and the short name Moodle took.
     pub async fn create_course(
         &self,
-        course: &Course,
+        course: &Target,
         categoryid: i64,
         visible: bool,
     ) -> Result<(i64, String), moodle_ws::Error> {
@@ -320,7 +325,7 @@ impl Steps<'_> {
     pub async fn update_course(
         &self,
         id: i64,
-        course: &Course,
+        course: &Target,
         visible: bool,
         categoryid: Option<i64>,
     ) -> Result<(), moodle_ws::Error> {

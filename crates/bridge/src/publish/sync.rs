@@ -10,9 +10,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::status::{self, SyncStatus};
-use super::{ActorArgs, Mode, PUSH, PublishError, Publisher, PushArgs, Pushed, store, work_key};
+use super::{
+    AUTO_PUSH, ActorArgs, Mode, PUSH, PublishError, Publisher, PushArgs, Pushed, store, work_key,
+};
 use crate::audit::Actor;
-use crate::courses::Course;
+use crate::courses::{Course, CourseId};
 use crate::jobs::{Job, JobEvent, Sealed};
 use crate::lms::Credential;
 
@@ -57,7 +59,7 @@ impl Publisher {
         course_id: Option<&str>,
     ) -> Result<SyncStatus, PublishError> {
         let db = &self.inner.db;
-        let course = match (course_id, owner) {
+        let course = match (course_id.map(CourseId::from_route).transpose()?, owner) {
             (None, _) => None,
             (Some(id), Some(owner)) => Some(self.inner.courses.course(owner, id).await?.id),
             (Some(id), None) => Some(self.inner.courses.course_of_anyone(id).await?.id),
@@ -67,6 +69,8 @@ impl Publisher {
             assets: status::counts(db, true, owner, course).await?,
             failed: status::failures(db, owner, course).await?,
             jobs: self.inner.jobs.counts(owner).await?.into_iter().collect(),
+            auto_sync: self.auto_sync_state(owner).await?,
+            removals_pending: store::removals::count(db, owner).await?,
         })
     }
 
@@ -92,7 +96,7 @@ impl Publisher {
             let course = self
                 .inner
                 .courses
-                .course_of_anyone(&course_id.to_string())
+                .course_of_anyone(CourseId(course_id))
                 .await?;
             let names = store::pushed_asset_names(&self.inner.db, course_id, &site, true).await?;
             self.requeue(
@@ -116,7 +120,7 @@ impl Publisher {
     pub async fn sync_course(
         &self,
         actor: &Actor,
-        course_id: &str,
+        course_id: CourseId,
         token: Option<GivenToken<'_>>,
     ) -> Result<RetryReply, PublishError> {
         let course = self.inner.courses.course(&actor.owner(), course_id).await?;
@@ -173,7 +177,7 @@ impl Publisher {
         let last = self
             .inner
             .jobs
-            .latest(PUSH, &work_key(course.id, site))
+            .latest((PUSH, AUTO_PUSH), &work_key(course.id, site))
             .await?;
         let last_args = last
             .as_ref()
@@ -199,16 +203,35 @@ impl Publisher {
                 return Ok(());
             }
         };
+        // An inline course's content is only in its last publish: pushed again whole.
+        let inline = last_args.as_ref().and_then(|a| a.inline.clone());
+        if course.external_id.is_some() && inline.is_none() {
+            reply.skipped.push(Skipped {
+                course_id: course.id,
+                lms: site.to_owned(),
+                reason: "published inline: publish it again with POST /api/lms/publish".to_owned(),
+            });
+            return Ok(());
+        }
         let args = PushArgs {
             course_id: course.id,
             site: site.to_owned(),
-            assets: Some(names),
+            assets: if inline.is_some() { None } else { Some(names) },
             publish: last_args.as_ref().is_none_or(|a| a.publish),
             lms_course_id: last_args.as_ref().and_then(|a| a.lms_course_id),
             session_id,
             actor: ActorArgs::of(actor),
+            enrol: last_args
+                .as_ref()
+                .map(|a| a.enrol.clone())
+                .unwrap_or_default(),
+            inline,
+            auto: false,
         };
-        if let Pushed::Queued(id) = self.start(&course.owner, args, sealed, Mode::Queue).await? {
+        if let Pushed::Queued(id) = self
+            .start(&course.owner, args, sealed, Mode::Queue, None)
+            .await?
+        {
             reply.job_ids.push(id);
         }
         Ok(())

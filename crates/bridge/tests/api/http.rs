@@ -296,8 +296,8 @@ async fn every_documented_api_route_demands_a_token() {
         }
     }
     assert_eq!(
-        checked, 38,
-        "the gateway has ten routes, the publisher twenty, webhooks eight"
+        checked, 39,
+        "the gateway has ten routes, the publisher twenty-one, webhooks eight"
     );
     for op in ["/health", "/ready", "/metrics"] {
         assert!(paths.contains_key(op), "{op} documented");

@@ -39,6 +39,8 @@ async fn two_instances_share_launches_files_and_pushes_without_loss_or_duplicate
             moodle_sim::lti::RECORDED_CLIENT_ID.to_owned(),
         ),
         ("LTI_DEPLOYMENT_ID", "1".to_owned()),
+        // New activities in batches of four, so A is killed between two of them.
+        ("LMS_BATCH_SIZE", "4".to_owned()),
     ];
     env.extend(storage.env());
     let token = sim.token("admin_bridge").expect("token");

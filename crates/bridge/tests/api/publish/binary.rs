@@ -1,6 +1,6 @@
-//! The real `moodle-bridge` binary: a push killed with `kill -9` half-way is resumed by the
-//! next start on the same database, and Moodle ends with one course and one activity per
-//! asset; `moodle-bridge push` shows a progress bar and `sync status|retry` report.
+//! The real `moodle-bridge` binary: a push killed with `kill -9` half-way (between two batches
+//! of activities) is resumed by the next start on the same database, and Moodle ends with one
+//! course and one activity per asset; `moodle-bridge push` shows a progress bar and `sync status|retry` report.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -27,6 +27,8 @@ fn bridge(sim: &Sim, data_dir: &std::path::Path) -> Command {
         .env("DATA_DIR", data_dir)
         .env("RATE_LIMIT_PER_MINUTE", "0")
         .env("JOB_LEASE_SECONDS", "2")
+        // Batches of five, so a kill lands between two of them.
+        .env("LMS_BATCH_SIZE", "5")
         .current_dir(std::env::temp_dir())
         .kill_on_drop(true);
     cmd

@@ -79,7 +79,7 @@ async fn a_job_is_claimed_once_and_taken_over_when_its_lease_lapses(url: &str) {
     assert!(done.finished_at_ms.is_some());
     assert_eq!(
         second
-            .latest("push", "course:1@default")
+            .latest(("push", "auto-push"), "course:1@default")
             .await
             .expect("latest")
             .map(|j| j.id),

@@ -16,16 +16,23 @@ pub const ADMIN: (&str, &str) = ("admin", "Admin123!x");
 pub const TEACHER: (&str, &str) = ("teacher1", "Teacher123!x");
 
 /// The functions and endpoint that write to Moodle in a push.
-pub const WRITES: [&str; 9] = [
+pub const WRITES: [&str; 16] = [
     "core_course_create_categories",
     "core_course_create_courses",
     "core_course_update_courses",
+    "core_course_delete_courses",
+    "core_course_delete_modules",
     "local_bridge_create_page",
     "local_bridge_create_url",
     "local_bridge_create_forum",
     "local_bridge_create_resource",
+    "local_bridge_create_quiz",
+    "local_bridge_create_modules",
     "local_bridge_update_module",
+    "local_bridge_update_quiz",
+    "enrol_manual_enrol_users",
     "webservice/upload.php",
+    "core_user_create_users",
 ];
 
 /// Options for publisher tests: users log in to the `bridge` service.
@@ -36,6 +43,55 @@ pub fn options() -> Options {
 /// A bridge and stand-in for publisher tests.
 pub async fn publisher_app() -> TestApp {
     spawn_app_with(options()).await
+}
+
+/// A bridge that makes each activity with its own create function (`LMS_BATCH_SIZE=0`), as
+/// for sites whose plugin predates `local_bridge_create_modules`.
+pub async fn one_call_each_app() -> TestApp {
+    spawn_app_with(options().env("LMS_BATCH_SIZE", "0")).await
+}
+
+/// A Moodle web-service call straight to the stand-in (not through the bridge) with a seeded
+/// token (`student1_mobile`, `admin_bridge`, …): Moodle's own read functions show what a push
+/// made. Nested parameters are given in bracket notation.
+pub async fn moodle_call(
+    sim: &Sim,
+    role: &str,
+    function: &str,
+    params: &[(&str, String)],
+) -> Value {
+    let token = sim.token(role).expect("seeded token");
+    let mut form: Vec<(String, String)> = vec![
+        ("wstoken".to_owned(), token),
+        ("wsfunction".to_owned(), function.to_owned()),
+        ("moodlewsrestformat".to_owned(), "json".to_owned()),
+    ];
+    form.extend(params.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish();
+    let text = crate::helpers::http_client()
+        .post(format!("{}/webservice/rest/server.php", sim.url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("the stand-in answers")
+        .text()
+        .await
+        .expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{function}: not JSON: {text}"))
+}
+
+/// The Moodle user id of a seeded user.
+pub fn moodle_user(sim: &Sim, username: &str) -> i64 {
+    sim.with_state(|s| {
+        s.users
+            .values()
+            .find(|u| u.username == username)
+            .map(|u| u.id)
+    })
+    .expect("seeded user")
 }
 
 /// Every write the stand-in received.

@@ -7,7 +7,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::helpers::{
-    DEMO_ASSETS, moodle_courses, moodle_modules, publisher_app, push_body, writes,
+    DEMO_ASSETS, moodle_courses, moodle_modules, one_call_each_app, publisher_app, push_body,
+    writes,
 };
 use crate::helpers::status_json;
 
@@ -47,8 +48,8 @@ async fn a_push_makes_the_category_path_the_course_and_one_activity_per_asset() 
         ("notes", "page"),
         ("link", "url"),
         ("discuss", "forum"),
-        ("quiz1", "page"),
-        ("paper1", "page"),
+        ("quiz1", "quiz"),
+        ("paper1", "quiz"),
         ("syllabus", "resource"),
     ];
     for (i, (name, modname)) in expected.iter().enumerate() {
@@ -73,29 +74,17 @@ async fn a_push_makes_the_category_path_the_course_and_one_activity_per_asset() 
         );
     }
     assert_eq!(data["lms_content_ids"].as_array().map(Vec::len), Some(7));
+    // Points become marks: 2 + 1 (a question without points is worth 1), and the grade their sum.
     let quiz = app.sim.with_state(|s| {
         s.cms
             .values()
             .find(|m| m.idnumber.as_deref() == Some(&format!("bridge:{course}:quiz1")))
             .map(|m| m.kind.clone())
     });
-    let Some(ModInstance::Page { content }) = quiz else {
-        panic!("the quiz is a page: {quiz:?}");
+    let Some(ModInstance::Quiz(quiz)) = quiz else {
+        panic!("the quiz is a quiz: {quiz:?}");
     };
-    for part in [
-        "Question 1",
-        "A. Light",
-        "B. Sound",
-        "(2 points)",
-        "Question 2",
-        "True / False",
-    ] {
-        assert!(content.contains(part), "{part} in {content}");
-    }
-    assert!(
-        !content.contains('{') && !content.contains("multichoice"),
-        "no JSON: {content}"
-    );
+    assert_eq!((quiz.sumgrades, quiz.grade), (3.0, 3.0));
     let status = app.sync_status().await;
     assert_eq!(status["assets"]["synced"], 7, "{status}");
     assert_eq!(status["courses"]["synced"], 1, "{status}");
@@ -261,7 +250,7 @@ async fn push_errors_answer_the_seeds_statuses_in_the_detail_shape() {
 
 #[tokio::test]
 async fn a_refusal_of_one_asset_is_500_with_the_reason_and_the_others_are_pushed() {
-    let app = publisher_app().await;
+    let app = one_call_each_app().await;
     let course = app.demo_course().await;
     let token = app.lms_token().await;
     app.sim.faults().inject(FaultRule::on_function(

@@ -9,13 +9,14 @@ use moodle_sim::{Fault, FaultRule, Target};
 use serde_json::json;
 
 use super::helpers::{
-    DEMO_ASSETS, all_calls, moodle_courses, moodle_modules, options, publisher_app, push_body,
+    DEMO_ASSETS, all_calls, moodle_courses, moodle_modules, one_call_each_app, options,
+    publisher_app, push_body,
 };
 use crate::helpers::{spawn_app_with, status_json};
 
 #[tokio::test]
 async fn an_unanswered_write_is_looked_up_by_id_number_before_it_is_repeated() {
-    let app = publisher_app().await;
+    let app = one_call_each_app().await;
     let course = app.demo_course().await;
     let token = app.lms_token().await;
     // Moodle makes the page, then the connection drops before the answer arrives.
@@ -34,7 +35,7 @@ async fn an_unanswered_write_is_looked_up_by_id_number_before_it_is_repeated() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         app.sim.calls("local_bridge_create_page"),
-        4,
+        2,
         "the page made despite the reset is not made again"
     );
     assert_eq!(
@@ -54,6 +55,49 @@ async fn an_unanswered_write_is_looked_up_by_id_number_before_it_is_repeated() {
         .collect();
     expected.sort();
     assert_eq!(idnumbers, expected, "one activity per asset");
+}
+
+#[tokio::test]
+async fn an_unanswered_batch_is_sent_again_and_makes_nothing_twice() {
+    let app = publisher_app().await;
+    let course = app.demo_course().await;
+    let token = app.lms_token().await;
+    // Moodle makes the batch, then the connection drops before the answer arrives.
+    app.sim.faults().inject(
+        FaultRule::on_function("local_bridge_create_modules", Fault::ResetMidBody).times(1),
+    );
+    let (status, body) = status_json(
+        app.push(&course.to_string(), &token, &push_body(&DEMO_ASSETS))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        app.sim.calls("local_bridge_create_modules"),
+        2,
+        "the batch is sent again: what the first made answers existed"
+    );
+    assert_eq!(app.sim.calls("local_bridge_create_page"), 0);
+    let (moodle_id, ..) = moodle_courses(&app.sim, &format!("bridge:{course}"))[0].clone();
+    let mut idnumbers: Vec<String> = moodle_modules(&app.sim, moodle_id)
+        .into_iter()
+        .map(|m| m.2)
+        .collect();
+    idnumbers.sort();
+    let mut expected: Vec<String> = DEMO_ASSETS
+        .iter()
+        .map(|n| format!("bridge:{course}:{n}"))
+        .collect();
+    expected.sort();
+    assert_eq!(idnumbers, expected, "one activity per asset");
+    let again = app
+        .push(&course.to_string(), &token, &push_body(&DEMO_ASSETS))
+        .await;
+    let (status, body) = status_json(again).await;
+    assert_eq!(status, 200, "{body}");
+    for entry in body["data"]["exported_assets"].as_array().expect("assets") {
+        assert_eq!(entry["action"], "unchanged", "{entry}");
+    }
 }
 
 #[tokio::test]

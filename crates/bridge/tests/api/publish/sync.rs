@@ -5,12 +5,14 @@ use moodle_sim::{Fault, FaultRule};
 use reqwest::Method;
 use serde_json::json;
 
-use super::helpers::{DEMO_ASSETS, moodle_courses, moodle_modules, publisher_app, push_body};
+use super::helpers::{
+    DEMO_ASSETS, moodle_courses, moodle_modules, one_call_each_app, publisher_app, push_body,
+};
 use crate::helpers::{shared_token, status_json};
 
 #[tokio::test]
 async fn retry_pushes_what_failed_again_and_finds_what_moodle_made_meanwhile() {
-    let app = publisher_app().await;
+    let app = one_call_each_app().await;
     let course = app.demo_course().await;
     let token = app.lms_token().await;
     // Moodle makes the URL activity but its answer is spoiled by a PHP warning.

@@ -230,15 +230,17 @@ impl ItemWarnings for CreatedModules {
     }
 }
 
-/// Splits items into calls of at most [`MAX_MODULES`] items and [`MAX_FIELDS`] form fields,
-/// in order. An item bigger than [`MAX_FIELDS`] on its own gets a call of its own (the site may
-/// still take it if its `max_input_vars` is higher).
+/// Splits items into calls of at most [`MAX_MODULES`] items and [`MAX_FIELDS`] form fields
+/// (the call's `courseid` included), in order. An item bigger than [`MAX_FIELDS`] on its own
+/// gets a call of its own (the site may still take it if its `max_input_vars` is higher).
 pub fn batches(items: &[BatchItem]) -> Vec<&[BatchItem]> {
+    // `courseid` is a field of every call besides the items'.
+    const BUDGET: usize = MAX_FIELDS - 1;
     let mut out = Vec::new();
     let (mut start, mut fields) = (0, 0usize);
     for (i, item) in items.iter().enumerate() {
         let size = item.fields();
-        if i > start && (i - start >= MAX_MODULES || fields.saturating_add(size) > MAX_FIELDS) {
+        if i > start && (i - start >= MAX_MODULES || fields.saturating_add(size) > BUDGET) {
             out.push(&items[start..i]);
             start = i;
             fields = 0;
@@ -307,5 +309,47 @@ impl Client {
             });
         }
         Ok(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_batch_fits_the_field_limit_with_its_courseid() {
+        // Quizzes sized so that a whole number of them fill 4000 fields exactly: one more than
+        // a call may carry with its `courseid`.
+        let quiz = |questions: usize| {
+            let mut placement = Placement::new(2, "q");
+            placement.idnumber = Some("q".to_owned());
+            BatchItem::quiz(&NewQuiz {
+                placement,
+                questions: (0..questions)
+                    .map(|n| Question::essay(format!("Q{n}")))
+                    .collect(),
+                settings: QuizSettings::default(),
+            })
+        };
+        let exact = (1..200)
+            .map(quiz)
+            .find(|q| {
+                let size = q.fields();
+                MAX_FIELDS.is_multiple_of(size) && MAX_FIELDS / size <= MAX_MODULES
+            })
+            .expect("a quiz size that divides the limit");
+        let items = vec![exact; 60];
+        for batch in batches(&items) {
+            let params = Params {
+                courseid: 2,
+                modules: batch,
+            };
+            let fields = encode(&params).expect("encodes").len();
+            assert!(
+                fields <= MAX_FIELDS,
+                "{fields} fields in {} items",
+                batch.len()
+            );
+        }
     }
 }

@@ -1,6 +1,12 @@
 //! The SQL of the publisher's mapping and sync state: `lms_categories`, `lms_courses`,
-//! `lms_assets`. Upserts use `INSERT … ON CONFLICT … DO UPDATE`, which SQLite and PostgreSQL
-//! both have. `out_of_date` is read off the versions, never stored.
+//! `lms_assets` (here), what is still to be removed in Moodle (`removals.rs`), the users a
+//! push enrolled (`enrolments.rs`), and the Moodle side of courses and assets for the local
+//! routes (`view.rs`). Upserts use `INSERT … ON CONFLICT … DO UPDATE`, which SQLite and
+//! PostgreSQL both have. `out_of_date` is read off the versions, never stored.
+
+pub mod enrolments;
+pub mod removals;
+pub mod view;
 
 use std::collections::HashMap;
 
@@ -66,8 +72,12 @@ pub struct AssetMapping {
     pub moodle_course_id: Option<i64>,
     /// The course module.
     pub cmid: Option<i64>,
+    /// What the activity is (`page`, `quiz`, …).
+    pub modname: Option<String>,
     /// The hash last pushed.
     pub content_hash: Option<String>,
+    /// A quiz's questions' hash last pushed.
+    pub questions_hash: Option<String>,
     /// The stored status.
     pub status: String,
 }
@@ -195,8 +205,8 @@ pub(super) async fn asset_mappings(
     site: &str,
 ) -> Result<HashMap<i64, AssetMapping>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT asset_id, moodle_course_id, cmid, content_hash, sync_status FROM lms_assets \
-         WHERE course_id = $1 AND site = $2",
+        "SELECT asset_id, moodle_course_id, cmid, modname, content_hash, questions_hash, sync_status \
+         FROM lms_assets WHERE course_id = $1 AND site = $2",
     )
     .bind(course_id)
     .bind(site)
@@ -209,7 +219,9 @@ pub(super) async fn asset_mappings(
                 AssetMapping {
                     moodle_course_id: r.try_get("moodle_course_id")?,
                     cmid: r.try_get("cmid")?,
+                    modname: r.try_get("modname")?,
                     content_hash: r.try_get("content_hash")?,
+                    questions_hash: r.try_get("questions_hash")?,
                     status: r.try_get("sync_status")?,
                 },
             ))
@@ -279,42 +291,72 @@ pub(super) async fn mark_assets(
 }
 
 /// What was pushed of an asset.
-pub(super) struct PushedAsset<'a> {
+#[derive(Debug, Clone)]
+pub(super) struct PushedAsset {
     pub asset_id: i64,
     pub moodle_course_id: i64,
     pub cmid: i64,
-    pub modname: &'a str,
-    pub hash: &'a str,
+    pub modname: &'static str,
+    pub hash: String,
+    /// A quiz's questions as pushed; `None` keeps what is stored (a quiz whose questions
+    /// Moodle refused to replace).
+    pub questions_hash: Option<String>,
     pub version: i64,
 }
 
-pub(super) async fn save_asset(
+/// Saves what was pushed of many assets, in statements of 100 rows.
+pub(super) async fn save_assets(
     db: &Db,
     course_id: i64,
     site: &str,
-    p: &PushedAsset<'_>,
+    pushed: &[PushedAsset],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO lms_assets (asset_id, site, course_id, moodle_course_id, cmid, modname, content_hash, \
-         pushed_version, sync_status, last_error, attempts, synced_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'synced', NULL, 0, $9, $9) ON CONFLICT (asset_id, site) DO UPDATE SET \
-         moodle_course_id = excluded.moodle_course_id, cmid = excluded.cmid, modname = excluded.modname, \
-         content_hash = excluded.content_hash, pushed_version = excluded.pushed_version, sync_status = 'synced', \
-         last_error = NULL, attempts = 0, synced_at_ms = excluded.synced_at_ms, updated_at_ms = excluded.updated_at_ms",
-    )
-    .bind(p.asset_id)
-    .bind(site)
-    .bind(course_id)
-    .bind(p.moodle_course_id)
-    .bind(p.cmid)
-    .bind(p.modname)
-    .bind(p.hash)
-    .bind(p.version)
-    .bind(now)
-    .execute(db.pool())
-    .await
-    .map(drop)
+    const COLUMNS: usize = 7;
+    for chunk in pushed.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = 3 + i * COLUMNS;
+                format!(
+                    "(${}, $1, $2, ${}, ${}, ${}, ${}, ${}, ${}, 'synced', NULL, 0, $3, $3)",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO lms_assets (asset_id, site, course_id, moodle_course_id, cmid, modname, content_hash, \
+             questions_hash, pushed_version, sync_status, last_error, attempts, synced_at_ms, updated_at_ms) \
+             VALUES {} ON CONFLICT (asset_id, site) DO UPDATE SET \
+             moodle_course_id = excluded.moodle_course_id, cmid = excluded.cmid, modname = excluded.modname, \
+             content_hash = excluded.content_hash, \
+             questions_hash = COALESCE(excluded.questions_hash, lms_assets.questions_hash), \
+             pushed_version = excluded.pushed_version, sync_status = 'synced', \
+             last_error = NULL, attempts = 0, synced_at_ms = excluded.synced_at_ms, updated_at_ms = excluded.updated_at_ms",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(site)
+            .bind(course_id)
+            .bind(now);
+        for p in chunk {
+            query = query
+                .bind(p.asset_id)
+                .bind(p.moodle_course_id)
+                .bind(p.cmid)
+                .bind(p.modname)
+                .bind(p.hash.as_str())
+                .bind(p.questions_hash.as_deref())
+                .bind(p.version);
+        }
+        query.execute(db.pool()).await?;
+    }
+    Ok(())
 }
 
 /// Puts what a stopped push left `syncing` back to `pending`.
