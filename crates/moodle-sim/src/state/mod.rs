@@ -72,6 +72,8 @@ pub struct Site {
     pub shortname: String,
     /// `$SITE->summary`.
     pub summary: String,
+    /// Which Moodle the site runs; `release` and `version` are its.
+    pub moodle: crate::version::MoodleVersion,
     /// `$CFG->release`.
     pub release: String,
     /// `$CFG->version`.

@@ -1,12 +1,15 @@
-//! Conformance of the stand-in with a real Moodle 4.5.6: every case of every recording
+//! Conformance of the stand-in with a real Moodle 4.5.6 and 5.0: every case of every recording
 //! (`real-moodle-*.jsonl` in the transcripts folder, the LTI recording included) is replayed
-//! in `seq` order over HTTP and its answer compared with the recorded one (`compare.rs`, with
+//! in `seq` order over HTTP against the stand-in answering as the recording's Moodle (a file
+//! whose name contains `5.0` as 5.0, any other as 4.5: `MoodleVersion::of_recording`) and its
+//! answer compared with the recorded one (`compare.rs`, with
 //! `lti.rs` for forms, pages, headers and JWTs; the allowances are listed in `rules.rs`).
 //! Each file gets a freshly seeded stand-in as the recorded site was when that file was
 //! recorded: the REST recordings were made before the LTI activity was added to PHYS101, the
 //! LTI recording after (`LtiConfig::activity`); the LTI replay also runs a test tool serving
 //! the key the replay re-signs the tool's JWTs with (`transcript/lti.rs`). Prints each
-//! mismatch, one line per file and `conformance: N/M cases match`; fails below M/M. The REST
+//! mismatch, one line per file, a total per Moodle version and `conformance: N/M cases match`;
+//! fails below M/M. The REST
 //! replay also runs against a real Moodle when `MOODLE_REAL_URL` is set, to confirm the
 //! recordings still hold there; it owns no comparison rule itself, only the exemptions.
 
@@ -23,7 +26,7 @@ use std::path::PathBuf;
 
 use compare::Comparator;
 use moodle_sim::lti::LtiConfig;
-use moodle_sim::{Plugins, Sim, SimConfig};
+use moodle_sim::{MoodleVersion, Plugins, Sim, SimConfig};
 use rules::SeedTimes;
 
 use crate::lti::tool::{JWKS_PATH, ToolServer};
@@ -100,6 +103,7 @@ async fn every_recorded_case_replays_identically_on_the_stand_in() {
         // activity only when the LTI recording was made.
         let sim = Sim::start(SimConfig {
             plugins: Plugins::none(),
+            moodle_version: MoodleVersion::of_recording(&file.name),
             lti: LtiConfig {
                 activity: file.is_lti(),
                 jwks_path: tool.as_ref().map_or_else(
@@ -323,6 +327,8 @@ fn print_differences(differences: &[String]) {
 struct Report {
     matching: usize,
     total: usize,
+    /// (matching, total) per Moodle version the files were recorded on.
+    per_version: std::collections::BTreeMap<MoodleVersion, (usize, usize)>,
     mismatching: Vec<String>,
 }
 
@@ -380,9 +386,21 @@ impl Report {
         );
         self.matching += matching + exempted;
         self.total += outcomes.len();
+        let version = self
+            .per_version
+            .entry(MoodleVersion::of_recording(&file.name))
+            .or_default();
+        version.0 += matching + exempted;
+        version.1 += outcomes.len();
     }
 
     fn finish(self) {
+        for (version, (matching, total)) in &self.per_version {
+            println!(
+                "conformance (Moodle {}): {matching}/{total} cases match",
+                version.release()
+            );
+        }
         println!("conformance: {}/{} cases match", self.matching, self.total);
         let first: Vec<&str> = self
             .mismatching
