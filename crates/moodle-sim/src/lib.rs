@@ -91,7 +91,7 @@ impl Sim {
         let mut catalog = FunctionCatalog::of(config.moodle_version);
         let mut state = fixture::seeded_state(&url, config.moodle_version, &catalog, config.tokens);
         state.site.debug = config.debug;
-        let mut registry = ws::registry();
+        let mut registry = ws::registry(config.moodle_version);
         plugins::install(config.plugins, &mut catalog, &mut registry, &mut state);
         lti::install(&config.lti, &mut state);
         let shared = Arc::new(Shared {

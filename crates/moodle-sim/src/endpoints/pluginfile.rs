@@ -142,7 +142,7 @@ fn resolve(db: &Db, user: &User, relativepath: &str) -> Result<Served, WsError> 
                 .ok_or_else(|| not_found(4970))?;
             // assignsubmission_file_pluginfile(): the submission with MUST_EXIST.
             let submission = db.submissions.get(&itemid).ok_or_else(|| {
-                WsError::missing_record(
+                db.site.missing_record(
                     "assign_submission",
                     format!(
                         "SELECT userid,assignment,groupid FROM {{assign_submission}} WHERE id = ?\n[array (\n  0 => {itemid},\n)]"

@@ -92,7 +92,7 @@ fn run(
         return Err(WsError::invalid_parameter("Missing function name"));
     }
     let Some(info_row) = shared.catalog.get(&function) else {
-        return Err(WsError::missing_record(
+        return Err(db.site.missing_record(
             "external_functions",
             format!(
                 "SELECT * FROM {{external_functions}} WHERE name = ?\n[array (\n  0 => '{function}',\n)]"
@@ -188,7 +188,7 @@ fn authenticate(db: &mut Db, token: &str, now: i64) -> Result<Token, WsError> {
         .users
         .get(&found.userid)
         .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("user", found.userid))?;
+        .ok_or_else(|| db.site.missing_record_by_id("user", found.userid))?;
     if db.site.maintenance && !user.siteadmin {
         return Err(WsError::moodle(
             "sitemaintenance",

@@ -170,7 +170,7 @@ fn store(db: &mut Db, vars: &PhpArray, files: Vec<UploadedFile>) -> Result<Value
     }
     let context = db
         .context_id(ContextLevel::User, user.id)
-        .ok_or_else(|| WsError::missing_record_by_id("context", user.id))?;
+        .ok_or_else(|| db.site.missing_record_by_id("context", user.id))?;
     let maxbytes = if db.site.maxbytes > 0 {
         db.site.maxbytes.min(db.site.php_upload_max)
     } else {

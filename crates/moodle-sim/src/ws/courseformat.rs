@@ -109,7 +109,11 @@ fn course_context(call: &mut Call<'_>, courseid: i64) -> Result<i64, WsError> {
     let ctx = call
         .state
         .context_id(ContextLevel::Course, courseid)
-        .ok_or_else(|| WsError::missing_record("context", format!("course {courseid}")))?;
+        .ok_or_else(|| {
+            call.state
+                .site
+                .missing_record("context", format!("course {courseid}"))
+        })?;
     call.state
         .validate_course_context(call.userid, courseid, call.now)?;
     call.state.ensure_module_contexts(courseid);

@@ -137,7 +137,12 @@ async fn every_recorded_case_replays_identically_on_the_stand_in() {
                 seq: obs.seq,
                 case: obs.case.clone(),
                 function: None,
-                differences: lti::check_tool_side(obs, sim.url(), &fetches),
+                differences: lti::check_tool_side(
+                    obs,
+                    sim.url(),
+                    file.recorded_wwwroot(),
+                    &fetches,
+                ),
             });
         }
         report.add(file, outcomes);
@@ -296,7 +301,7 @@ async fn replay(file: &Transcript, site: Site, seed_times: SeedTimes) -> Vec<Out
         Ok(r) => r,
         Err(e) => panic!("{e}"),
     };
-    let mut comparator = Comparator::new(replayer.url(), seed_times);
+    let mut comparator = Comparator::new(replayer.url(), file.recorded_wwwroot(), seed_times);
     let mut outcomes = Vec::new();
     for record in &file.records {
         let differences = match replayer.send(record, &comparator.ids).await {

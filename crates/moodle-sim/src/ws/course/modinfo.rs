@@ -95,6 +95,12 @@ pub fn module_names(modname: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// `FEATURE_CAN_DISPLAY` of a module (Moodle 5.0): whether it may be shown on the course page;
+/// only question banks may not (5.0's mod/qbank/lib.php).
+pub fn can_display(modname: &str) -> bool {
+    modname != "qbank"
+}
+
 /// `FEATURE_MOD_PURPOSE` of a module.
 pub fn purpose(modname: &str) -> &'static str {
     match modname {

@@ -121,12 +121,7 @@ fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .cloned()
         .ok_or_else(|| {
             // get_coursemodule_from_id(): the module name first, with get_field_sql(MUST_EXIST).
-            WsError::new(
-                "dml_missing_record_exception",
-                "invalidrecordunknown",
-                "Can't find data record in database.",
-            )
-            .with_debuginfo(format!(
+            WsError::missing_record_unknown(format!(
                 "SELECT md.name\n{pad}FROM {{modules}} md\n{pad}JOIN {{course_modules}} cm ON cm.module = md.id\n{pad1}WHERE cm.id = :cmid\n[array (\n  'cmid' => {},\n)]",
                 p.cmid,
                 pad = " ".repeat(49),
@@ -211,7 +206,7 @@ fn delete_modules(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             .cms
             .get(&cmid)
             .cloned()
-            .ok_or_else(|| WsError::missing_record_by_id("course_modules", cmid))?;
+            .ok_or_else(|| call.state.site.missing_record_by_id("course_modules", cmid))?;
         if !checked.contains(&cm.course) {
             call.state
                 .validate_course_context(call.userid, cm.course, call.now)?;
@@ -267,7 +262,10 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         return Ok(json!(""));
     }
     let Some(stored) = call.state.cms.get_mut(&cm.id) else {
-        return Err(WsError::missing_record_by_id("course_modules", cm.id));
+        return Err(call
+            .state
+            .site
+            .missing_record_by_id("course_modules", cm.id));
     };
     match p.action.as_str() {
         "hide" | "show" | "stealth" => {
@@ -287,12 +285,11 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
 
 fn edit_section(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: EditParams = params(p)?;
-    let section = call
-        .state
-        .sections
-        .get(&p.id)
-        .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course_sections", p.id))?;
+    let section = call.state.sections.get(&p.id).cloned().ok_or_else(|| {
+        call.state
+            .site
+            .missing_record_by_id("course_sections", p.id)
+    })?;
     call.state
         .validate_course_context(call.userid, section.course, call.now)?;
     let ctx = call
