@@ -115,7 +115,10 @@ fn run(
     };
 
     let wwwroot = db.site.wwwroot.clone();
-    let cx = CleanContext { wwwroot: &wwwroot };
+    let cx = CleanContext {
+        wwwroot: &wwwroot,
+        moodle: db.site.moodle,
+    };
     let params = validate_parameters(&(def.params)(), &php_to_json(vars), cx)?;
     // A function with a delegated transaction leaves nothing behind when it fails: it runs on
     // a copy that is kept only when the call succeeds. The ids it took stay used, as

@@ -60,7 +60,7 @@ pub fn section_fields(state: &State, userid: i64, section: &Section) -> Value {
                 .cms
                 .values()
                 .find(|cm| cm.modname == "subsection" && Some(cm.instance) == section.itemid)
-                .filter(|cm| super::course::in_modinfo(cm))
+                .filter(|cm| super::course::in_modinfo(state.site.moodle, cm))
                 .map(|cm| cm.section.to_string())
         });
     json!({

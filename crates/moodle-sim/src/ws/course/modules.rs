@@ -136,7 +136,7 @@ fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let mut info = json!({
         "id": cm.id,
         "course": cm.course,
-        "module": module_type_id(&cm.modname),
+        "module": module_type_id(state.site.moodle, &cm.modname),
         "name": cm.name,
         "modname": cm.modname,
         "instance": cm.instance,
@@ -235,7 +235,7 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .cms
         .get(&p.id)
         .cloned()
-        .filter(in_modinfo)
+        .filter(|cm| in_modinfo(call.state.site.moodle, cm))
         // get_course_and_cm_from_cmid().
         .ok_or_else(|| {
             WsError::moodle(

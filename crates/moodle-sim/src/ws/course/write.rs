@@ -185,6 +185,7 @@ fn create_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             .unwrap_or(startdate + crate::state::DEFAULT_COURSE_DURATION);
         validate_dates(startdate, enddate)?;
         crate::state::schema::check_row(
+            call.state.site.moodle,
             "course",
             &[
                 ("fullname", &fullname),
@@ -417,6 +418,7 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
         validate_dates(start, end)?;
     }
     crate::state::schema::check_row(
+        call.state.site.moodle,
         "course",
         &[
             ("fullname", c.fullname.as_deref().unwrap_or_default()),
