@@ -502,6 +502,7 @@ impl State {
             self.files.retain(|_, f| f.contextid != ctx);
             self.contexts.remove(&ctx);
         }
+        self.delete_delegated_section(&cm);
     }
 
     /// `delete_course()`: the course with its modules, sections, enrolments and context.

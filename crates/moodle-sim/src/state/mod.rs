@@ -8,6 +8,7 @@
 mod assign_lib;
 mod course;
 mod course_lib;
+mod delegation;
 mod enrol_lib;
 pub mod files;
 mod people;
@@ -23,6 +24,7 @@ pub use course::{
     SubmissionGrade, UserFlags,
 };
 pub use course_lib::{DEFAULT_COURSE_DURATION, MAX_SECTIONS, NewCourse, NewModule, module_type_id};
+pub use delegation::SUBSECTION_COMPONENT;
 pub use enrol_lib::{COURSE_CONTACT_ROLE, Enrolment};
 pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, mimetype_of, sha1_hex};
 pub use people::{

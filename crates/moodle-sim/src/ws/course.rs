@@ -17,7 +17,9 @@ use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::state::{ContextLevel, Course, SITE_ID, SYSTEM_CONTEXT};
 use crate::version::MoodleVersion;
-pub(super) use modinfo::{in_modinfo, module_names, section_cms, section_name, view_url};
+pub(super) use modinfo::{
+    can_display, in_modinfo, module_names, section_cms, section_name, view_url,
+};
 use output::{
     course_by_field_structure, course_by_field_value, get_courses_structure, get_courses_value,
 };

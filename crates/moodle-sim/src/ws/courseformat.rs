@@ -7,11 +7,16 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::course_state::{cm_fields, course_fields, section_fields};
+use super::course_state::{
+    cm_fields, cm_in_state, cm_on_course_page, course_fields, section_fields, section_shown,
+    section_uservisible,
+};
 use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
 use crate::external::desc::*;
-use crate::state::{ContextLevel, ModInstance, NewModule, SYSTEM_CONTEXT, State};
+use crate::state::{
+    ContextLevel, CourseModule, ModInstance, NewModule, SYSTEM_CONTEXT, Section, State,
+};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
@@ -28,7 +33,9 @@ pub(super) fn functions() -> Vec<FunctionDef> {
             },
             returns: || Some(raw()),
             run: update_course,
-            write: true,
+            // update_course.php runs the action in no transaction: what an action changed
+            // before it failed stays.
+            write: false,
         },
         FunctionDef {
             name: "core_courseformat_get_state",
@@ -88,18 +95,64 @@ impl Updates {
             .push(json!({"name": name, "action": "remove", "fields": {"id": id.to_string()}}));
     }
 
-    /// `stateactions::course_state()`: the course, every section and every module.
+    /// `stateupdates::add_section_put()`: a section the user may see on the course page; a
+    /// delegated section brings its module along (`put_section_state_extra_updates()`).
+    fn put_section(&mut self, call: &Call<'_>, section: &Section) {
+        let s: &State = call.state;
+        if !section_shown(s, call.userid, section) {
+            return;
+        }
+        self.put("section", section_fields(s, call.userid, section));
+        if let Some(cm) = s
+            .delegating_cm(section)
+            .filter(|cm| super::course::in_modinfo(s.site.moodle, cm))
+        {
+            self.put_cm(call, cm);
+        }
+    }
+
+    /// `stateupdates::add_cm_put()`: a module the user sees on the course page, in a section
+    /// the user may see.
+    fn put_cm(&mut self, call: &Call<'_>, cm: &CourseModule) {
+        let s: &State = call.state;
+        let section_visible = s
+            .sections
+            .get(&cm.section)
+            .is_some_and(|section| section_uservisible(s, call.userid, section));
+        if section_visible && cm_on_course_page(s, call.userid, cm) {
+            self.put("cm", cm_fields(s, call.userid, cm));
+        }
+    }
+
+    /// `stateactions::section_state()`: the sections, then the modules on the course page in
+    /// them.
+    fn section_state(&mut self, call: &Call<'_>, sections: &[i64]) {
+        let s: &State = call.state;
+        let mut cms = Vec::new();
+        for id in sections {
+            if let Some(section) = s.sections.get(id) {
+                self.put_section(call, section);
+                cms.extend(
+                    super::course::section_cms(s, section)
+                        .into_iter()
+                        .filter(|cm| cm_on_course_page(s, call.userid, cm))
+                        .map(|cm| cm.id),
+                );
+            }
+        }
+        for cmid in cms {
+            if let Some(cm) = s.cms.get(&cmid) {
+                self.put_cm(call, cm);
+            }
+        }
+    }
+
+    /// `stateactions::course_state()`: the course, then `section_state()` of every section.
     fn course_state(&mut self, call: &Call<'_>, courseid: i64) {
         let s: &State = call.state;
         self.put("course", course_fields(s, call.userid, courseid));
-        for section in s.course_sections(courseid) {
-            self.put("section", section_fields(s, call.userid, section));
-        }
-        for section in s.course_sections(courseid) {
-            for cm in super::course::section_cms(s, section) {
-                self.put("cm", cm_fields(s, cm));
-            }
-        }
+        let ids: Vec<i64> = s.course_sections(courseid).iter().map(|x| x.id).collect();
+        self.section_state(call, &ids);
     }
 }
 
@@ -220,14 +273,14 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         "cm_hide" | "cm_show" | "cm_stealth" => {
             let cms = target_cms(call, p.courseid, &p.ids, "moodle/course:activityvisibility")?;
             for cmid in &cms {
-                if let Some(cm) = call.state.cms.get_mut(cmid) {
-                    cm.visible = p.action != "cm_hide";
-                    cm.visibleold = cm.visible;
-                    cm.visibleoncoursepage = p.action != "cm_stealth";
-                }
+                call.state.set_cm_visibility(
+                    *cmid,
+                    p.action != "cm_hide",
+                    p.action != "cm_stealth",
+                );
             }
             // set_cm_visibility(): each module, then the sections subsections delegate.
-            put_cms_and_delegated_sections(call, &mut updates, &cms);
+            put_cms_and_delegated_sections(call, &mut updates, &cms)?;
         }
         "cm_moveleft" | "cm_moveright" | "cm_nogroups" | "cm_visiblegroups"
         | "cm_separategroups" => {
@@ -245,7 +298,7 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             }
             for cmid in &cms {
                 if let Some(cm) = call.state.cms.get(cmid) {
-                    updates.put("cm", cm_fields(call.state, cm));
+                    updates.put_cm(call, cm);
                 }
             }
         }
@@ -261,7 +314,7 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             }
             for sectionid in sections {
                 if let Some(section) = call.state.sections.get(&sectionid) {
-                    updates.put("section", section_fields(call.state, call.userid, section));
+                    updates.put_section(call, section);
                 }
             }
         }
@@ -284,25 +337,10 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             // then every other section, then the course.
             let mut affected: Vec<i64> = p.ids.clone();
             affected.push(target);
-            let mut cms = Vec::new();
-            for id in &affected {
-                if let Some(section) = call.state.sections.get(id) {
-                    updates.put("section", section_fields(call.state, call.userid, section));
-                    cms.extend(
-                        super::course::section_cms(call.state, section)
-                            .iter()
-                            .map(|cm| cm.id),
-                    );
-                }
-            }
-            for cmid in cms {
-                if let Some(cm) = call.state.cms.get(&cmid) {
-                    updates.put("cm", cm_fields(call.state, cm));
-                }
-            }
+            updates.section_state(call, &affected);
             for section in call.state.course_sections(p.courseid) {
                 if !affected.contains(&section.id) {
-                    updates.put("section", section_fields(call.state, call.userid, section));
+                    updates.put_section(call, section);
                 }
             }
             updates.put("course", course_fields(call.state, call.userid, p.courseid));
@@ -375,36 +413,55 @@ fn target_cms(
     Ok(ids.to_vec())
 }
 
-/// The modules, then the sections the subsection modules among them delegate.
-fn put_cms_and_delegated_sections(call: &Call<'_>, updates: &mut Updates, cms: &[i64]) {
+/// `stateactions::set_cm_visibility()`'s updates: the modules, then the sections the
+/// subsections among them delegate. Moodle puts those by the position in its list of delegated
+/// sections (`foreach ($delegatedsections as $sectionid => $section)`, 4.5 and 5.0 alike), not
+/// by their ids: position 0 names no section, so a subsection's visibility change ends in
+/// `sectionnotexist` once the modules are changed (the action runs in no transaction).
+fn put_cms_and_delegated_sections(
+    call: &Call<'_>,
+    updates: &mut Updates,
+    cms: &[i64],
+) -> Result<(), WsError> {
     let mut delegated = Vec::new();
     for cmid in cms {
         if let Some(cm) = call.state.cms.get(cmid) {
-            updates.put("cm", cm_fields(call.state, cm));
-            if cm.modname == "subsection"
-                && let Some(section) = call.state.sections.values().find(|s| {
-                    s.component.as_deref() == Some("mod_subsection")
-                        && s.itemid == Some(cm.instance)
-                })
+            updates.put_cm(call, cm);
+            if let Some(section) = call
+                .state
+                .delegated_section(cm)
+                .filter(|_| super::course::in_modinfo(call.state.site.moodle, cm))
                 && !delegated.contains(&section.id)
             {
                 delegated.push(section.id);
             }
         }
     }
-    for sectionid in delegated {
-        if let Some(section) = call.state.sections.get(&sectionid) {
-            updates.put("section", section_fields(call.state, call.userid, section));
+    for position in 0..delegated.len() {
+        let id = i64::try_from(position).unwrap_or_default();
+        let course = cms
+            .first()
+            .and_then(|c| call.state.cms.get(c))
+            .map_or(0, |cm| cm.course);
+        match call.state.sections.get(&id).filter(|s| s.course == course) {
+            Some(section) => updates.put_section(call, section),
+            None => {
+                return Err(WsError::moodle(
+                    "sectionnotexist",
+                    "This section does not exist",
+                ));
+            }
         }
     }
+    Ok(())
 }
 
 fn put_sections_and_cms(call: &Call<'_>, updates: &mut Updates, sections: &[i64]) {
     for id in sections {
         if let Some(section) = call.state.sections.get(id) {
-            updates.put("section", section_fields(call.state, call.userid, section));
+            updates.put_section(call, section);
             for cm in super::course::section_cms(call.state, section) {
-                updates.put("cm", cm_fields(call.state, cm));
+                updates.put_cm(call, cm);
             }
         }
     }
@@ -474,16 +531,19 @@ fn get_state(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: StateParams = params(p)?;
     course_context(call, p.courseid)?;
     let s: &State = call.state;
+    // get_state.php: the sections the user may see on the course page, then the modules.
     let sections: Vec<Value> = s
         .course_sections(p.courseid)
         .into_iter()
+        .filter(|section| section_shown(s, call.userid, section))
         .map(|section| section_fields(s, call.userid, section))
         .collect();
     let cms: Vec<Value> = s
         .course_sections(p.courseid)
         .into_iter()
         .flat_map(|section| super::course::section_cms(s, section))
-        .map(|cm| cm_fields(s, cm))
+        .filter(|cm| cm_in_state(s, call.userid, cm))
+        .map(|cm| cm_fields(s, call.userid, cm))
         .collect();
     Ok(encoded(&json!({
         "course": course_fields(s, call.userid, p.courseid),

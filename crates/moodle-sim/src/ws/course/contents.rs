@@ -346,9 +346,26 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         } else {
             String::new()
         };
+        // A delegated section's name carries its component for the app (core_useragent::
+        // is_moodle_app(): "MoodleMobile" in the user agent).
+        let name = match &section.component {
+            Some(component)
+                if call
+                    .request
+                    .user_agent
+                    .to_ascii_lowercase()
+                    .contains("moodlemobile") =>
+            {
+                format!(
+                    "<span class=\"course-{component}\">{}</span>",
+                    section_name(state, section)
+                )
+            }
+            _ => section_name(state, section),
+        };
         out.push(json!({
             "id": section.id,
-            "name": section_name(state, section),
+            "name": name,
             "visible": i64::from(section.visible),
             "summary": summary,
             "summaryformat": section.summaryformat,

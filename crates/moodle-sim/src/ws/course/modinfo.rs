@@ -186,10 +186,12 @@ pub fn customdata(state: &State, cm: &CourseModule) -> String {
             }
             Value::Object(data)
         }
-        ModInstance::Page { .. }
-        | ModInstance::Label
-        | ModInstance::Subsection
-        | ModInstance::Lti => json!(""),
+        // subsection_get_coursemodule_info(): the id of the section it delegates.
+        ModInstance::Subsection => state.delegated_section(cm).map_or_else(
+            || json!(""),
+            |section| json!({"sectionid": section.id.to_string()}),
+        ),
+        ModInstance::Page { .. } | ModInstance::Label | ModInstance::Lti => json!(""),
         ModInstance::Quiz(q) => crate::ws::quiz::customdata(q),
     };
     value.to_string()

@@ -261,6 +261,13 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         call.state.delete_module(cm.id);
         return Ok(json!(""));
     }
+    if matches!(p.action.as_str(), "hide" | "show" | "stealth") {
+        // set_coursemodule_visible(), which a subsection passes on to its section.
+        call.state
+            .set_cm_visibility(cm.id, p.action != "hide", p.action != "stealth");
+        let cm = call.state.cms.get(&cm.id).cloned().unwrap_or(cm);
+        return Ok(Value::from(modinfo::cm_html(call.state, &cm)));
+    }
     let Some(stored) = call.state.cms.get_mut(&cm.id) else {
         return Err(call
             .state
@@ -268,11 +275,6 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             .missing_record_by_id("course_modules", cm.id));
     };
     match p.action.as_str() {
-        "hide" | "show" | "stealth" => {
-            stored.visible = p.action != "hide";
-            stored.visibleold = stored.visible;
-            stored.visibleoncoursepage = p.action != "stealth";
-        }
         "groupsseparate" => stored.groupmode = 1,
         "groupsvisible" => stored.groupmode = 2,
         "groupsnone" => stored.groupmode = 0,
