@@ -7,16 +7,14 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::course_state::{
-    cm_fields, cm_in_state, cm_on_course_page, course_fields, section_fields, section_shown,
-    section_uservisible,
-};
+mod updates;
+
+use super::course_state::{cm_fields, cm_in_state, course_fields, section_fields, section_shown};
 use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
 use crate::external::desc::*;
-use crate::state::{
-    ContextLevel, CourseModule, ModInstance, NewModule, SYSTEM_CONTEXT, Section, State,
-};
+use crate::state::{ContextLevel, ModInstance, NewModule, SYSTEM_CONTEXT, State};
+use updates::{Updates, put_cms_and_delegated_sections, put_sections_and_cms};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
@@ -78,82 +76,6 @@ pub(super) fn functions() -> Vec<FunctionDef> {
 /// `json_encode()` of a value, as the functions return it.
 fn encoded(value: &Value) -> Value {
     Value::from(String::from_utf8_lossy(&crate::php_json::encode(value)).into_owned())
-}
-
-/// The state updates (`core_courseformat\stateupdates`) an action produces.
-#[derive(Default)]
-struct Updates(Vec<Value>);
-
-impl Updates {
-    fn put(&mut self, name: &str, fields: Value) {
-        self.0
-            .push(json!({"name": name, "action": "put", "fields": fields}));
-    }
-
-    fn remove(&mut self, name: &str, id: i64) {
-        self.0
-            .push(json!({"name": name, "action": "remove", "fields": {"id": id.to_string()}}));
-    }
-
-    /// `stateupdates::add_section_put()`: a section the user may see on the course page; a
-    /// delegated section brings its module along (`put_section_state_extra_updates()`).
-    fn put_section(&mut self, call: &Call<'_>, section: &Section) {
-        let s: &State = call.state;
-        if !section_shown(s, call.userid, section) {
-            return;
-        }
-        self.put("section", section_fields(s, call.userid, section));
-        if let Some(cm) = s
-            .delegating_cm(section)
-            .filter(|cm| super::course::in_modinfo(s.site.moodle, cm))
-        {
-            self.put_cm(call, cm);
-        }
-    }
-
-    /// `stateupdates::add_cm_put()`: a module the user sees on the course page, in a section
-    /// the user may see.
-    fn put_cm(&mut self, call: &Call<'_>, cm: &CourseModule) {
-        let s: &State = call.state;
-        let section_visible = s
-            .sections
-            .get(&cm.section)
-            .is_some_and(|section| section_uservisible(s, call.userid, section));
-        if section_visible && cm_on_course_page(s, call.userid, cm) {
-            self.put("cm", cm_fields(s, call.userid, cm));
-        }
-    }
-
-    /// `stateactions::section_state()`: the sections, then the modules on the course page in
-    /// them.
-    fn section_state(&mut self, call: &Call<'_>, sections: &[i64]) {
-        let s: &State = call.state;
-        let mut cms = Vec::new();
-        for id in sections {
-            if let Some(section) = s.sections.get(id) {
-                self.put_section(call, section);
-                cms.extend(
-                    super::course::section_cms(s, section)
-                        .into_iter()
-                        .filter(|cm| cm_on_course_page(s, call.userid, cm))
-                        .map(|cm| cm.id),
-                );
-            }
-        }
-        for cmid in cms {
-            if let Some(cm) = s.cms.get(&cmid) {
-                self.put_cm(call, cm);
-            }
-        }
-    }
-
-    /// `stateactions::course_state()`: the course, then `section_state()` of every section.
-    fn course_state(&mut self, call: &Call<'_>, courseid: i64) {
-        let s: &State = call.state;
-        self.put("course", course_fields(s, call.userid, courseid));
-        let ids: Vec<i64> = s.course_sections(courseid).iter().map(|x| x.id).collect();
-        self.section_state(call, &ids);
-    }
 }
 
 /// `validate_context()` of the course, then the course format's modinfo (which makes the
@@ -411,60 +333,6 @@ fn target_cms(
         call.require_capability(capability, ctx)?;
     }
     Ok(ids.to_vec())
-}
-
-/// `stateactions::set_cm_visibility()`'s updates: the modules, then the sections the
-/// subsections among them delegate. Moodle puts those by the position in its list of delegated
-/// sections (`foreach ($delegatedsections as $sectionid => $section)`, 4.5 and 5.0 alike), not
-/// by their ids: position 0 names no section, so a subsection's visibility change ends in
-/// `sectionnotexist` once the modules are changed (the action runs in no transaction).
-fn put_cms_and_delegated_sections(
-    call: &Call<'_>,
-    updates: &mut Updates,
-    cms: &[i64],
-) -> Result<(), WsError> {
-    let mut delegated = Vec::new();
-    for cmid in cms {
-        if let Some(cm) = call.state.cms.get(cmid) {
-            updates.put_cm(call, cm);
-            if let Some(section) = call
-                .state
-                .delegated_section(cm)
-                .filter(|_| super::course::in_modinfo(call.state.site.moodle, cm))
-                && !delegated.contains(&section.id)
-            {
-                delegated.push(section.id);
-            }
-        }
-    }
-    for position in 0..delegated.len() {
-        let id = i64::try_from(position).unwrap_or_default();
-        let course = cms
-            .first()
-            .and_then(|c| call.state.cms.get(c))
-            .map_or(0, |cm| cm.course);
-        match call.state.sections.get(&id).filter(|s| s.course == course) {
-            Some(section) => updates.put_section(call, section),
-            None => {
-                return Err(WsError::moodle(
-                    "sectionnotexist",
-                    "This section does not exist",
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn put_sections_and_cms(call: &Call<'_>, updates: &mut Updates, sections: &[i64]) {
-    for id in sections {
-        if let Some(section) = call.state.sections.get(id) {
-            updates.put_section(call, section);
-            for cm in super::course::section_cms(call.state, section) {
-                updates.put_cm(call, cm);
-            }
-        }
-    }
 }
 
 /// `course_create_section($course, $position)`: a new section at a number, later sections
