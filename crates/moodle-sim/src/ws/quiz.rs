@@ -307,8 +307,7 @@ fn quiz_details(call: &Call<'_>, cm: &CourseModule, quiz: &Quiz) -> Value {
 /// `invalidrecord` (no such quiz), `requireloginerror`.
 fn validate_quiz(call: &Call<'_>, quizid: i64) -> Result<(CourseModule, Quiz), WsError> {
     let Some((cm, quiz)) = call.state.quiz(quizid) else {
-        return Err(crate::plugins::missing_record(
-            call.state,
+        return Err(call.state.site.missing_record(
             "quiz",
             format!("SELECT * FROM {{quiz}} WHERE id = ?\n[array (\n  0 => {quizid},\n)]"),
         ));
