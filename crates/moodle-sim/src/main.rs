@@ -71,11 +71,9 @@ async fn main() -> std::io::Result<()> {
     for path in &args.submission_file {
         sim.with_state(|s| add_submission_file(s, path))?;
     }
-    println!(
-        "Moodle {} (stand-in): {}",
-        args.moodle_version.release(),
-        sim.url()
-    );
+    // Scripts read the URL from this exact line (`Moodle (stand-in): …`).
+    println!("Moodle (stand-in): {}", sim.url());
+    println!("Moodle release: {}", args.moodle_version.release());
     for (role, token) in sim.tokens() {
         println!("{role}: {token}");
     }
