@@ -85,8 +85,9 @@ impl WsError {
         self.exception == INVALID_PARAMETER
     }
 
-    /// `dml_missing_record_exception` for a table, with the query as debuginfo; its error
-    /// code depends on the table (`lib/dmllib.php`): `invalidcoursemodule` for
+    /// `dml_missing_record_exception` naming its table, with the query as debuginfo, as Moodle
+    /// 4.5 always raises it and 5.0 with debugging on (`Site::missing_record` decides); its
+    /// error code depends on the table (`lib/dmllib.php`): `invalidcoursemodule` for
     /// `course_modules`, `invaliduser` for `user`, else `invalidrecord`.
     pub fn missing_record(table: &str, debuginfo: impl Into<String>) -> Self {
         let (code, message) = match table {
@@ -100,12 +101,24 @@ impl WsError {
         Self::new("dml_missing_record_exception", code, message).with_debuginfo(debuginfo)
     }
 
-    /// The debuginfo of a `get_record('table', ['id' => $id], MUST_EXIST)` failure.
-    pub fn missing_record_by_id(table: &str, id: i64) -> Self {
-        Self::missing_record(
-            table,
-            format!("SELECT * FROM {{{table}}} WHERE id = ?\n[array (\n  0 => {id},\n)]"),
+    /// `dml_missing_record_exception` naming no table: `invalidrecordunknown`.
+    pub fn missing_record_unknown(debuginfo: impl Into<String>) -> Self {
+        Self::new(
+            "dml_missing_record_exception",
+            "invalidrecordunknown",
+            "Can't find data record in database.",
         )
+        .with_debuginfo(debuginfo)
+    }
+
+    /// [`WsError::missing_record`] for a `get_record('table', ['id' => $id], MUST_EXIST)`.
+    pub fn missing_record_by_id(table: &str, id: i64) -> Self {
+        Self::missing_record(table, Self::record_by_id_query(table, id))
+    }
+
+    /// The debuginfo of a `get_record('table', ['id' => $id], MUST_EXIST)` failure.
+    pub fn record_by_id_query(table: &str, id: i64) -> String {
+        format!("SELECT * FROM {{{table}}} WHERE id = ?\n[array (\n  0 => {id},\n)]")
     }
 
     /// `coding_exception($message, $debuginfo)`.

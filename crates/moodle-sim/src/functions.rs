@@ -1,14 +1,18 @@
 //! Moodle's `external_functions` table: which web-service functions exist on a Moodle 4.5.6
-//! site, the component each belongs to and that component's version, and which are in
+//! or 5.0 site, the component each belongs to and that component's version, and which are in
 //! the official mobile service.
 //!
-//! The list is data exported from a real Moodle 4.5.6 install
+//! The lists are data exported from real, fresh Moodle 4.5.6 and 5.0.6+ installs
 //! (`tools/export-external-functions.sh`), so "exists but not in your service"
-//! (`accessexception`) and "does not exist" (`invalidrecord`) come out as on a real site.
+//! (`accessexception`) and "does not exist" (`invalidrecord`) come out as on a real site of
+//! each version (5.0 removed `mod_chat_*` and `mod_survey_*`, and added others).
 
 use std::collections::HashMap;
 
-const EXPORTED: &str = include_str!("../data/external_functions.tsv");
+use crate::version::MoodleVersion;
+
+const EXPORTED_4_5: &str = include_str!("../data/external_functions.tsv");
+const EXPORTED_5_0: &str = include_str!("../data/external_functions-5.0.tsv");
 
 /// One row of the catalogue.
 #[derive(Debug, Clone)]
@@ -31,9 +35,13 @@ pub struct FunctionCatalog {
 }
 
 impl FunctionCatalog {
-    /// The functions of a stock Moodle 4.5.6.
-    pub fn moodle_4_5() -> Self {
-        let rows = EXPORTED
+    /// The functions of a stock Moodle of a version.
+    pub fn of(version: MoodleVersion) -> Self {
+        let exported = match version {
+            MoodleVersion::V4_5 => EXPORTED_4_5,
+            MoodleVersion::V5_0 => EXPORTED_5_0,
+        };
+        let rows = exported
             .lines()
             .filter_map(|line| {
                 let mut cols = line.split('\t');
@@ -98,7 +106,7 @@ mod tests {
 
     #[test]
     fn catalogue_knows_core_and_plugin_functions_with_versions() {
-        let c = FunctionCatalog::moodle_4_5();
+        let c = FunctionCatalog::of(MoodleVersion::V4_5);
         let site_info = c.get("core_webservice_get_site_info").unwrap();
         assert_eq!(site_info.component, "moodle");
         assert_eq!(site_info.version, "2024100706");
@@ -112,5 +120,16 @@ mod tests {
                 .is_none()
         );
         assert_eq!(c.mobile_service_functions().len(), 437);
+        assert!(c.get("mod_chat_get_chats_by_courses").is_some());
+    }
+
+    #[test]
+    fn moodle_5_0_has_no_chat_or_survey_functions_and_reports_its_weekly_version() {
+        let c = FunctionCatalog::of(MoodleVersion::V5_0);
+        let site_info = c.get("core_webservice_get_site_info").unwrap();
+        assert_eq!(site_info.version, "2025041406.11");
+        assert!(c.get("mod_chat_get_chats_by_courses").is_none());
+        assert!(c.get("mod_survey_get_surveys_by_courses").is_none());
+        assert!(c.get("core_question_search_shared_banks").is_some());
     }
 }

@@ -14,6 +14,7 @@ pub mod php_json;
 pub mod plugins;
 pub mod state;
 pub mod testing;
+pub mod version;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use tokio::task::JoinHandle;
 pub use faults::{Fault, FaultRule, Target};
 pub use fixture::TokenMode;
 pub use plugins::Plugins;
+pub use version::MoodleVersion;
 
 use endpoints::Shared;
 use functions::FunctionCatalog;
@@ -44,6 +46,8 @@ pub struct SimConfig {
     /// The LTI 1.3 platform side: the seeded tool's URLs and client id, platform storage,
     /// the seeded activity.
     pub lti: lti::LtiConfig,
+    /// Which Moodle the stand-in answers as (4.5 by default).
+    pub moodle_version: MoodleVersion,
     /// The site URL when it is not the bound address (`$CFG->wwwroot` of a Moodle behind a
     /// reverse proxy): the URLs the stand-in hands out (file URLs, LTI endpoints) use it.
     pub public_url: Option<String>,
@@ -57,6 +61,7 @@ impl Default for SimConfig {
             debug: false,
             plugins: Plugins::default(),
             lti: lti::LtiConfig::default(),
+            moodle_version: MoodleVersion::default(),
             public_url: None,
         }
     }
@@ -83,10 +88,10 @@ impl Sim {
             || format!("http://{addr}"),
             |u| u.trim_end_matches('/').to_owned(),
         );
-        let mut catalog = FunctionCatalog::moodle_4_5();
-        let mut state = fixture::seeded_state(&url, &catalog, config.tokens);
+        let mut catalog = FunctionCatalog::of(config.moodle_version);
+        let mut state = fixture::seeded_state(&url, config.moodle_version, &catalog, config.tokens);
         state.site.debug = config.debug;
-        let mut registry = ws::registry();
+        let mut registry = ws::registry(config.moodle_version);
         plugins::install(config.plugins, &mut catalog, &mut registry, &mut state);
         lti::install(&config.lti, &mut state);
         let shared = Arc::new(Shared {

@@ -4,9 +4,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use clap::Parser;
 use moodle_sim::lti::LtiConfig;
-use moodle_sim::{Plugins, Sim, SimConfig, TokenMode};
+use moodle_sim::{MoodleVersion, Plugins, Sim, SimConfig, TokenMode};
 
-/// A stand-in for a Moodle 4.5 site (web services, file upload and download, token login).
+/// A stand-in for a Moodle 4.5 or 5.0 site (web services, file upload and download, token login).
 #[derive(Debug, Parser)]
 #[command(name = "moodle-sim", version)]
 struct Args {
@@ -22,6 +22,9 @@ struct Args {
     /// Start with Moodle's developer debugging on.
     #[arg(long)]
     debug: bool,
+    /// Which Moodle to answer as: 4.5 (the LTS line) or 5.0.
+    #[arg(long, env = "MOODLE_SIM_MOODLE_VERSION", default_value = "4.5")]
+    moodle_version: MoodleVersion,
     /// Run without one of the project's Moodle plugins installed (repeatable).
     #[arg(long, value_name = "PLUGIN", value_parser = ["logintoken", "bridge"])]
     without_plugin: Vec<String>,
@@ -52,6 +55,7 @@ async fn main() -> std::io::Result<()> {
             TokenMode::Random
         },
         debug: args.debug,
+        moodle_version: args.moodle_version,
         plugins: Plugins {
             logintoken: !args.without_plugin.iter().any(|p| p == "logintoken"),
             bridge: !args.without_plugin.iter().any(|p| p == "bridge"),
@@ -67,7 +71,9 @@ async fn main() -> std::io::Result<()> {
     for path in &args.submission_file {
         sim.with_state(|s| add_submission_file(s, path))?;
     }
+    // Scripts read the URL from this exact line (`Moodle (stand-in): …`).
     println!("Moodle (stand-in): {}", sim.url());
+    println!("Moodle release: {}", args.moodle_version.release());
     for (role, token) in sim.tokens() {
         println!("{role}: {token}");
     }

@@ -13,6 +13,7 @@ A case:
     params = { "options[ids][0]" = " 2" }     # the function's parameters, bracket notation
     format = "xml"                            # moodlewsrestformat; "" leaves it out
     note = "what it shows"
+    moodle = ["5.0"]                          # only recorded on these Moodle branches (all if absent)
 
 or any other request: `method`, `path`, `query`, `params` (form fields), `headers`, `files`
 (`{field, filename, size, content_type}`; the content is made from the name, as the replay does).
@@ -27,7 +28,8 @@ REST_PATH = "/webservice/rest/server.php"
 INVALID_TOKEN = "not0a0real0token0000000000000000"
 REFERENCE = re.compile(r"\{\{([A-Za-z0-9_]+):([^}]*)\}\}")
 CASE_KEYS = {"name", "function", "role", "params", "format", "note", "method", "path", "query",
-             "headers", "files", "wstoken"}
+             "headers", "files", "wstoken", "moodle"}
+RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?(\+)?")
 
 
 def load(path):
@@ -49,6 +51,29 @@ def load(path):
         names.add(case["name"])
         cases.append(case)
     return cases
+
+
+def branch(release):
+    """The Moodle branch of a `$release` string: `4.5`, `5.0`."""
+    m = RELEASE.match(release)
+    if not m:
+        raise SystemExit(f"record-moodle: cannot read the release {release!r}")
+    return f"{m.group(1)}.{m.group(2)}"
+
+
+def label(release):
+    """The name a recording carries for a site's release: the point release of a stock
+    release (`4.5.6`), the branch of a weekly build (`5.0.6+` is `5.0`)."""
+    m = RELEASE.match(release)
+    if m and m.group(3) and not m.group(4):
+        return f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+    return branch(release)
+
+
+def applies(case, release):
+    """Whether a case is recorded on a site of this release (its `moodle` branches, or all)."""
+    wanted = case.get("moodle")
+    return wanted is None or branch(release) in wanted
 
 
 def _lookup(doc, path):

@@ -15,8 +15,10 @@ function as well, which the recordings and the stand-in do not have).
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import urllib.parse
 
 # When the recorded site's seed.php read its clock ($now): 2026-11-21 23:19:16 UTC.
 RECORDED_SEED_CLOCK = "2026-11-21 23:19:16"
@@ -123,20 +125,38 @@ class Site:
                              check=True, capture_output=True, text=True).stdout
         return [line.split("\t") for line in out.splitlines() if line]
 
+    def release(self):
+        """`$release` of the installed code (version.php), e.g. `4.5.6 (Build: 20250811)`."""
+        for sub in ("public", ""):
+            path = os.path.join(self.www, sub, "version.php")
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8") as f:
+                    m = re.search(r"^\$release\s*=\s*'([^']*)'", f.read(), re.M)
+                if m:
+                    return m.group(1)
+        raise SystemExit(f"record-moodle: no $release in {self.www}/version.php")
+
     def tokens(self):
         """The seeded tokens by transcript role name (tokens.json)."""
         with open(os.path.join(self.root, "tokens.json"), encoding="utf-8") as f:
             return json.load(f)["tokens"]
 
     # ------------------------------------------------------------------ reset
-    def reset(self, src):
-        """Reinstalls the site from scratch, seeds it as recorded and takes the snapshot."""
+    def reset(self, conf):
+        """Reinstalls the site from scratch (install.sh with the site's settings: source git
+        directory and commit, port, database, nginx site), seeds it as recorded and takes the
+        snapshot."""
         if shutil.which("faketime") is None:
             raise SystemExit("record-moodle: libfaketime is needed (apt-get install faketime)")
-        env = dict(os.environ, MOODLE_REAL_ROOT=self.root, RESET="1", SKIP_SEED="1")
+        port = str(urllib.parse.urlsplit(self.url).port or 80)
+        env = dict(os.environ, MOODLE_REAL_ROOT=self.root, RESET="1", SKIP_SEED="1",
+                   MOODLE_REAL_PORT=port, MOODLE_REAL_DBNAME=self.dbname,
+                   MOODLE_REAL_NGINX_SITE=conf["MOODLE_REAL_NGINX_SITE"],
+                   MOODLE_REF=conf["MOODLE_REF"])
         env.pop("SKIP_LTI", None)
         print(f"==> reinstalling {self.url} (install.sh, RESET=1, without its seed)", flush=True)
-        run(["bash", os.path.join(self.recipe, "install.sh"), src], env=env, quiet=True)
+        run(["bash", os.path.join(self.recipe, "install.sh"), conf["MOODLE_SRC_GIT"]], env=env,
+            quiet=True)
         print(f"==> seeding at the recorded seed time ({RECORDED_SEED_CLOCK} UTC)", flush=True)
         self.cfg("themerev", SEED_THEME_REV)
         # make_localcache_directory() purges the local cache again whenever its time stamp file
@@ -191,6 +211,11 @@ class Site:
         self.sql("DELETE FROM mdl_user_preferences WHERE name = 'auth_manual_passwordupdatetime'",
                  db=self.dbname)
         self.sql(SEED_TIMES_SQL, db=self.dbname)
+        # The renumbering above moved some notifications to the end of the table, in whatever
+        # order its query returned them (a new random mapping each reset), and lists ordered
+        # only by time (core_message_get_messages: timecreated DESC) give the rows of one
+        # second in table order. Rewrite the table in id order, as the seed inserted it.
+        self.sql("CLUSTER mdl_notifications USING mdl_noti_id_pk", db=self.dbname)
 
     # ------------------------------------------------------------------ snapshot
     def _disconnect(self, db):

@@ -80,7 +80,7 @@ pub fn authenticate(db: &mut State, token: &str) -> Result<(User, Service), WsEr
     let user = db
         .live_user(found.userid)
         .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("user", found.userid))?;
+        .ok_or_else(|| db.site.missing_record_by_id("user", found.userid))?;
     if db.site.maintenance
         && !db.has_capability(user.id, "moodle/site:maintenanceaccess", SYSTEM_CONTEXT)
     {

@@ -14,6 +14,7 @@ use super::{Shared, request_vars, var};
 use crate::errors::WsError;
 use crate::state::files::OnDisk;
 use crate::state::{ContextLevel, State as Db, StoredFile, User, now};
+use crate::version::MoodleVersion;
 
 const JSON: &str = "application/json; charset=utf-8";
 
@@ -69,9 +70,17 @@ fn find(db: &mut Db, uri: &Uri, vars: &crate::php::PhpArray) -> Result<Served, W
     resolve(db, &user, &path)
 }
 
-fn not_found(line: u32) -> WsError {
+/// `send_file_not_found()` called from `file_pluginfile()` at a line of 4.5's lib/filelib.php;
+/// 5.0's lib/filelib.php has send_file_not_found() four lines and file_pluginfile() eleven lines
+/// further down, which its debugging-mode stack trace shows.
+fn not_found(moodle: MoodleVersion, line_in_4_5: u32) -> WsError {
+    let (thrown, line) = if moodle.at_least_5_0() {
+        (2165, line_in_4_5 + 11)
+    } else {
+        (2161, line_in_4_5)
+    };
     WsError::file_not_found().thrown_at(format!(
-        "* line 2161 of /lib/filelib.php: core\\exception\\moodle_exception thrown\n* line {line} of /lib/filelib.php: call to send_file_not_found()\n* line 65 of /webservice/pluginfile.php: call to file_pluginfile()\n"
+        "* line {thrown} of /lib/filelib.php: core\\exception\\moodle_exception thrown\n* line {line} of /lib/filelib.php: call to send_file_not_found()\n* line 65 of /webservice/pluginfile.php: call to file_pluginfile()\n"
     ))
 }
 
@@ -79,40 +88,40 @@ fn not_found(line: u32) -> WsError {
 fn resolve(db: &Db, user: &User, relativepath: &str) -> Result<Served, WsError> {
     let args: Vec<&str> = relativepath.trim_start_matches('/').split('/').collect();
     if args.len() < 3 {
-        return Err(not_found(4553));
+        return Err(not_found(db.site.moodle, 4553));
     }
     let Ok(contextid) = args[0].parse::<i64>() else {
-        return Err(not_found(4553));
+        return Err(not_found(db.site.moodle, 4553));
     };
     let (component, filearea, rest) = (args[1], args[2], &args[3..]);
     let Some(context) = db.contexts.get(&contextid).cloned() else {
-        return Err(not_found(4562));
+        return Err(not_found(db.site.moodle, 4562));
     };
     let now = now();
     match (context.level, component, filearea) {
         (ContextLevel::User, "user", "private") => {
             // Only the owner, whoever else asks (file_pluginfile: "must force download - security!").
             if user.id != context.instanceid {
-                return Err(not_found(4830));
+                return Err(not_found(db.site.moodle, 4830));
             }
             let (filepath, filename) = split_path(rest);
             let file = db
                 .find_file(contextid, "user", "private", 0, &filepath, &filename)
                 .filter(|f| !f.is_dir())
-                .ok_or_else(|| not_found(4837))?;
+                .ok_or_else(|| not_found(db.site.moodle, 4837))?;
             Ok(served(file, true))
         }
         (ContextLevel::Module, "mod_resource", "content") => {
             let cm = db
                 .cms
                 .get(&context.instanceid)
-                .ok_or_else(|| not_found(4970))?;
+                .ok_or_else(|| not_found(db.site.moodle, 4970))?;
             db.require_course_login(user.id, cm.course, now)
-                .map_err(|_| not_found(4970))?;
+                .map_err(|_| not_found(db.site.moodle, 4970))?;
             if !cm.visible
                 && !db.has_capability(user.id, "moodle/course:viewhiddenactivities", contextid)
             {
-                return Err(not_found(4970));
+                return Err(not_found(db.site.moodle, 4970));
             }
             // resource_pluginfile(): the first argument is a revision, ignored.
             let (filepath, filename) = split_path(rest.get(1..).unwrap_or_default());
@@ -126,23 +135,23 @@ fn resolve(db: &Db, user: &User, relativepath: &str) -> Result<Served, WsError> 
                     &filename,
                 )
                 .filter(|f| !f.is_dir())
-                .ok_or_else(|| not_found(4970))?;
+                .ok_or_else(|| not_found(db.site.moodle, 4970))?;
             Ok(served(file, false))
         }
         (ContextLevel::Module, "assignsubmission_file", "submission_files") => {
             let cm = db
                 .cms
                 .get(&context.instanceid)
-                .ok_or_else(|| not_found(4970))?;
+                .ok_or_else(|| not_found(db.site.moodle, 4970))?;
             db.require_course_login(user.id, cm.course, now)
-                .map_err(|_| not_found(4970))?;
+                .map_err(|_| not_found(db.site.moodle, 4970))?;
             let itemid: i64 = rest
                 .first()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| not_found(4970))?;
+                .ok_or_else(|| not_found(db.site.moodle, 4970))?;
             // assignsubmission_file_pluginfile(): the submission with MUST_EXIST.
             let submission = db.submissions.get(&itemid).ok_or_else(|| {
-                WsError::missing_record(
+                db.site.missing_record(
                     "assign_submission",
                     format!(
                         "SELECT userid,assignment,groupid FROM {{assign_submission}} WHERE id = ?\n[array (\n  0 => {itemid},\n)]"
@@ -153,16 +162,16 @@ fn resolve(db: &Db, user: &User, relativepath: &str) -> Result<Served, WsError> 
             let grader = db.has_capability(user.id, "mod/assign:grade", contextid)
                 || db.has_capability(user.id, "mod/assign:viewgrades", contextid);
             if !own && !grader {
-                return Err(not_found(4970));
+                return Err(not_found(db.site.moodle, 4970));
             }
             let (filepath, filename) = split_path(rest.get(1..).unwrap_or_default());
             let file = db
                 .find_file(contextid, component, filearea, itemid, &filepath, &filename)
                 .filter(|f| !f.is_dir())
-                .ok_or_else(|| not_found(4970))?;
+                .ok_or_else(|| not_found(db.site.moodle, 4970))?;
             Ok(served(file, true))
         }
-        _ => Err(not_found(4553)),
+        _ => Err(not_found(db.site.moodle, 4553)),
     }
 }
 

@@ -93,7 +93,7 @@ fn run(
         return Err(WsError::invalid_parameter("Missing function name"));
     }
     let Some(info_row) = shared.catalog.get(&function) else {
-        return Err(WsError::missing_record(
+        return Err(db.site.missing_record(
             "external_functions",
             format!(
                 "SELECT * FROM {{external_functions}} WHERE name = ?\n[array (\n  0 => '{function}',\n)]"
@@ -117,7 +117,10 @@ fn run(
 
     crate::plugins::begin_ws_request(db, &token);
     let wwwroot = db.site.wwwroot.clone();
-    let cx = CleanContext { wwwroot: &wwwroot };
+    let cx = CleanContext {
+        wwwroot: &wwwroot,
+        moodle: db.site.moodle,
+    };
     let params = validate_parameters(&(def.params)(), &php_to_json(vars), cx)?;
     // A function with a delegated transaction leaves nothing behind when it fails: it runs on
     // a copy that is kept only when the call succeeds. The ids it took stay used, as
@@ -190,7 +193,7 @@ fn authenticate(db: &mut Db, token: &str, now: i64) -> Result<Token, WsError> {
         .users
         .get(&found.userid)
         .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("user", found.userid))?;
+        .ok_or_else(|| db.site.missing_record_by_id("user", found.userid))?;
     if db.site.maintenance && !user.siteadmin {
         return Err(WsError::moodle(
             "sitemaintenance",

@@ -59,13 +59,19 @@ fn issue(db: &mut Db, vars: &crate::php::PhpArray, https: bool) -> Result<Value,
     if var(vars, "appsitecheck").is_some_and(|v| crate::external::param::php_intval(v) != 0) {
         return Ok(json!({"appsitecheck": "ok"}));
     }
-    // required_param() at lines 44-46 of login/token.php, through core\param.
+    // required_param() at lines 44-46 of login/token.php, through core\param; lib/moodlelib.php's
+    // required_param() is at line 646 in 4.5, 657 in 5.0.
+    let moodlelib = if db.site.moodle.at_least_5_0() {
+        657
+    } else {
+        646
+    };
     let required = |name: &str, line: u32| {
         var(vars, name).map(str::to_owned).ok_or_else(|| {
             WsError::missing_param(name).thrown_at(format!(
                 "* line 574 of /lib/classes/param.php: core\\exception\\moodle_exception thrown\n\
                  * line 452 of /lib/classes/param.php: call to core\\param->get_request_parameter()\n\
-                 * line 646 of /lib/moodlelib.php: call to core\\param->required_param()\n\
+                 * line {moodlelib} of /lib/moodlelib.php: call to core\\param->required_param()\n\
                  * line {line} of /login/token.php: call to required_param()\n"
             ))
         })

@@ -147,11 +147,14 @@ impl Desc {
     }
 }
 
-/// Context for cleaning: the site root, which `PARAM_LOCALURL` compares against.
+/// Context for cleaning: the site root, which `PARAM_LOCALURL` compares against, and the
+/// Moodle version, whose `validate_param()` rules apply.
 #[derive(Debug, Clone, Copy)]
 pub struct CleanContext<'a> {
     /// `$CFG->wwwroot`.
     pub wwwroot: &'a str,
+    /// The site's Moodle version.
+    pub moodle: crate::version::MoodleVersion,
 }
 
 /// `external_api::validate_parameters()`: checks request parameters against a description
@@ -196,8 +199,15 @@ pub fn validate_parameters(
                     Err(WsError::invalid_parameter(debuginfo))
                 };
             }
-            ty.validate(params, cx.wwwroot)
-                .ok_or_else(|| WsError::invalid_parameter(debuginfo))
+            let valid = ty
+                .validate_in(cx.moodle, params, cx.wwwroot)
+                .ok_or_else(|| WsError::invalid_parameter(debuginfo))?;
+            // A boolean that passed 5.0's loose check ("1.0", " 1") is cleaned to 0 or 1.
+            Ok(if *ty == ParamType::Bool {
+                Value::Bool(valid.as_i64() == Some(1))
+            } else {
+                valid
+            })
         }
         Desc::Single { keys, .. } => {
             let Some(object) = as_php_array(params) else {
@@ -327,7 +337,7 @@ pub fn clean_returnvalue(
                     ty.name()
                 )));
             }
-            ty.validate(response, cx.wwwroot).ok_or_else(|| {
+            ty.validate_in(cx.moodle, response, cx.wwwroot).ok_or_else(|| {
                 invalid_response(format!(
                     "Invalid external api response: the value is \"{}\", the server was expecting \"{}\" type",
                     php_string(response),
@@ -456,6 +466,7 @@ mod tests {
 
     const CX: CleanContext<'static> = CleanContext {
         wwwroot: "http://moodle.test",
+        moodle: crate::version::MoodleVersion::V4_5,
     };
 
     fn contents_params() -> Desc {

@@ -29,7 +29,8 @@ pub fn format_text(text: &str, format: i64) -> (String, i64) {
 
 /// `display_size($size)`: one decimal in the largest unit, a non-breaking space, bytes whole.
 pub fn display_size(size: i64) -> String {
-    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    // get_string('sizeb') … get_string('sizepb').
+    const UNITS: [&str; 6] = ["bytes", "KB", "MB", "GB", "TB", "PB"];
     #[allow(clippy::cast_precision_loss)]
     let size_f = size as f64;
     let magnitude = if size > 0 {
@@ -46,6 +47,47 @@ pub fn display_size(size: i64) -> String {
         size_f / 1024f64.powi(exp),
         UNITS[magnitude]
     )
+}
+
+/// `count_words($string)`: blocks of characters between Unicode separators, control
+/// characters and em or en dashes, once a space follows every close tag that is not obviously
+/// inline (and every `<br>`) and the tags are stripped (lib/moodlelib.php). Entities other than
+/// the basic five are counted as written.
+pub fn count_words(text: &str) -> usize {
+    const INLINE: [&str; 13] = [
+        "a", "b", "del", "em", "i", "ins", "s", "small", "span", "strong", "sub", "sup", "u",
+    ];
+    let mut spaced = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        spaced.push_str(&rest[..i]);
+        let tag = &rest[i..];
+        let end = tag.find('>').map_or(tag.len(), |e| e + 1);
+        spaced.push_str(&tag[..end]);
+        let inner = tag[1..end].trim_end_matches('>');
+        let closing = inner
+            .strip_prefix('/')
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        let is_br = inner == "br"
+            || inner
+                .strip_prefix("br")
+                .is_some_and(|r| r.trim_start() == "/");
+        if closing.is_some_and(|n| !INLINE.contains(&n)) || is_br {
+            spaced.push(' ');
+        }
+        rest = &tag[end..];
+    }
+    spaced.push_str(rest);
+    let plain = strip_tags(&spaced)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    plain
+        .split(|c: char| c.is_whitespace() || c.is_control() || c == '\u{2014}' || c == '\u{2013}')
+        .filter(|w| !w.is_empty())
+        .count()
 }
 
 /// `format_string($string, true)` with `$CFG->formatstringstriptags` on: tags stripped,
@@ -182,6 +224,19 @@ fn replace_ampersands_not_followed_by_entity(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_counted_between_spaces_once_block_tags_are_closed() {
+        assert_eq!(
+            count_words("<p>My period measurements agree with T = 2π√(L/g).</p>"),
+            8
+        );
+        assert_eq!(count_words("<p>Photo of the setup attached.</p>"), 5);
+        assert_eq!(count_words("<p>one</p><p>two</p>"), 2);
+        assert_eq!(count_words("on<b>e</b> two<br/>three"), 3);
+        assert_eq!(count_words("a—b – c"), 3);
+        assert_eq!(count_words("<p> </p>"), 0);
+    }
 
     #[test]
     fn plain_text_is_escaped_and_returned_as_html() {

@@ -5,3 +5,4 @@ pub mod desc;
 pub mod format;
 pub mod loose;
 pub mod param;
+mod url;

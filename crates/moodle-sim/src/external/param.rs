@@ -6,6 +6,9 @@
 
 use serde_json::Value;
 
+use super::url::{clean_local_url, is_valid_url};
+use crate::version::MoodleVersion;
+
 /// The `PARAM_*` types the stand-in's functions use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -77,8 +80,14 @@ impl ParamType {
         }
     }
 
-    /// `clean_param($value, PARAM_X)`: the cleaned value, typed as PHP would type it.
+    /// `clean_param($value, PARAM_X)` as Moodle 4.5 cleans it ([`ParamType::clean_in`]).
     pub fn clean(self, value: &Value, wwwroot: &str) -> Value {
+        self.clean_in(MoodleVersion::V4_5, value, wwwroot)
+    }
+
+    /// `clean_param($value, PARAM_X)` on a site of a Moodle version: the cleaned value, typed
+    /// as PHP would type it.
+    pub fn clean_in(self, moodle: MoodleVersion, value: &Value, wwwroot: &str) -> Value {
         let s = php_string(value);
         match self {
             ParamType::Int => Value::from(php_intval(&s)),
@@ -130,7 +139,7 @@ impl ParamType {
             ParamType::File => Value::from(clean_file(&s)),
             ParamType::Path => Value::from(clean_path(&s)),
             ParamType::Url => Value::from(if is_valid_url(&s) { s } else { String::new() }),
-            ParamType::LocalUrl => Value::from(clean_local_url(&s, wwwroot)),
+            ParamType::LocalUrl => Value::from(clean_local_url(moodle, &s, wwwroot)),
             ParamType::Lang => {
                 // Only English is installed on the stand-in, as on the recorded site.
                 Value::from(if s == "en" { s } else { String::new() })
@@ -159,10 +168,21 @@ impl ParamType {
 
     /// `validate_param()`: the cleaned value, or `None` when cleaning changed the value.
     pub fn validate(self, value: &Value, wwwroot: &str) -> Option<Value> {
+        self.validate_in(MoodleVersion::V4_5, value, wwwroot)
+    }
+
+    /// `validate_param()` on a site of a Moodle version: the cleaned value, or `None` when
+    /// cleaning changed the value. 5.0's lib/classes/param.php compares a PARAM_BOOL loosely
+    /// (`$param != $cleaned`), so `"1.0"` and `" 1"` pass there.
+    pub fn validate_in(self, moodle: MoodleVersion, value: &Value, wwwroot: &str) -> Option<Value> {
         if value.is_array() || value.is_object() {
             return None;
         }
-        let cleaned = self.clean(value, wwwroot);
+        let cleaned = self.clean_in(moodle, value, wwwroot);
+        if self == ParamType::Bool && moodle.at_least_5_0() {
+            let n = cleaned.as_i64().unwrap_or_default();
+            return php_loosely_equals_int(value, n).then_some(cleaned);
+        }
         if self == ParamType::Float {
             let ok = value.is_number() || {
                 let s = php_string(value);
@@ -250,6 +270,21 @@ fn php_floatval(s: &str) -> f64 {
         }
     }
     t[..end].parse().unwrap_or(0.0)
+}
+
+/// PHP 8's `$value == $n` for an integer `$n`: a numeric string (surrounding whitespace allowed)
+/// compared as a number, any other string with `$n` written out.
+fn php_loosely_equals_int(value: &Value, n: i64) -> bool {
+    #[allow(clippy::cast_precision_loss)]
+    let nf = n as f64;
+    match value {
+        Value::Null => n == 0,
+        Value::Bool(b) => *b == (n != 0),
+        Value::Number(x) => x.as_f64() == Some(nf),
+        Value::String(s) if is_php_numeric(s) => php_floatval(s.trim()) == nf,
+        Value::String(s) => *s == n.to_string(),
+        Value::Array(_) | Value::Object(_) => false,
+    }
 }
 
 fn is_php_numeric(s: &str) -> bool {
@@ -438,42 +473,6 @@ pub fn is_valid_email(s: &str) -> bool {
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     local_ok && domain_ok
-}
-
-fn is_valid_url(s: &str) -> bool {
-    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
-    }
-    match s.split_once("://") {
-        Some((scheme, rest)) => {
-            matches!(
-                scheme.to_ascii_lowercase().as_str(),
-                "http" | "https" | "ftp" | "ftps"
-            ) && !rest.is_empty()
-        }
-        // Without a scheme, validateUrlSyntax() reads `x:y` before the path as host and port,
-        // and a port is digits: `javascript:…`, `mailto:…`, `data:…` are not URLs.
-        None => {
-            let authority = s.split(['/', '?', '#']).next().unwrap_or_default();
-            authority.rsplit_once(':').is_none_or(|(_, port)| {
-                !port.is_empty() && port.chars().all(|c| c.is_ascii_digit())
-            })
-        }
-    }
-}
-
-fn clean_local_url(s: &str, wwwroot: &str) -> String {
-    if !is_valid_url(s) {
-        return String::new();
-    }
-    if s == wwwroot || s.starts_with('/') || s.starts_with(&format!("{wwwroot}/")) {
-        return s.to_owned();
-    }
-    if s.contains("://") || s.to_ascii_lowercase().contains("javascript:") {
-        String::new()
-    } else {
-        s.to_owned()
-    }
 }
 
 fn is_valid_timezone(s: &str) -> bool {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::php_jwt;
 use crate::endpoints::Shared;
 use crate::state::now;
+use crate::version::MoodleVersion;
 
 fn client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
@@ -27,13 +28,14 @@ fn client() -> &'static reqwest::Client {
     })
 }
 
-/// `download_file_content($url)`: the body, or nothing when the fetch fails.
-async fn download(url: &str, wwwroot: &str) -> Option<String> {
+/// `download_file_content($url)`: the body, or nothing when the fetch fails. Moodle sends
+/// `core_useragent::get_moodlebot_useragent()`: `MoodleBot/<major version> (+wwwroot)`.
+async fn download(url: &str, wwwroot: &str, moodle: MoodleVersion) -> Option<String> {
     let resp = client()
         .get(url)
         .header(
             reqwest::header::USER_AGENT,
-            format!("MoodleBot/4.5 (+{wwwroot})"),
+            format!("MoodleBot/{} (+{wwwroot})", moodle.branch()),
         )
         .send()
         .await
@@ -58,7 +60,7 @@ pub async fn verify_tool_jwt(
     consumerkey: &str,
     jwt: &str,
 ) -> Result<Map<String, Value>, String> {
-    let (clientid, url, cached, wwwroot) = {
+    let (clientid, url, cached, wwwroot, moodle) = {
         let db = shared.db();
         let Some(tool) = db.lti.types.get(&typeid) else {
             return Err("LTI tool type not found.".to_owned());
@@ -74,6 +76,7 @@ pub async fn verify_tool_jwt(
             tool.config.publickeyset.clone(),
             db.lti.keysets.get(&tool.clientid).cloned(),
             db.site.wwwroot.clone(),
+            db.site.moodle,
         )
     };
     if let Some(cached) = cached
@@ -81,7 +84,7 @@ pub async fn verify_tool_jwt(
     {
         return Ok(claims);
     }
-    let fetched = download(&url, &wwwroot).await.unwrap_or_default();
+    let fetched = download(&url, &wwwroot, moodle).await.unwrap_or_default();
     let claims = verify_with(&fetched, jwt, true)?;
     shared.db().lti.keysets.insert(clientid, fetched);
     Ok(claims)

@@ -198,19 +198,13 @@ impl State {
     /// `$DB->get_record('user', ['id' => $userid], '*', MUST_EXIST)`.
     ///
     /// # Errors
-    /// `invaliduser`, the code Moodle gives a missing user record.
+    /// `invaliduser`, the code Moodle gives a missing user record (`invalidrecordunknown` on
+    /// 5.0 without debugging: `Site::missing_record`).
     pub fn must_exist_user(&self, userid: i64) -> Result<(), WsError> {
         if self.users.contains_key(&userid) {
             Ok(())
         } else {
-            Err(WsError::new(
-                "dml_missing_record_exception",
-                "invaliduser",
-                "Invalid user",
-            )
-            .with_debuginfo(format!(
-                "SELECT * FROM {{user}} WHERE id = ?\n[array (\n  0 => {userid},\n)]"
-            )))
+            Err(self.site.missing_record_by_id("user", userid))
         }
     }
 }

@@ -1,6 +1,8 @@
 //! What Moodle's `course/lib.php`, `course/modlib.php` and `core_course_category` do to
 //! the tables: creating categories, courses, sections and modules, and deleting them.
 
+use crate::version::MoodleVersion;
+
 use super::{
     Category, ContextLevel, Course, CourseModule, EnrolInstance, FormatOptions, ModInstance,
     SITE_ID, SYSTEM_CONTEXT, Section, State,
@@ -143,36 +145,76 @@ impl ModInstance {
     }
 }
 
-/// The `modules` table ids of a standard Moodle 4.5 install.
-pub fn module_type_id(modname: &str) -> i64 {
-    match modname {
-        "assign" => 1,
-        "bigbluebuttonbn" => 2,
-        "book" => 3,
-        "chat" => 4,
-        "choice" => 5,
-        "data" => 6,
-        "feedback" => 7,
-        "folder" => 8,
-        "forum" => 9,
-        "glossary" => 10,
-        "h5pactivity" => 11,
-        "imscp" => 12,
-        "label" => 13,
-        "lesson" => 14,
-        "lti" => 15,
-        "page" => 16,
-        "quiz" => 17,
-        "resource" => 18,
-        "scorm" => 19,
-        "subsection" => 20,
-        "survey" => 21,
-        "url" => 22,
-        "wiki" => 23,
-        "workshop" => 24,
-        _ => 0,
-    }
+/// The `modules` table ids of a standard Moodle install: plugins are installed in name order,
+/// so 5.0, without mod_chat and mod_survey and with mod_qbank, numbers them differently.
+pub fn module_type_id(moodle: MoodleVersion, modname: &str) -> i64 {
+    let installed: &[&str] = if moodle.at_least_5_0() {
+        &MODULES_5_0
+    } else {
+        &MODULES_4_5
+    };
+    installed
+        .iter()
+        .position(|m| *m == modname)
+        .and_then(|i| i64::try_from(i + 1).ok())
+        .unwrap_or(0)
 }
+
+/// The module plugins of a stock Moodle 4.5, in `modules` id order.
+const MODULES_4_5: [&str; 24] = [
+    "assign",
+    "bigbluebuttonbn",
+    "book",
+    "chat",
+    "choice",
+    "data",
+    "feedback",
+    "folder",
+    "forum",
+    "glossary",
+    "h5pactivity",
+    "imscp",
+    "label",
+    "lesson",
+    "lti",
+    "page",
+    "quiz",
+    "resource",
+    "scorm",
+    "subsection",
+    "survey",
+    "url",
+    "wiki",
+    "workshop",
+];
+
+/// The module plugins of a stock Moodle 5.0, in `modules` id order (5.0 removed mod_chat and
+/// mod_survey from core and added mod_qbank).
+const MODULES_5_0: [&str; 23] = [
+    "assign",
+    "bigbluebuttonbn",
+    "book",
+    "choice",
+    "data",
+    "feedback",
+    "folder",
+    "forum",
+    "glossary",
+    "h5pactivity",
+    "imscp",
+    "label",
+    "lesson",
+    "lti",
+    "page",
+    "qbank",
+    "quiz",
+    "resource",
+    "scorm",
+    "subsection",
+    "url",
+    "wiki",
+    "workshop",
+];
 
 impl State {
     /// `core_course_category::create()` after its checks: the row (sort order 0, visible as
@@ -463,6 +505,7 @@ impl State {
             self.files.retain(|_, f| f.contextid != ctx);
             self.contexts.remove(&ctx);
         }
+        self.delete_delegated_section(&cm);
     }
 
     /// `delete_course()`: the course with its modules, sections, enrolments and context.

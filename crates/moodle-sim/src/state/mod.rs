@@ -8,11 +8,13 @@
 mod assign_lib;
 mod course;
 mod course_lib;
+mod delegation;
 mod enrol_lib;
 pub mod files;
 mod people;
 pub mod quiz;
 pub mod schema;
+mod site;
 mod sortorder;
 mod user_lib;
 
@@ -22,12 +24,14 @@ pub use course::{
     SubmissionGrade, UserFlags,
 };
 pub use course_lib::{DEFAULT_COURSE_DURATION, MAX_SECTIONS, NewCourse, NewModule, module_type_id};
+pub use delegation::SUBSECTION_COMPONENT;
 pub use enrol_lib::{COURSE_CONTACT_ROLE, Enrolment};
 pub use files::{NewFile, StoredFile, mimetype_for, mimetype_icon, mimetype_of, sha1_hex};
 pub use people::{
     EnrolInstance, Notification, Role, RoleAssignment, Service, Token, User, UserEnrolment,
 };
 pub use quiz::{Quiz, QuizData};
+pub use site::Site;
 pub use sortorder::MAX_COURSES_IN_CATEGORY;
 pub use user_lib::{NewUser, password_policy_errors};
 
@@ -59,39 +63,6 @@ pub struct Context {
     pub instanceid: i64,
     /// Context ids from the system context down to this one.
     pub path: Vec<i64>,
-}
-
-/// Site configuration (`$CFG`, `$SITE`).
-#[derive(Debug, Clone)]
-pub struct Site {
-    /// `$CFG->wwwroot`, set when the server is bound.
-    pub wwwroot: String,
-    /// `$SITE->fullname`.
-    pub fullname: String,
-    /// `$SITE->shortname`.
-    pub shortname: String,
-    /// `$SITE->summary`.
-    pub summary: String,
-    /// `$CFG->release`.
-    pub release: String,
-    /// `$CFG->version`.
-    pub version: String,
-    /// `$CFG->themerev`, part of every theme image URL.
-    pub themerev: i64,
-    /// `$CFG->userquota`.
-    pub userquota: i64,
-    /// `$CFG->maxbytes` (0 = PHP's limit, see `php_upload_max`).
-    pub maxbytes: i64,
-    /// PHP's `upload_max_filesize`.
-    pub php_upload_max: i64,
-    /// `$CFG->debugdeveloper`: error bodies carry debuginfo and stack traces.
-    pub debug: bool,
-    /// `$CFG->maintenance_enabled`.
-    pub maintenance: bool,
-    /// `$CFG->enablewebservices`.
-    pub webservices: bool,
-    /// `$CFG->enablemobilewebservice`.
-    pub mobile_webservices: bool,
 }
 
 /// Per-table id sequences, as PostgreSQL sequences would hand them out.

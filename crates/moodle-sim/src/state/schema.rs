@@ -1,11 +1,12 @@
 //! Column limits of Moodle's tables (`lib/db/install.xml`, `TYPE="char" LENGTH=…`): a value
 //! longer than its column makes PostgreSQL refuse the write, which Moodle reports as
 //! `dml_write_exception`. The check runs before the row takes an id, as PostgreSQL rejects
-//! the bound value before it evaluates the id's default.
+//! the bound value before it evaluates the id's default. The limits are 4.5's; 5.0 widened some.
 
 use crate::errors::WsError;
+use crate::version::MoodleVersion;
 
-/// (table, column, length in characters).
+/// (table, column, length in characters) in Moodle 4.5.
 const CHAR_COLUMNS: &[(&str, &str, usize)] = &[
     ("course", "fullname", 254),
     ("course", "shortname", 255),
@@ -39,14 +40,28 @@ const CHAR_COLUMNS: &[(&str, &str, usize)] = &[
     ("files", "author", 255),
 ];
 
-/// Checks the values of a row about to be written to a table.
+/// The columns Moodle 5.0 widened (5.0's lib/db/install.xml; its lib/db/upgrade.php step
+/// 2024111500 changes the precision of course.fullname to 1333).
+const WIDER_IN_5_0: &[(&str, &str, usize)] = &[("course", "fullname", 1333)];
+
+/// Checks the values of a row about to be written to a table of a site of a Moodle version.
 ///
 /// # Errors
 /// `dmlwriteexception` naming the first column whose value is too long.
-pub fn check_row(table: &str, values: &[(&str, &str)]) -> Result<(), WsError> {
+pub fn check_row(
+    moodle: MoodleVersion,
+    table: &str,
+    values: &[(&str, &str)],
+) -> Result<(), WsError> {
+    let wider: &[(&str, &str, usize)] = if moodle.at_least_5_0() {
+        WIDER_IN_5_0
+    } else {
+        &[]
+    };
     for (column, value) in values {
-        let limit = CHAR_COLUMNS
+        let limit = wider
             .iter()
+            .chain(CHAR_COLUMNS)
             .find(|(t, c, _)| *t == table && c == column)
             .map(|(_, _, n)| *n);
         if let Some(n) = limit

@@ -15,11 +15,12 @@ use crate::state::{
     Assign, ContextLevel, CourseModule, ModInstance, SYSTEM_CONTEXT, State, Submission,
     mimetype_icon,
 };
+use crate::version::MoodleVersion;
 use returns::{
     course_structure, grade_structure, submission_status_structure, submission_structure,
 };
 
-pub(super) fn functions() -> Vec<FunctionDef> {
+pub(super) fn functions(version: MoodleVersion) -> Vec<FunctionDef> {
     let mut list = vec![
         FunctionDef {
             name: "mod_assign_get_assignments",
@@ -30,12 +31,12 @@ pub(super) fn functions() -> Vec<FunctionDef> {
                     ("includenotenrolledcourses", boolean().default(false)),
                 ])
             },
-            returns: || {
+            returns: for_version!(version, |v| {
                 Some(single(vec![
-                    ("courses", multiple(course_structure())),
+                    ("courses", multiple(course_structure(v))),
                     ("warnings", warnings()),
                 ]))
-            },
+            }),
             run: get_assignments,
             write: false,
         },
@@ -207,7 +208,7 @@ fn get_assignments(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 warnings.push(json!({"item": "module", "itemid": cm.id, "warningcode": "1", "message": "No access rights in module context"}));
                 continue;
             }
-            list.push(json!({
+            let mut assignment = json!({
                 "id": cm.instance, "cmid": cm.id, "course": cm.course, "name": cm.name,
                 "nosubmissions": a.nosubmissions, "submissiondrafts": a.submissiondrafts,
                 "sendnotifications": a.sendnotifications, "sendlatenotifications": a.sendlatenotifications,
@@ -221,7 +222,13 @@ fn get_assignments(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 "preventsubmissionnotingroup": 0, "configs": configs(a), "intro": cm.intro,
                 "introformat": cm.introformat, "introfiles": [], "introattachments": [],
                 "timelimit": 0, "submissionattachments": 0,
-            }));
+            });
+            if s.site.moodle.at_least_5_0() {
+                // 5.0's mod/assign/externallib.php returns assign.gradepenalty: the column's
+                // default 0, as nothing the stand-in implements turns penalties on.
+                assignment["gradepenalty"] = json!(0);
+            }
+            list.push(assignment);
         }
         out.push(json!({
             "id": course.id, "fullname": course.fullname, "shortname": course.shortname,

@@ -16,12 +16,15 @@ use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::state::{ContextLevel, Course, SITE_ID, SYSTEM_CONTEXT};
-pub(super) use modinfo::{in_modinfo, module_names, section_cms, section_name, view_url};
+use crate::version::MoodleVersion;
+pub(super) use modinfo::{
+    can_display, in_modinfo, module_names, section_cms, section_name, view_url,
+};
 use output::{
     course_by_field_structure, course_by_field_value, get_courses_structure, get_courses_value,
 };
 
-pub(super) fn functions() -> Vec<FunctionDef> {
+pub(super) fn functions(version: MoodleVersion) -> Vec<FunctionDef> {
     let mut list = vec![
         FunctionDef {
             name: "core_course_get_courses",
@@ -76,8 +79,8 @@ pub(super) fn functions() -> Vec<FunctionDef> {
             write: false,
         },
     ];
-    list.extend(write::functions());
-    list.extend(contents::functions());
+    list.extend(write::functions(version));
+    list.extend(contents::functions(version));
     list.extend(modules::functions());
     list
 }

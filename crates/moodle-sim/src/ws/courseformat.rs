@@ -7,11 +7,14 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::course_state::{cm_fields, course_fields, section_fields};
+mod updates;
+
+use super::course_state::{cm_fields, cm_in_state, course_fields, section_fields, section_shown};
 use super::{Call, FunctionDef, params};
 use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::state::{ContextLevel, ModInstance, NewModule, SYSTEM_CONTEXT, State};
+use updates::{Updates, put_cms_and_delegated_sections, put_sections_and_cms};
 
 pub(super) fn functions() -> Vec<FunctionDef> {
     vec![
@@ -28,7 +31,9 @@ pub(super) fn functions() -> Vec<FunctionDef> {
             },
             returns: || Some(raw()),
             run: update_course,
-            write: true,
+            // update_course.php runs the action in no transaction: what an action changed
+            // before it failed stays.
+            write: false,
         },
         FunctionDef {
             name: "core_courseformat_get_state",
@@ -73,43 +78,17 @@ fn encoded(value: &Value) -> Value {
     Value::from(String::from_utf8_lossy(&crate::php_json::encode(value)).into_owned())
 }
 
-/// The state updates (`core_courseformat\stateupdates`) an action produces.
-#[derive(Default)]
-struct Updates(Vec<Value>);
-
-impl Updates {
-    fn put(&mut self, name: &str, fields: Value) {
-        self.0
-            .push(json!({"name": name, "action": "put", "fields": fields}));
-    }
-
-    fn remove(&mut self, name: &str, id: i64) {
-        self.0
-            .push(json!({"name": name, "action": "remove", "fields": {"id": id.to_string()}}));
-    }
-
-    /// `stateactions::course_state()`: the course, every section and every module.
-    fn course_state(&mut self, call: &Call<'_>, courseid: i64) {
-        let s: &State = call.state;
-        self.put("course", course_fields(s, call.userid, courseid));
-        for section in s.course_sections(courseid) {
-            self.put("section", section_fields(s, call.userid, section));
-        }
-        for section in s.course_sections(courseid) {
-            for cm in super::course::section_cms(s, section) {
-                self.put("cm", cm_fields(s, cm));
-            }
-        }
-    }
-}
-
 /// `validate_context()` of the course, then the course format's modinfo (which makes the
 /// module contexts still missing).
 fn course_context(call: &mut Call<'_>, courseid: i64) -> Result<i64, WsError> {
     let ctx = call
         .state
         .context_id(ContextLevel::Course, courseid)
-        .ok_or_else(|| WsError::missing_record("context", format!("course {courseid}")))?;
+        .ok_or_else(|| {
+            call.state
+                .site
+                .missing_record("context", format!("course {courseid}"))
+        })?;
     call.state
         .validate_course_context(call.userid, courseid, call.now)?;
     call.state.ensure_module_contexts(courseid);
@@ -216,14 +195,14 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         "cm_hide" | "cm_show" | "cm_stealth" => {
             let cms = target_cms(call, p.courseid, &p.ids, "moodle/course:activityvisibility")?;
             for cmid in &cms {
-                if let Some(cm) = call.state.cms.get_mut(cmid) {
-                    cm.visible = p.action != "cm_hide";
-                    cm.visibleold = cm.visible;
-                    cm.visibleoncoursepage = p.action != "cm_stealth";
-                }
+                call.state.set_cm_visibility(
+                    *cmid,
+                    p.action != "cm_hide",
+                    p.action != "cm_stealth",
+                );
             }
             // set_cm_visibility(): each module, then the sections subsections delegate.
-            put_cms_and_delegated_sections(call, &mut updates, &cms);
+            put_cms_and_delegated_sections(call, &mut updates, &cms)?;
         }
         "cm_moveleft" | "cm_moveright" | "cm_nogroups" | "cm_visiblegroups"
         | "cm_separategroups" => {
@@ -241,7 +220,7 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             }
             for cmid in &cms {
                 if let Some(cm) = call.state.cms.get(cmid) {
-                    updates.put("cm", cm_fields(call.state, cm));
+                    updates.put_cm(call, cm);
                 }
             }
         }
@@ -257,7 +236,7 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             }
             for sectionid in sections {
                 if let Some(section) = call.state.sections.get(&sectionid) {
-                    updates.put("section", section_fields(call.state, call.userid, section));
+                    updates.put_section(call, section);
                 }
             }
         }
@@ -280,25 +259,10 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             // then every other section, then the course.
             let mut affected: Vec<i64> = p.ids.clone();
             affected.push(target);
-            let mut cms = Vec::new();
-            for id in &affected {
-                if let Some(section) = call.state.sections.get(id) {
-                    updates.put("section", section_fields(call.state, call.userid, section));
-                    cms.extend(
-                        super::course::section_cms(call.state, section)
-                            .iter()
-                            .map(|cm| cm.id),
-                    );
-                }
-            }
-            for cmid in cms {
-                if let Some(cm) = call.state.cms.get(&cmid) {
-                    updates.put("cm", cm_fields(call.state, cm));
-                }
-            }
+            updates.section_state(call, &affected);
             for section in call.state.course_sections(p.courseid) {
                 if !affected.contains(&section.id) {
-                    updates.put("section", section_fields(call.state, call.userid, section));
+                    updates.put_section(call, section);
                 }
             }
             updates.put("course", course_fields(call.state, call.userid, p.courseid));
@@ -371,41 +335,6 @@ fn target_cms(
     Ok(ids.to_vec())
 }
 
-/// The modules, then the sections the subsection modules among them delegate.
-fn put_cms_and_delegated_sections(call: &Call<'_>, updates: &mut Updates, cms: &[i64]) {
-    let mut delegated = Vec::new();
-    for cmid in cms {
-        if let Some(cm) = call.state.cms.get(cmid) {
-            updates.put("cm", cm_fields(call.state, cm));
-            if cm.modname == "subsection"
-                && let Some(section) = call.state.sections.values().find(|s| {
-                    s.component.as_deref() == Some("mod_subsection")
-                        && s.itemid == Some(cm.instance)
-                })
-                && !delegated.contains(&section.id)
-            {
-                delegated.push(section.id);
-            }
-        }
-    }
-    for sectionid in delegated {
-        if let Some(section) = call.state.sections.get(&sectionid) {
-            updates.put("section", section_fields(call.state, call.userid, section));
-        }
-    }
-}
-
-fn put_sections_and_cms(call: &Call<'_>, updates: &mut Updates, sections: &[i64]) {
-    for id in sections {
-        if let Some(section) = call.state.sections.get(id) {
-            updates.put("section", section_fields(call.state, call.userid, section));
-            for cm in super::course::section_cms(call.state, section) {
-                updates.put("cm", cm_fields(call.state, cm));
-            }
-        }
-    }
-}
-
 /// `course_create_section($course, $position)`: a new section at a number, later sections
 /// moving down.
 fn insert_section(state: &mut State, courseid: i64, position: i64, now: i64) -> i64 {
@@ -470,16 +399,19 @@ fn get_state(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: StateParams = params(p)?;
     course_context(call, p.courseid)?;
     let s: &State = call.state;
+    // get_state.php: the sections the user may see on the course page, then the modules.
     let sections: Vec<Value> = s
         .course_sections(p.courseid)
         .into_iter()
+        .filter(|section| section_shown(s, call.userid, section))
         .map(|section| section_fields(s, call.userid, section))
         .collect();
     let cms: Vec<Value> = s
         .course_sections(p.courseid)
         .into_iter()
         .flat_map(|section| super::course::section_cms(s, section))
-        .map(|cm| cm_fields(s, cm))
+        .filter(|cm| cm_in_state(s, call.userid, cm))
+        .map(|cm| cm_fields(s, call.userid, cm))
         .collect();
     Ok(encoded(&json!({
         "course": course_fields(s, call.userid, p.courseid),

@@ -282,7 +282,7 @@ fn get_enrolled_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     }
     let s = &*call.state;
     if !s.courses.contains_key(&p.courseid) {
-        return Err(WsError::missing_record_by_id("course", p.courseid));
+        return Err(s.site.missing_record_by_id("course", p.courseid));
     }
     let ctx = s
         .context_id(ContextLevel::Course, p.courseid)

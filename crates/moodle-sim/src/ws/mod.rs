@@ -1,7 +1,26 @@
 //! The web-service functions the stand-in implements, one module per Moodle area (the same
 //! file names as `moodle-ws/src/functions/`). Each function declares its parameter and
 //! return descriptions like its Moodle `external_api` class does, and runs against the
-//! state as the token's user.
+//! state as the token's user. The registry is built for one Moodle version: a description
+//! that differs between 4.5 and 5.0 is chosen there (`for_version!`); a rule that differs
+//! asks `Site::moodle` when it runs.
+
+/// The `fn()` of a description that differs between Moodle versions, for a `FunctionDef` of
+/// `$version`: `returns: for_version!(version, |v| Some(structure(v)))`.
+macro_rules! for_version {
+    ($version:expr, |$v:ident| $body:expr) => {
+        match $version {
+            $crate::version::MoodleVersion::V4_5 => || {
+                let $v = $crate::version::MoodleVersion::V4_5;
+                $body
+            },
+            $crate::version::MoodleVersion::V5_0 => || {
+                let $v = $crate::version::MoodleVersion::V5_0;
+                $body
+            },
+        }
+    };
+}
 
 mod assign;
 mod category;
@@ -25,6 +44,7 @@ use crate::errors::WsError;
 use crate::external::desc::Desc;
 use crate::functions::FunctionCatalog;
 use crate::state::{State, Token};
+use crate::version::MoodleVersion;
 
 /// What a function knows about the request it runs in.
 #[derive(Debug, Clone, Default)]
@@ -113,20 +133,20 @@ impl std::fmt::Debug for FunctionDef {
     }
 }
 
-/// Every implemented function, by name.
-pub fn registry() -> HashMap<&'static str, FunctionDef> {
+/// Every implemented function, by name, as a Moodle version describes it.
+pub fn registry(version: MoodleVersion) -> HashMap<&'static str, FunctionDef> {
     [
         site::functions(),
-        course::functions(),
+        course::functions(version),
         category::functions(),
         courseformat::functions(),
         user::functions(),
         enrol::functions(),
         message::functions(),
         files::functions(),
-        assign::functions(),
+        assign::functions(version),
         mobile::functions(),
-        quiz::functions(),
+        quiz::functions(version),
     ]
     .into_iter()
     .flatten()

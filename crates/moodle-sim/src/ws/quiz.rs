@@ -21,6 +21,7 @@ use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::state::quiz::review;
 use crate::state::{ContextLevel, CourseModule, ModInstance, Quiz, SYSTEM_CONTEXT, State};
+use crate::version::MoodleVersion;
 
 /// mod_quiz's and the question bank's capabilities the stand-in checks: (capability, display
 /// name, archetypes).
@@ -114,16 +115,16 @@ pub fn activity_dates(quiz: &Quiz, now: i64) -> Vec<Value> {
     dates
 }
 
-pub(super) fn functions() -> Vec<FunctionDef> {
+pub(super) fn functions(version: MoodleVersion) -> Vec<FunctionDef> {
     let mut list = vec![FunctionDef {
         name: "mod_quiz_get_quizzes_by_courses",
         params: || single(vec![("courseids", multiple(int()).default(json!([])))]),
-        returns: || {
+        returns: for_version!(version, |v| {
             Some(single(vec![
-                ("quizzes", multiple(returns::quiz_structure())),
+                ("quizzes", multiple(returns::quiz_structure(v))),
                 ("warnings", warnings()),
             ]))
-        },
+        }),
         run: get_quizzes_by_courses,
         write: false,
     }];
@@ -306,8 +307,7 @@ fn quiz_details(call: &Call<'_>, cm: &CourseModule, quiz: &Quiz) -> Value {
 /// `invalidrecord` (no such quiz), `requireloginerror`.
 fn validate_quiz(call: &Call<'_>, quizid: i64) -> Result<(CourseModule, Quiz), WsError> {
     let Some((cm, quiz)) = call.state.quiz(quizid) else {
-        return Err(crate::plugins::missing_record(
-            call.state,
+        return Err(call.state.site.missing_record(
             "quiz",
             format!("SELECT * FROM {{quiz}} WHERE id = ?\n[array (\n  0 => {quizid},\n)]"),
         ));

@@ -68,7 +68,7 @@ fn get_site_info(call: &mut Call<'_>, _params: Value) -> Result<Value, WsError> 
     let user = s
         .users
         .get(&call.userid)
-        .ok_or_else(|| WsError::missing_record_by_id("user", call.userid))?;
+        .ok_or_else(|| s.site.missing_record_by_id("user", call.userid))?;
     let service = s
         .services
         .get(&call.token.serviceid)

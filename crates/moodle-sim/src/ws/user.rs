@@ -538,6 +538,7 @@ fn create_users(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             return Err(WsError::literal(errors));
         }
         crate::state::schema::check_row(
+            call.state.site.moodle,
             "user",
             &[
                 ("username", &u.username),

@@ -9,3 +9,4 @@ mod robustness;
 mod rules;
 mod support;
 mod transcript;
+mod versions;

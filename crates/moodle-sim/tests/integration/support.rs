@@ -14,10 +14,15 @@ pub struct Site {
 impl Site {
     /// Starts a freshly seeded stand-in on a free port.
     pub async fn start() -> Site {
+        Site::start_with(SimConfig::default()).await
+    }
+
+    /// Starts a freshly seeded stand-in with a configuration.
+    pub async fn start_with(config: SimConfig) -> Site {
         // reqwest is built without a default TLS provider; the tests speak plain HTTP but
         // the client still needs one.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let sim = Sim::start(SimConfig::default()).await.expect("sim starts");
+        let sim = Sim::start(config).await.expect("sim starts");
         Site {
             sim,
             http: reqwest::Client::new(),

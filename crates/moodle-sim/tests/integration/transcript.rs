@@ -13,11 +13,19 @@ pub use replay::{Answer, Replayer, Site, file_content};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use moodle_sim::MoodleVersion;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The recorded site's `$CFG->wwwroot`; the replayed site's own wwwroot is mapped to it.
-pub const RECORDED_WWWROOT: &str = "http://127.0.0.1:8081";
+/// The `$CFG->wwwroot` of the recipe's site of a Moodle version (`../shared/real-moodle/`:
+/// 4.5 on port 8081, 5.0 on 8082), where that version's recordings were made; the replayed
+/// site's own wwwroot is mapped to it.
+pub fn recorded_wwwroot(version: MoodleVersion) -> &'static str {
+    match version {
+        MoodleVersion::V4_5 => "http://127.0.0.1:8081",
+        MoodleVersion::V5_0 => "http://127.0.0.1:8082",
+    }
+}
 
 /// One recorded exchange (one line of a `.jsonl` recording).
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +124,16 @@ impl Transcript {
     /// `debug` (`real-moodle-4.5.6-debug-errors.jsonl`, `…-debug.jsonl`).
     pub fn recorded_with_debugging(&self) -> bool {
         self.name.contains("debug")
+    }
+
+    /// The Moodle it was recorded on, from its name (`MoodleVersion::of_recording`).
+    pub fn moodle(&self) -> MoodleVersion {
+        MoodleVersion::of_recording(&self.name)
+    }
+
+    /// The recorded site's wwwroot.
+    pub fn recorded_wwwroot(&self) -> &'static str {
+        recorded_wwwroot(self.moodle())
     }
 
     /// Whether it records Moodle as an LTI platform (`*-lti.jsonl`).

@@ -1,6 +1,7 @@
 //! The return descriptions of the assignment functions (`mod/assign/externallib.php`).
 
 use crate::external::desc::*;
+use crate::version::MoodleVersion;
 
 pub(super) fn files_structure() -> Desc {
     multiple(single(vec![
@@ -16,68 +17,74 @@ pub(super) fn files_structure() -> Desc {
     ]))
 }
 
-pub(super) fn course_structure() -> Desc {
+pub(super) fn course_structure(version: MoodleVersion) -> Desc {
+    let mut assignment = vec![
+        ("id", int()),
+        ("cmid", int()),
+        ("course", int()),
+        ("name", raw()),
+        ("nosubmissions", int()),
+        ("submissiondrafts", int()),
+        ("sendnotifications", int()),
+        ("sendlatenotifications", int()),
+        ("sendstudentnotifications", int()),
+        ("duedate", int()),
+        ("allowsubmissionsfromdate", int()),
+        ("grade", int()),
+        ("timemodified", int()),
+        ("completionsubmit", int()),
+        ("cutoffdate", int()),
+        ("gradingduedate", int()),
+        ("teamsubmission", int()),
+        ("requireallteammemberssubmit", int()),
+        ("teamsubmissiongroupingid", int()),
+        ("blindmarking", int()),
+        ("hidegrader", int()),
+        ("revealidentities", int()),
+        ("attemptreopenmethod", text()),
+        ("maxattempts", int()),
+        ("markingworkflow", int()),
+        ("markingallocation", int()),
+        ("markinganonymous", int()),
+        ("requiresubmissionstatement", int()),
+        ("preventsubmissionnotingroup", int().optional()),
+        ("submissionstatement", raw().optional()),
+        ("submissionstatementformat", int().optional()),
+        (
+            "configs",
+            multiple(single(vec![
+                ("id", int().optional()),
+                ("assignment", int().optional()),
+                ("plugin", text()),
+                ("subtype", text()),
+                ("name", text()),
+                ("value", text()),
+            ])),
+        ),
+        ("intro", raw().optional()),
+        ("introformat", int().optional()),
+        ("introfiles", files_structure().optional()),
+        ("introattachments", files_structure().optional()),
+        ("activity", raw().optional()),
+        ("activityformat", int().optional()),
+        ("activityattachments", files_structure().optional()),
+        ("timelimit", int().optional()),
+        ("submissionattachments", int().optional()),
+    ];
+    if version.at_least_5_0() {
+        // 5.0's mod/assign/externallib.php: the late-submission penalty, after `grade`.
+        let at = assignment
+            .iter()
+            .position(|(k, _)| *k == "timemodified")
+            .unwrap_or(assignment.len());
+        assignment.insert(at, ("gradepenalty", int()));
+    }
     single(vec![
         ("id", int()),
         ("fullname", raw()),
         ("shortname", raw()),
         ("timemodified", int()),
-        (
-            "assignments",
-            multiple(single(vec![
-                ("id", int()),
-                ("cmid", int()),
-                ("course", int()),
-                ("name", raw()),
-                ("nosubmissions", int()),
-                ("submissiondrafts", int()),
-                ("sendnotifications", int()),
-                ("sendlatenotifications", int()),
-                ("sendstudentnotifications", int()),
-                ("duedate", int()),
-                ("allowsubmissionsfromdate", int()),
-                ("grade", int()),
-                ("timemodified", int()),
-                ("completionsubmit", int()),
-                ("cutoffdate", int()),
-                ("gradingduedate", int()),
-                ("teamsubmission", int()),
-                ("requireallteammemberssubmit", int()),
-                ("teamsubmissiongroupingid", int()),
-                ("blindmarking", int()),
-                ("hidegrader", int()),
-                ("revealidentities", int()),
-                ("attemptreopenmethod", text()),
-                ("maxattempts", int()),
-                ("markingworkflow", int()),
-                ("markingallocation", int()),
-                ("markinganonymous", int()),
-                ("requiresubmissionstatement", int()),
-                ("preventsubmissionnotingroup", int().optional()),
-                ("submissionstatement", raw().optional()),
-                ("submissionstatementformat", int().optional()),
-                (
-                    "configs",
-                    multiple(single(vec![
-                        ("id", int().optional()),
-                        ("assignment", int().optional()),
-                        ("plugin", text()),
-                        ("subtype", text()),
-                        ("name", text()),
-                        ("value", text()),
-                    ])),
-                ),
-                ("intro", raw().optional()),
-                ("introformat", int().optional()),
-                ("introfiles", files_structure().optional()),
-                ("introattachments", files_structure().optional()),
-                ("activity", raw().optional()),
-                ("activityformat", int().optional()),
-                ("activityattachments", files_structure().optional()),
-                ("timelimit", int().optional()),
-                ("submissionattachments", int().optional()),
-            ])),
-        ),
+        ("assignments", multiple(single(assignment))),
     ])
 }
 

@@ -19,7 +19,7 @@ pub(super) fn get_submission_status(call: &mut Call<'_>, p: Value) -> Result<Val
     let p: StatusParams = params(p)?;
     let s = &*call.state;
     let Some((cm, a)) = find_assignment(s, p.assignid) else {
-        return Err(WsError::missing_record(
+        return Err(s.site.missing_record(
             "assign",
             format!(
                 "SELECT id FROM {{assign}} WHERE id = ?\n[array (\n  0 => {},\n)]",

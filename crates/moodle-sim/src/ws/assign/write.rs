@@ -221,7 +221,7 @@ pub(super) struct Target {
 pub(super) fn validate_assign(call: &Call<'_>, assignid: i64) -> Result<Target, WsError> {
     let s = &*call.state;
     let Some((cm, a)) = find_assignment(s, assignid) else {
-        return Err(WsError::missing_record(
+        return Err(s.site.missing_record(
             "assign",
             format!("SELECT id FROM {{assign}} WHERE id = ?\n[array (\n  0 => {assignid},\n)]"),
         ));

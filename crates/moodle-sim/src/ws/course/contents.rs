@@ -5,15 +5,16 @@ use serde_json::{Map, Value, json};
 
 use super::super::{Call, FunctionDef, params};
 use super::modinfo::{
-    activity_dates, customdata, export_contents, icon_url, module_names, purpose, section_cms,
-    section_name, view_url,
+    activity_dates, can_display, customdata, export_contents, icon_url, module_names, purpose,
+    section_cms, section_name, view_url,
 };
 use super::output::last_section_number;
 use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::state::{ContextLevel, SYSTEM_CONTEXT};
+use crate::version::MoodleVersion;
 
-pub(super) fn functions() -> Vec<FunctionDef> {
+pub(super) fn functions(version: MoodleVersion) -> Vec<FunctionDef> {
     vec![FunctionDef {
         name: "core_course_get_contents",
         params: || {
@@ -26,13 +27,13 @@ pub(super) fn functions() -> Vec<FunctionDef> {
                 ),
             ])
         },
-        returns: || Some(multiple(section_structure())),
+        returns: for_version!(version, |v| Some(multiple(section_structure(v)))),
         run: get_contents,
         write: false,
     }]
 }
 
-fn section_structure() -> Desc {
+fn section_structure(version: MoodleVersion) -> Desc {
     let content = single(vec![
         ("type", text()),
         ("filename", file()),
@@ -50,7 +51,7 @@ fn section_structure() -> Desc {
         ("author", text()),
         ("license", text()),
     ]);
-    let module = single(vec![
+    let mut module = vec![
         ("id", int()),
         ("url", url().optional()),
         ("name", raw()),
@@ -107,7 +108,16 @@ fn section_structure() -> Desc {
             ])
             .optional(),
         ),
-    ]);
+    ];
+    if version.at_least_5_0() {
+        // 5.0's course/externallib.php: `candisplay` after `noviewlink`.
+        let at = module
+            .iter()
+            .position(|(k, _)| *k == "completion")
+            .unwrap_or(module.len());
+        module.insert(at, ("candisplay", boolean().optional()));
+    }
+    let module = single(module);
     single(vec![
         ("id", int()),
         ("name", raw()),
@@ -195,7 +205,7 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .courses
         .get(&p.courseid)
         .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course", p.courseid))?;
+        .ok_or_else(|| call.state.site.missing_record_by_id("course", p.courseid))?;
     call.state
         .require_course_login(call.userid, course.id, call.now)
         .map_err(|e| WsError::context_not_valid("course", course.id, &e))?;
@@ -268,6 +278,10 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                     "visibleoncoursepage": i64::from(cm.visibleoncoursepage),
                     "uservisible": cm_uservisible,
                 });
+                if state.site.moodle.at_least_5_0() {
+                    // 5.0's course/externallib.php: plugin_supports(FEATURE_CAN_DISPLAY).
+                    m["candisplay"] = Value::from(can_display(&cm.modname));
+                }
                 if matches!(cm.modname.as_str(), "forum" | "resource") {
                     m["activitybadge"] = json!({});
                 }
@@ -332,9 +346,26 @@ fn get_contents(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         } else {
             String::new()
         };
+        // A delegated section's name carries its component for the app (core_useragent::
+        // is_moodle_app(): "MoodleMobile" in the user agent).
+        let name = match &section.component {
+            Some(component)
+                if call
+                    .request
+                    .user_agent
+                    .to_ascii_lowercase()
+                    .contains("moodlemobile") =>
+            {
+                format!(
+                    "<span class=\"course-{component}\">{}</span>",
+                    section_name(state, section)
+                )
+            }
+            _ => section_name(state, section),
+        };
         out.push(json!({
             "id": section.id,
-            "name": section_name(state, section),
+            "name": name,
             "visible": i64::from(section.visible),
             "summary": summary,
             "summaryformat": section.summaryformat,

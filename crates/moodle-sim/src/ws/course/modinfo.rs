@@ -5,14 +5,16 @@
 use serde_json::{Value, json};
 
 use crate::state::{ContextLevel, CourseModule, ModInstance, Section, State, mimetype_icon};
+use crate::version::MoodleVersion;
 
 /// Module types disabled on a stock Moodle 4.5 (`modules.visible = 0`): their course
-/// modules exist but `get_fast_modinfo()` leaves them out.
-const DISABLED_MODULES: [&str; 1] = ["subsection"];
+/// modules exist but `get_fast_modinfo()` leaves them out. 4.5's mod/subsection/db/install.php
+/// disables subsections at install; 5.0 has no such script, so they are on.
+const DISABLED_MODULES_4_5: [&str; 1] = ["subsection"];
 
-/// Whether a course module is part of the course's modinfo.
-pub fn in_modinfo(cm: &CourseModule) -> bool {
-    !DISABLED_MODULES.contains(&cm.modname.as_str())
+/// Whether a course module is part of the course's modinfo on a site of a Moodle version.
+pub fn in_modinfo(moodle: MoodleVersion, cm: &CourseModule) -> bool {
+    moodle.at_least_5_0() || !DISABLED_MODULES_4_5.contains(&cm.modname.as_str())
 }
 
 /// The course modules of a section in display order, as modinfo lists them.
@@ -21,7 +23,7 @@ pub fn section_cms<'a>(state: &'a State, section: &Section) -> Vec<&'a CourseMod
         .sequence
         .iter()
         .filter_map(|id| state.cms.get(id))
-        .filter(|cm| in_modinfo(cm))
+        .filter(|cm| in_modinfo(state.site.moodle, cm))
         .collect()
 }
 
@@ -93,6 +95,12 @@ pub fn module_names(modname: &str) -> (&'static str, &'static str) {
         "quiz" => ("Quiz", "Quizzes"),
         _ => ("Activity", "Activities"),
     }
+}
+
+/// `FEATURE_CAN_DISPLAY` of a module (Moodle 5.0): whether it may be shown on the course page;
+/// only question banks may not (5.0's mod/qbank/lib.php).
+pub fn can_display(modname: &str) -> bool {
+    modname != "qbank"
 }
 
 /// `FEATURE_MOD_PURPOSE` of a module.
@@ -178,10 +186,12 @@ pub fn customdata(state: &State, cm: &CourseModule) -> String {
             }
             Value::Object(data)
         }
-        ModInstance::Page { .. }
-        | ModInstance::Label
-        | ModInstance::Subsection
-        | ModInstance::Lti => json!(""),
+        // subsection_get_coursemodule_info(): the id of the section it delegates.
+        ModInstance::Subsection => state.delegated_section(cm).map_or_else(
+            || json!(""),
+            |section| json!({"sectionid": section.id.to_string()}),
+        ),
+        ModInstance::Page { .. } | ModInstance::Label | ModInstance::Lti => json!(""),
         ModInstance::Quiz(q) => crate::ws::quiz::customdata(q),
     };
     value.to_string()
@@ -331,8 +341,16 @@ pub fn cm_html(state: &State, cm: &CourseModule) -> String {
     } else {
         ""
     };
+    // 5.0's templates (course/format/templates/local/content/section/cmitem.mustache,
+    // cm/bulkselect.mustache) dropped the `activity-wrapper` class and moved to Bootstrap 5's
+    // `visually-hidden`.
+    let (wrapper, hidden_label) = if state.site.moodle.at_least_5_0() {
+        ("", "visually-hidden")
+    } else {
+        (" activity-wrapper", "sr-only")
+    };
     let head = format!(
-        "<li\n    class=\"activity activity-wrapper {modname} modtype_{modname}  hasinfo \"\n    id=\"module-{id}\"\n    data-for=\"cmitem\"\n    data-id=\"{id}\"\n>\n        <div class=\"activity-item focus-control{hidden_class}\" data-activityname=\"{name}\" data-region=\"activity-card\">\n                    <div class=\"bulkselect d-none\" data-for=\"cmBulkSelect\">\n                        <input\n                            id=\"cmCheckbox{id}\"\n                            type=\"checkbox\"\n                            data-id=\"{id}\"\n                            data-action=\"toggleSelectionCm\"\n                            data-bulkcheckbox=\"1\"\n                        >\n                        <label class=\"sr-only\" for=\"cmCheckbox{id}\">\n                            Select activity {name}\n                        </label>\n                    </div>\n\n"
+        "<li\n    class=\"activity{wrapper} {modname} modtype_{modname}  hasinfo \"\n    id=\"module-{id}\"\n    data-for=\"cmitem\"\n    data-id=\"{id}\"\n>\n        <div class=\"activity-item focus-control{hidden_class}\" data-activityname=\"{name}\" data-region=\"activity-card\">\n                    <div class=\"bulkselect d-none\" data-for=\"cmBulkSelect\">\n                        <input\n                            id=\"cmCheckbox{id}\"\n                            type=\"checkbox\"\n                            data-id=\"{id}\"\n                            data-action=\"toggleSelectionCm\"\n                            data-bulkcheckbox=\"1\"\n                        >\n                        <label class=\"{hidden_label}\" for=\"cmCheckbox{id}\">\n                            Select activity {name}\n                        </label>\n                    </div>\n\n"
     );
     if cm.modname == "label" {
         // A label has no name or icon: its content shows in place of them.
@@ -342,6 +360,6 @@ pub fn cm_html(state: &State, cm: &CourseModule) -> String {
         );
     }
     format!(
-        "<li\n    class=\"activity activity-wrapper {modname} modtype_{modname}  hasinfo \"\n    id=\"module-{id}\"\n    data-for=\"cmitem\"\n    data-id=\"{id}\"\n>\n        <div class=\"activity-item focus-control{hidden_class}\" data-activityname=\"{name}\" data-region=\"activity-card\">\n                    <div class=\"bulkselect d-none\" data-for=\"cmBulkSelect\">\n                        <input\n                            id=\"cmCheckbox{id}\"\n                            type=\"checkbox\"\n                            data-id=\"{id}\"\n                            data-action=\"toggleSelectionCm\"\n                            data-bulkcheckbox=\"1\"\n                        >\n                        <label class=\"sr-only\" for=\"cmCheckbox{id}\">\n                            Select activity {name}\n                        </label>\n                    </div>\n\n                <div class=\"activity-grid \">\n                \n                                            <div class=\"activity-icon activityiconcontainer smaller {purpose}  courseicon align-self-start me-2\">\n                                                <img\n                                                    src=\"{icon}\"\n                                                    class=\"activityicon \"\n                                                    data-region=\"activity-icon\"\n                                                    data-id=\"{id}\"\n                                                    alt=\"\"\n                                                    \n                                                >\n                                            </div>\n                                \n                                    <div class=\"activity-name-area activity-instance d-flex flex-column me-2\">\n                                        <div class=\"activitytitle  modtype_{modname} position-relative align-self-start\">\n                                            <div class=\"activityname\">\n                                                            <a href=\"{url}\" class=\" aalink stretched-link\" onclick=\"\">        <span class=\"instancename\">{name} <span class=\"accesshide \" > {singular}</span></span>    </a>\n                                                        \n{badge}                                            </div>\n                                        </div>\n                                    </div>\n                                \n                \n                \n{badges}                \n                \n                \n                \n                \n                \n                </div>\n        </div>\n</li>"
+        "{head}                <div class=\"activity-grid \">\n                \n                                            <div class=\"activity-icon activityiconcontainer smaller {purpose}  courseicon align-self-start me-2\">\n                                                <img\n                                                    src=\"{icon}\"\n                                                    class=\"activityicon \"\n                                                    data-region=\"activity-icon\"\n                                                    data-id=\"{id}\"\n                                                    alt=\"\"\n                                                    \n                                                >\n                                            </div>\n                                \n                                    <div class=\"activity-name-area activity-instance d-flex flex-column me-2\">\n                                        <div class=\"activitytitle  modtype_{modname} position-relative align-self-start\">\n                                            <div class=\"activityname\">\n                                                            <a href=\"{url}\" class=\" aalink stretched-link\" onclick=\"\">        <span class=\"instancename\">{name} <span class=\"accesshide \" > {singular}</span></span>    </a>\n                                                        \n{badge}                                            </div>\n                                        </div>\n                                    </div>\n                                \n                \n                \n{badges}                \n                \n                \n                \n                \n                \n                </div>\n        </div>\n</li>"
     )
 }

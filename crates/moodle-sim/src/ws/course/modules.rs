@@ -121,12 +121,7 @@ fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .cloned()
         .ok_or_else(|| {
             // get_coursemodule_from_id(): the module name first, with get_field_sql(MUST_EXIST).
-            WsError::new(
-                "dml_missing_record_exception",
-                "invalidrecordunknown",
-                "Can't find data record in database.",
-            )
-            .with_debuginfo(format!(
+            WsError::missing_record_unknown(format!(
                 "SELECT md.name\n{pad}FROM {{modules}} md\n{pad}JOIN {{course_modules}} cm ON cm.module = md.id\n{pad1}WHERE cm.id = :cmid\n[array (\n  'cmid' => {},\n)]",
                 p.cmid,
                 pad = " ".repeat(49),
@@ -141,7 +136,7 @@ fn get_course_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let mut info = json!({
         "id": cm.id,
         "course": cm.course,
-        "module": module_type_id(&cm.modname),
+        "module": module_type_id(state.site.moodle, &cm.modname),
         "name": cm.name,
         "modname": cm.modname,
         "instance": cm.instance,
@@ -211,7 +206,7 @@ fn delete_modules(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             .cms
             .get(&cmid)
             .cloned()
-            .ok_or_else(|| WsError::missing_record_by_id("course_modules", cmid))?;
+            .ok_or_else(|| call.state.site.missing_record_by_id("course_modules", cmid))?;
         if !checked.contains(&cm.course) {
             call.state
                 .validate_course_context(call.userid, cm.course, call.now)?;
@@ -242,7 +237,7 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .cms
         .get(&p.id)
         .cloned()
-        .filter(in_modinfo)
+        .filter(|cm| in_modinfo(call.state.site.moodle, cm))
         // get_course_and_cm_from_cmid().
         .ok_or_else(|| {
             WsError::moodle(
@@ -270,15 +265,20 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         call.state.delete_module(cm.id);
         return Ok(json!(""));
     }
+    if matches!(p.action.as_str(), "hide" | "show" | "stealth") {
+        // set_coursemodule_visible(), which a subsection passes on to its section.
+        call.state
+            .set_cm_visibility(cm.id, p.action != "hide", p.action != "stealth");
+        let cm = call.state.cms.get(&cm.id).cloned().unwrap_or(cm);
+        return Ok(Value::from(modinfo::cm_html(call.state, &cm)));
+    }
     let Some(stored) = call.state.cms.get_mut(&cm.id) else {
-        return Err(WsError::missing_record_by_id("course_modules", cm.id));
+        return Err(call
+            .state
+            .site
+            .missing_record_by_id("course_modules", cm.id));
     };
     match p.action.as_str() {
-        "hide" | "show" | "stealth" => {
-            stored.visible = p.action != "hide";
-            stored.visibleold = stored.visible;
-            stored.visibleoncoursepage = p.action != "stealth";
-        }
         "groupsseparate" => stored.groupmode = 1,
         "groupsvisible" => stored.groupmode = 2,
         "groupsnone" => stored.groupmode = 0,
@@ -302,12 +302,11 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
 
 fn edit_section(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
     let p: EditParams = params(p)?;
-    let section = call
-        .state
-        .sections
-        .get(&p.id)
-        .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course_sections", p.id))?;
+    let section = call.state.sections.get(&p.id).cloned().ok_or_else(|| {
+        call.state
+            .site
+            .missing_record_by_id("course_sections", p.id)
+    })?;
     call.state
         .validate_course_context(call.userid, section.course, call.now)?;
     let ctx = call

@@ -10,13 +10,14 @@ use crate::errors::WsError;
 use crate::external::desc::*;
 use crate::external::param::php_empty;
 use crate::state::{ContextLevel, NewCourse, SITE_ID};
+use crate::version::MoodleVersion;
 use crate::ws::{Call, FunctionDef, params};
 
-pub(super) fn functions() -> Vec<FunctionDef> {
+pub(super) fn functions(version: MoodleVersion) -> Vec<FunctionDef> {
     vec![
         FunctionDef {
             name: "core_course_create_courses",
-            params: create_courses_params,
+            params: for_version!(version, |v| create_courses_params(v)),
             returns: || Some(multiple(single(vec![("id", int()), ("shortname", raw())]))),
             run: create_courses,
             write: true,
@@ -38,7 +39,7 @@ pub(super) fn functions() -> Vec<FunctionDef> {
     ]
 }
 
-fn create_courses_params() -> Desc {
+fn create_courses_params(version: MoodleVersion) -> Desc {
     single(vec![(
         "courses",
         multiple(single(vec![
@@ -56,7 +57,17 @@ fn create_courses_params() -> Desc {
             ("numsections", int().optional()),
             ("maxbytes", int().default(0)),
             ("showreports", int().default(0)),
-            ("visible", int().optional()),
+            // 5.0's course/externallib.php defaults it to $courseconfig->visible (1), so a
+            // course made without it is visible even in a hidden category; 4.5's
+            // create_course() gives such a course its category's visibility.
+            (
+                "visible",
+                if version.at_least_5_0() {
+                    int().default(1)
+                } else {
+                    int().optional()
+                },
+            ),
             ("hiddensections", int().optional()),
             ("groupmode", int().default(0)),
             ("groupmodeforce", int().default(0)),
@@ -174,6 +185,7 @@ fn create_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
             .unwrap_or(startdate + crate::state::DEFAULT_COURSE_DURATION);
         validate_dates(startdate, enddate)?;
         crate::state::schema::check_row(
+            call.state.site.moodle,
             "course",
             &[
                 ("fullname", &fullname),
@@ -317,7 +329,7 @@ fn update_courses(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
 fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
     let id = c.id.unwrap_or_default();
     let Some(ctx) = call.state.context_id(ContextLevel::Course, id) else {
-        return Err(WsError::missing_record_by_id("course", id));
+        return Err(call.state.site.missing_record_by_id("course", id));
     };
     call.state
         .validate_course_context(call.userid, id, call.now)?;
@@ -326,7 +338,7 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
         .courses
         .get(&id)
         .cloned()
-        .ok_or_else(|| WsError::missing_record_by_id("course", id))?;
+        .ok_or_else(|| call.state.site.missing_record_by_id("course", id))?;
     call.require_capability("moodle/course:update", ctx)?;
     let changed = |new: &Option<String>, old: &str| new.as_deref().is_some_and(|n| n != old);
     let category = c.categoryid.filter(|cat| *cat != old.category);
@@ -406,6 +418,7 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
         validate_dates(start, end)?;
     }
     crate::state::schema::check_row(
+        call.state.site.moodle,
         "course",
         &[
             ("fullname", c.fullname.as_deref().unwrap_or_default()),
@@ -420,7 +433,7 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
         .is_none_or(|cat| cat.visible);
     let now = call.now;
     let Some(course) = call.state.courses.get_mut(&id) else {
-        return Err(WsError::missing_record_by_id("course", id));
+        return Err(call.state.site.missing_record_by_id("course", id));
     };
     macro_rules! set {
         ($field:ident) => {
@@ -485,7 +498,10 @@ fn update_one(call: &mut Call<'_>, c: &CourseFields) -> Result<(), WsError> {
     if let Some(cat) = movecat {
         // context_coursecat::instance($course->category) for update_moved().
         let Some(parent) = call.state.context_id(ContextLevel::Category, cat) else {
-            return Err(WsError::missing_record_by_id("course_categories", cat));
+            return Err(call
+                .state
+                .site
+                .missing_record_by_id("course_categories", cat));
         };
         call.state.move_context(ctx, parent);
         call.state.fix_course_sortorder();

@@ -252,8 +252,7 @@ fn validate_attempt(
     attemptid: i64,
 ) -> Result<(CourseModule, Quiz, Attempt), WsError> {
     let Some(attempt) = call.state.quiz.attempts.get(&attemptid).cloned() else {
-        return Err(crate::plugins::missing_record(
-            call.state,
+        return Err(call.state.site.missing_record(
             "quiz_attempts",
             format!(
                 "SELECT * FROM {{quiz_attempts}} WHERE id = ?\n[array (\n  0 => {attemptid},\n)]"
@@ -431,8 +430,7 @@ fn process_attempt(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
 fn target_user(call: &Call<'_>, cm: &CourseModule, userid: i64) -> Result<i64, WsError> {
     let userid = if userid == 0 { call.userid } else { userid };
     let Some(user) = call.state.live_user(userid) else {
-        return Err(crate::plugins::missing_record(
-            call.state,
+        return Err(call.state.site.missing_record(
             "user",
             format!(
                 "SELECT * FROM {{user}} WHERE id = ? AND deleted = ?\n[array (\n  0 => {userid},\n  1 => 0,\n)]"

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::external::desc::*;
+use crate::version::MoodleVersion;
 
 /// `new external_files()`.
 fn files() -> Desc {
@@ -27,7 +28,7 @@ pub(super) fn preflightdata() -> Desc {
 
 /// One quiz of `get_quizzes_by_courses_returns()`: the standard course module elements
 /// (`helper_for_get_mods_by_courses`, intro optional) and the quiz's own fields.
-pub(super) fn quiz_structure() -> Desc {
+pub(super) fn quiz_structure(version: MoodleVersion) -> Desc {
     let mut keys = vec![
         ("id", int()),
         ("coursemodule", int()),
@@ -88,6 +89,12 @@ pub(super) fn quiz_structure() -> Desc {
         "hasquestions",
     ] {
         keys.push((k, int().optional()));
+    }
+    if version.at_least_5_0() {
+        // 5.0's mod/quiz/classes/external.php: whether attempts are pre-created, shown to those
+        // who may manage the quiz; the column is null unless the site's precreateperiod
+        // setting is unlocked, so it is left out of the answers as a null optional value is.
+        keys.push(("precreateattempts", int().optional()));
     }
     single(keys)
 }

@@ -17,6 +17,7 @@ use crate::transcript::{Answer, IdMap, Record};
 pub struct Comparator {
     seed_times: SeedTimes,
     site_url: String,
+    recorded_url: &'static str,
     /// Recorded generated ids and the site's counterparts.
     pub ids: IdMap,
     /// The key set the site published in `certs.php`, once seen.
@@ -24,11 +25,13 @@ pub struct Comparator {
 }
 
 impl Comparator {
-    /// A comparator for a site whose wwwroot is `site_url`.
-    pub fn new(site_url: &str, seed_times: SeedTimes) -> Comparator {
+    /// A comparator for a site whose wwwroot is `site_url`, against recordings made on a site
+    /// whose wwwroot was `recorded_url`.
+    pub fn new(site_url: &str, recorded_url: &'static str, seed_times: SeedTimes) -> Comparator {
         Comparator {
             seed_times,
             site_url: site_url.trim_end_matches('/').to_owned(),
+            recorded_url,
             ids: IdMap::default(),
             platform_jwks: None,
         }
@@ -37,6 +40,11 @@ impl Comparator {
     /// The site's wwwroot.
     pub fn site_url(&self) -> &str {
         &self.site_url
+    }
+
+    /// The recorded site's wwwroot.
+    pub fn recorded_url(&self) -> &'static str {
+        self.recorded_url
     }
 
     /// The differences between an answer and its record, one line each; empty when it matches.
@@ -104,7 +112,7 @@ impl Comparator {
                 )),
             }
         } else {
-            let actual = normalise_url(text, &self.site_url);
+            let actual = normalise_url(text, &self.site_url, self.recorded_url);
             let expected = self.ids.apply(&record.body);
             if actual != expected {
                 out.push(text_difference(&expected, &actual));
@@ -120,7 +128,7 @@ impl Comparator {
         mut actual: Value,
         out: &mut Vec<String>,
     ) {
-        normalise_urls(&mut actual, &self.site_url);
+        normalise_urls(&mut actual, &self.site_url, self.recorded_url);
         self.harvest_ids(endpoint, &expected, &actual);
         let expected = map_ids(&expected, &self.ids);
         match (error_summary(&expected), error_summary(&actual)) {
@@ -248,9 +256,10 @@ mod tests {
     use super::*;
 
     const SITE: &str = "http://127.0.0.1:41234";
+    const RECORDED: &str = "http://127.0.0.1:8081";
 
     fn diffs(endpoint: &str, expected: Value, actual: Value) -> Vec<String> {
-        let mut c = Comparator::new(SITE, SeedTimes::Recorded);
+        let mut c = Comparator::new(SITE, RECORDED, SeedTimes::Recorded);
         let mut out = Vec::new();
         c.compare_values(endpoint, expected, actual, &mut out);
         out
@@ -263,7 +272,7 @@ mod tests {
             json!({"duedate": 1796512757}),
         );
         assert_eq!(diffs("f", e.clone(), a.clone()).len(), 1);
-        let mut real = Comparator::new(SITE, SeedTimes::Own);
+        let mut real = Comparator::new(SITE, RECORDED, SeedTimes::Own);
         let mut out = Vec::new();
         real.compare_values("f", e, a, &mut out);
         assert!(out.is_empty(), "{out:?}");
@@ -287,7 +296,7 @@ mod tests {
 
     #[test]
     fn a_generated_draft_id_is_carried_into_later_bodies() {
-        let mut c = Comparator::new(SITE, SeedTimes::Recorded);
+        let mut c = Comparator::new(SITE, RECORDED, SeedTimes::Recorded);
         let mut out = Vec::new();
         let e = json!({"itemid": 493234851, "url": "http://127.0.0.1:8081/draftfile.php/17/user/draft/493234851/a.txt"});
         let a = json!({"itemid": 777, "url": "http://127.0.0.1:41234/draftfile.php/17/user/draft/777/a.txt"});
@@ -330,7 +339,7 @@ mod tests {
             json!("at Sun, 22 Nov 2026, 1:00 AM."),
         );
         assert_eq!(diffs("f", e.clone(), a.clone()).len(), 1);
-        let mut real = Comparator::new(SITE, SeedTimes::Own);
+        let mut real = Comparator::new(SITE, RECORDED, SeedTimes::Own);
         let mut out = Vec::new();
         real.compare_values("f", e, json!("at Sun, 22 Nov 2026, 1:00 AM!"), &mut out);
         assert_eq!(out.len(), 1, "the text around the date still counts");
@@ -346,7 +355,7 @@ mod tests {
             json!("http://127.0.0.1:41234/theme/image.php/boost/core/1795309999/u/f1"),
         );
         assert_eq!(diffs("f", e.clone(), a.clone()).len(), 1);
-        let mut real = Comparator::new(SITE, SeedTimes::Own);
+        let mut real = Comparator::new(SITE, RECORDED, SeedTimes::Own);
         let mut out = Vec::new();
         real.compare_values("f", e, a, &mut out);
         assert!(out.is_empty(), "{out:?}");

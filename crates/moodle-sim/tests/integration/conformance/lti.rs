@@ -176,7 +176,9 @@ pub fn compare_headers(
             .flatten()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .and_then(|(_, v)| v.as_str());
-        let actual = answer.header(name).map(|a| normalise_url(a, c.site_url()));
+        let actual = answer
+            .header(name)
+            .map(|a| normalise_url(a, c.site_url(), c.recorded_url()));
         match (recorded, actual) {
             (None, None) => {}
             (Some(e), None) => out.push(format!("header {name}: missing (expected {e})")),
@@ -212,7 +214,12 @@ pub fn compare_headers(
 /// The requests the site itself made to the tool against the recorder's note ("Moodle
 /// fetched the tool JWKS N time(s) with User-Agent '…'"). The browser posts the line lists
 /// were the recorder's and are covered by the form comparisons.
-pub fn check_tool_side(obs: &Observation, site_url: &str, fetches: &[String]) -> Vec<String> {
+pub fn check_tool_side(
+    obs: &Observation,
+    site_url: &str,
+    recorded_url: &str,
+    fetches: &[String],
+) -> Vec<String> {
     let note = obs.note.as_deref().unwrap_or_default();
     let count = note
         .split("fetched the tool JWKS ")
@@ -236,7 +243,7 @@ pub fn check_tool_side(obs: &Observation, site_url: &str, fetches: &[String]) ->
         ));
     }
     for ua in fetches {
-        let ua = normalise_url(ua, site_url);
+        let ua = normalise_url(ua, site_url, recorded_url);
         if ua != agent {
             out.push(format!(
                 "tool key set fetched with User-Agent {ua:?}, recorded {agent:?}"

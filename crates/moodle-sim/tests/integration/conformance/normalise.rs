@@ -4,25 +4,23 @@
 
 use serde_json::Value;
 
-use crate::transcript::RECORDED_WWWROOT;
-
 /// The site's wwwroot in the spellings a body may hold it: plain, JSON-escaped (inside
 /// strings that hold JSON) and URL-encoded; each paired with the recorded site's spelling.
-fn url_spellings(site_url: &str) -> Vec<(String, String)> {
+fn url_spellings(site_url: &str, recorded: &str) -> Vec<(String, String)> {
     let escaped = |u: &str| u.replace('/', "\\/");
     let encoded = |u: &str| form_urlencoded::byte_serialize(u.as_bytes()).collect::<String>();
     vec![
-        (site_url.to_owned(), RECORDED_WWWROOT.to_owned()),
-        (escaped(site_url), escaped(RECORDED_WWWROOT)),
-        (encoded(site_url), encoded(RECORDED_WWWROOT)),
+        (site_url.to_owned(), recorded.to_owned()),
+        (escaped(site_url), escaped(recorded)),
+        (encoded(site_url), encoded(recorded)),
     ]
 }
 
-/// A text with the site's wwwroot written as the recorded site's, wherever it is not
-/// followed by another digit (port 4123 must not match 41234).
-pub fn normalise_url(text: &str, site_url: &str) -> String {
+/// A text with the site's wwwroot written as the recorded site's (`recorded`), wherever it is
+/// not followed by another digit (port 4123 must not match 41234).
+pub fn normalise_url(text: &str, site_url: &str, recorded: &str) -> String {
     let mut text = text.to_owned();
-    for (from, to) in url_spellings(site_url) {
+    for (from, to) in url_spellings(site_url, recorded) {
         if from == to || !text.contains(&from) {
             continue;
         }
@@ -45,11 +43,15 @@ pub fn normalise_url(text: &str, site_url: &str) -> String {
 }
 
 /// Every string of a body with the site's wwwroot written as the recorded site's.
-pub fn normalise_urls(v: &mut Value, site_url: &str) {
+pub fn normalise_urls(v: &mut Value, site_url: &str, recorded: &str) {
     match v {
-        Value::String(s) => *s = normalise_url(s, site_url),
-        Value::Array(items) => items.iter_mut().for_each(|i| normalise_urls(i, site_url)),
-        Value::Object(map) => map.values_mut().for_each(|i| normalise_urls(i, site_url)),
+        Value::String(s) => *s = normalise_url(s, site_url, recorded),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| normalise_urls(i, site_url, recorded)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|i| normalise_urls(i, site_url, recorded)),
         _ => {}
     }
 }
@@ -155,19 +157,20 @@ mod tests {
     use super::*;
 
     const SITE: &str = "http://127.0.0.1:41234";
+    const RECORDED: &str = "http://127.0.0.1:8081";
 
     #[test]
     fn the_site_url_is_replaced_only_when_no_digit_follows() {
         assert_eq!(
-            normalise_url("a http://127.0.0.1:41234/x", SITE),
+            normalise_url("a http://127.0.0.1:41234/x", SITE, RECORDED),
             "a http://127.0.0.1:8081/x"
         );
         assert_eq!(
-            normalise_url(r"http:\/\/127.0.0.1:41234\/x", SITE),
+            normalise_url(r"http:\/\/127.0.0.1:41234\/x", SITE, RECORDED),
             r"http:\/\/127.0.0.1:8081\/x"
         );
         assert_eq!(
-            normalise_url("http://127.0.0.1:412345/", SITE),
+            normalise_url("http://127.0.0.1:412345/", SITE, RECORDED),
             "http://127.0.0.1:412345/"
         );
     }

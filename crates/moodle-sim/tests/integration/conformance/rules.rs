@@ -67,6 +67,10 @@ pub const TIMESTAMP_KEYS: &[(&str, &str)] = &[
         "course format state key '<cacherev>_<section cache revision>', both times",
     ),
     ("gradeddate", "time of grading, the grade's timemodified"),
+    (
+        "avscantime",
+        "seconds the antivirus scan of an upload took (5.0's webservice/upload.php), measured per request",
+    ),
     ("lastmodified", "newest timemodified of a module's files"),
     (
         "iat",

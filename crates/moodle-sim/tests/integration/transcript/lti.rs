@@ -18,8 +18,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::RECORDED_WWWROOT;
+use super::recorded_wwwroot;
 use crate::lti::tool::{self, TOOL_KID};
+use moodle_sim::MoodleVersion;
 
 /// Request fields holding a tool-signed JWT, re-signed before sending.
 pub const RESIGNED_FIELDS: &[&str] = &["client_assertion", "JWT"];
@@ -166,7 +167,10 @@ pub fn resign(recorded: &str, site: &str) -> String {
         claims["iat"] = now.into();
         claims["exp"] = (now + (exp - iat)).into();
     }
-    let text = claims.to_string().replace(RECORDED_WWWROOT, site);
+    // The LTI recording is the 4.5 site's.
+    let text = claims
+        .to_string()
+        .replace(recorded_wwwroot(MoodleVersion::V4_5), site);
     let claims: Value = serde_json::from_str(&text).unwrap_or(claims);
     tool::sign(&claims, &kid)
 }
