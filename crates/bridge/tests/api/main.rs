@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod binary;
+mod env_example;
 mod errors;
 mod fault_suite;
 mod faults;
