@@ -391,7 +391,11 @@ async fn lti_parts(
             } else {
                 addr.ip()
             };
-            let scheme = if config.tls.is_some() { "https" } else { "http" };
+            let scheme = if config.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
             format!("{scheme}://{}/", SocketAddr::new(ip, addr.port()))
         }
     };

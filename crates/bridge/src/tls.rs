@@ -244,3 +244,66 @@ async fn next(hangup: &mut Hangup) {
 async fn next(_: &mut Hangup) {
     std::future::pending().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(dir: &Path) -> (TlsConfig, [String; 2]) {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("cert");
+        let files = TlsConfig {
+            cert_file: dir.join("cert.pem"),
+            key_file: dir.join("key.pem"),
+        };
+        (files, [cert.pem(), key.serialize_pem()])
+    }
+
+    fn served(certs: &Certificates) -> Vec<u8> {
+        certs.current.read().expect("lock").cert[0].to_vec()
+    }
+
+    #[test]
+    fn a_renewal_that_cannot_be_loaded_keeps_the_previous_certificate() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (files, [cert, key]) = pair(dir.path());
+        std::fs::write(&files.cert_file, &cert).expect("write");
+        std::fs::write(&files.key_file, &key).expect("write");
+        let certs = Certificates::load(&files).expect("loads");
+        let before = served(&certs);
+        assert!(!certs.reload(false).expect("unchanged"), "nothing changed");
+
+        // A new certificate whose key has not been written yet.
+        let (_, [new_cert, new_key]) = pair(dir.path());
+        std::fs::write(&files.cert_file, &new_cert).expect("write");
+        let e = certs
+            .reload(false)
+            .expect_err("the key is not the certificate's");
+        assert!(
+            e.to_string().contains("is not the key of the certificate"),
+            "{e}"
+        );
+        assert_eq!(
+            served(&certs),
+            before,
+            "the previous certificate is still served"
+        );
+
+        std::fs::write(&files.key_file, &new_key).expect("write");
+        assert!(certs.reload(false).expect("the pair is complete"));
+        assert_ne!(served(&certs), before, "the new certificate is served");
+    }
+
+    #[test]
+    fn a_file_without_a_certificate_is_named_in_the_error() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (files, [_, key]) = pair(dir.path());
+        std::fs::write(&files.cert_file, &key).expect("write");
+        std::fs::write(&files.key_file, &key).expect("write");
+        let e = Certificates::load(&files).expect_err("no certificate");
+        assert!(e.to_string().starts_with("TLS_CERT_FILE "), "{e}");
+    }
+}

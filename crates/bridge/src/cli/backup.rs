@@ -106,7 +106,10 @@ async fn copy_database(db: &Db, dir: &Path) -> anyhow::Result<serde_json::Value>
                 .await
                 .context("the SQLite copy (VACUUM INTO) failed")?;
             let size = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
-            println!("database: SQLite copied to {} ({size} bytes)", target.display());
+            println!(
+                "database: SQLite copied to {} ({size} bytes)",
+                target.display()
+            );
             Ok(json!({ "kind": "sqlite", "file": "bridge.db", "bytes": size }))
         }
         Backend::Postgres => {

@@ -42,7 +42,10 @@ impl Findings {
 /// None of its own: every failure is a problem in the report.
 pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let mut f = Findings::default();
-    println!("moodle-bridge {}: configuration read as `serve` reads it", crate::cli::VERSION);
+    println!(
+        "moodle-bridge {}: configuration read as `serve` reads it",
+        crate::cli::VERSION
+    );
     listener(config, &mut f);
     let db = database(config, &mut f).await;
     storage(config, &mut f).await;
@@ -117,7 +120,10 @@ async fn database(config: &Config, f: &mut Findings) -> Option<Db> {
         match writable_folder(file.parent().unwrap_or(Path::new("."))) {
             Ok(folder) => f.line(
                 "database",
-                format!("{target}: does not exist yet, will be created (in {})", folder.display()),
+                format!(
+                    "{target}: does not exist yet, will be created (in {})",
+                    folder.display()
+                ),
             ),
             Err(why) => f.problem("database", format!("{target} cannot be created: {why}")),
         }
@@ -154,12 +160,22 @@ async fn storage(config: &Config, f: &mut Findings) {
     if !url.starts_with("s3://") {
         let folder = PathBuf::from(url.strip_prefix("file://").unwrap_or(url));
         match writable_folder(&folder) {
-            Ok(at) if at == folder => f.line("storage", format!("local folder {} (writable)", folder.display())),
+            Ok(at) if at == folder => f.line(
+                "storage",
+                format!("local folder {} (writable)", folder.display()),
+            ),
             Ok(at) => f.line(
                 "storage",
-                format!("local folder {}: will be created (in {})", folder.display(), at.display()),
+                format!(
+                    "local folder {}: will be created (in {})",
+                    folder.display(),
+                    at.display()
+                ),
             ),
-            Err(why) => f.problem("storage", format!("local folder {}: {why}", folder.display())),
+            Err(why) => f.problem(
+                "storage",
+                format!("local folder {}: {why}", folder.display()),
+            ),
         }
         return;
     }
@@ -248,7 +264,10 @@ async fn lti_platforms(config: &Config, db: Option<&Db>, f: &mut Findings) {
                 if list.is_empty() {
                     "no platform".to_owned()
                 } else {
-                    list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    list.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
         },
@@ -262,7 +281,10 @@ fn tokens(config: &Config, f: &Findings) {
         sources.push("shared-secret HS256 (AUTH_HS256_SECRET)".to_owned());
     }
     if let Some(idp) = &auth.identity_provider {
-        sources.push(format!("identity provider {} ({})", idp.issuer, idp.jwks_url));
+        sources.push(format!(
+            "identity provider {} ({})",
+            idp.issuer, idp.jwks_url
+        ));
     }
     f.line("API tokens", sources.join(", "));
 }

@@ -25,11 +25,17 @@ pub(super) fn tls_config(env: &Env, p: &mut Problems) -> Option<TlsConfig> {
             key_file: PathBuf::from(key),
         }),
         (Some(_), None) => {
-            p.push("TLS_KEY_FILE", "required with TLS_CERT_FILE (the certificate's private key, PEM)");
+            p.push(
+                "TLS_KEY_FILE",
+                "required with TLS_CERT_FILE (the certificate's private key, PEM)",
+            );
             None
         }
         (None, Some(_)) => {
-            p.push("TLS_CERT_FILE", "required with TLS_KEY_FILE (the certificate chain, PEM)");
+            p.push(
+                "TLS_CERT_FILE",
+                "required with TLS_KEY_FILE (the certificate chain, PEM)",
+            );
             None
         }
     }

@@ -77,7 +77,9 @@ pub(crate) fn open_failure(url: &str, e: &sqlx::Error) -> String {
         },
         sqlx::Error::Io(io) => format!("cannot reach the server ({io})"),
         sqlx::Error::Tls(tls) => format!("TLS to the server failed ({tls})"),
-        sqlx::Error::PoolTimedOut => "no connection within 5 seconds (is the server up and reachable?)".to_owned(),
+        sqlx::Error::PoolTimedOut => {
+            "no connection within 5 seconds (is the server up and reachable?)".to_owned()
+        }
         other => other.to_string(),
     };
     format!("cannot open {target}: {why}")
@@ -97,7 +99,10 @@ mod tests {
             sqlite_path("sqlite://data/bridge.db?mode=rwc"),
             Some(PathBuf::from("data/bridge.db"))
         );
-        assert_eq!(sqlite_path("sqlite:bridge.db"), Some(PathBuf::from("bridge.db")));
+        assert_eq!(
+            sqlite_path("sqlite:bridge.db"),
+            Some(PathBuf::from("bridge.db"))
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 

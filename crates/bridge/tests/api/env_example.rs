@@ -114,7 +114,8 @@ fn s3_client_reads(name: &str) -> bool {
 #[test]
 fn the_example_configuration_lists_every_variable_the_code_reads_and_no_other() {
     let listed = example_names();
-    let not_settings: BTreeSet<String> = NOT_SETTINGS.iter().map(|(n, _)| (*n).to_owned()).collect();
+    let not_settings: BTreeSet<String> =
+        NOT_SETTINGS.iter().map(|(n, _)| (*n).to_owned()).collect();
     let read: BTreeSet<String> = config_names()
         .into_iter()
         .chain(flag_names())

@@ -20,5 +20,6 @@ mod real_moodle;
 mod routes;
 mod schema;
 mod security;
+mod tls;
 mod token_login;
 mod tokens;
