@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor as _};
+use sqlx::{AnyPool, Connection as _, Executor as _};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -79,6 +79,22 @@ impl Db {
         };
         let failed = |e: sqlx::Error| DbError::Open(open::open_failure(given, &e));
         let options = AnyConnectOptions::from_str(&url).map_err(failed)?;
+        // One connection first: the pool would retry a refused or broken database until its
+        // timeout and report only that; a single attempt gives the real reason at once.
+        let probe = async {
+            let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
+            conn.execute(if backend == Backend::Sqlite {
+                "PRAGMA schema_version"
+            } else {
+                "SELECT 1"
+            })
+            .await?;
+            conn.close().await
+        };
+        match tokio::time::timeout(Duration::from_secs(10), probe).await {
+            Ok(result) => result.map_err(failed)?,
+            Err(_) => return Err(failed(sqlx::Error::PoolTimedOut)),
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(5))

@@ -66,10 +66,18 @@ pub(crate) fn open_failure(url: &str, e: &sqlx::Error) -> String {
         sqlx::Error::Configuration(why) => {
             return format!("DATABASE_URL is not a usable database URL ({why})");
         }
-        sqlx::Error::Database(db) if sqlite => format!(
-            "{} (does the file's folder exist, and may this user write to it?)",
-            db.message()
-        ),
+        // SQLite's result codes: 14 SQLITE_CANTOPEN, 26 SQLITE_NOTADB.
+        sqlx::Error::Database(db) if sqlite => match db.code().as_deref() {
+            Some("14") => format!(
+                "{} (does the file's folder exist, and may this user write to it?)",
+                db.message()
+            ),
+            Some("26") => format!(
+                "{} (does DATABASE_URL name the bridge's database file?)",
+                db.message()
+            ),
+            _ => db.message().to_owned(),
+        },
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01" | "28000") => format!("the server refused the login ({})", db.message()),
             Some("3D000") => format!("{} (create it first: createdb)", db.message()),
@@ -130,6 +138,6 @@ mod tests {
             &sqlx::Error::PoolTimedOut,
         );
         assert!(!text.contains("s3cret"), "{text}");
-        assert!(text.contains("within 5 seconds"), "{text}");
+        assert!(text.contains("within 10 seconds"), "{text}");
     }
 }
