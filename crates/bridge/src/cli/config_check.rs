@@ -213,7 +213,7 @@ fn sites(config: &Config, f: &Findings) {
             )
         })
         .collect();
-    f.line("publisher sites", sites.join("; "));
+    f.line("Moodle sites", sites.join("; "));
 }
 
 async fn lti_platforms(config: &Config, db: Option<&Db>, f: &mut Findings) {
@@ -243,7 +243,7 @@ async fn lti_platforms(config: &Config, db: Option<&Db>, f: &mut Findings) {
                 Err(_) => platforms.push("none in the database yet".to_owned()),
             }
         }
-        _ => platforms.push("the database's: not read (no database yet)".to_owned()),
+        _ => platforms.push("none in the database (it does not exist yet)".to_owned()),
     }
     f.line("LTI platforms", platforms.join("; "));
     f.line(

@@ -15,6 +15,7 @@ mod helpers;
 mod http;
 mod limits;
 mod lti;
+mod operations;
 mod publish;
 mod real_moodle;
 mod routes;
