@@ -51,6 +51,9 @@ pub enum StartError {
     /// The LTI tool cannot start (keys, registrations).
     #[error(transparent)]
     Lti(#[from] crate::lti_tool::ToolStartError),
+    /// The certificate or key of `TLS_CERT_FILE` / `TLS_KEY_FILE` cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// A built service, bound and ready to serve.
@@ -60,6 +63,7 @@ pub struct App {
     db: Db,
     worker: jobs::Worker,
     events: Option<(webhooks::poller::Poller, webhooks::delivery::Deliverer)>,
+    tls: Option<(Arc<crate::tls::Certificates>, rustls::ServerConfig)>,
 }
 
 impl App {
@@ -69,6 +73,15 @@ impl App {
     /// [`StartError`].
     pub async fn build(config: &Config) -> Result<App, StartError> {
         let moodle_config = config.require_moodle()?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(|files| {
+                let certificates = crate::tls::Certificates::load(files)?;
+                let server = certificates.server_config()?;
+                Ok::<_, crate::tls::TlsError>((certificates, server))
+            })
+            .transpose()?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let metrics = Arc::new(Metrics::default());
@@ -174,6 +187,7 @@ impl App {
             db,
             worker,
             events,
+            tls,
         })
     }
 
@@ -200,13 +214,27 @@ impl App {
                 tokio::spawn(deliverer.run(stopped.clone())),
             )
         });
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = match self.tls {
+            None => {
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Some((certificates, config)) => {
+                tokio::spawn(certificates.watch(stopped.clone()));
+                match crate::tls::listener::TlsListener::start(self.listener, config) {
+                    Ok(listener) => {
+                        axum::serve(listener, service)
+                            .with_graceful_shutdown(shutdown)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
         let _ = stop.send(true);
         if let Err(e) = worker.await {
             tracing::error!(error = %e, "the job worker stopped abnormally");
@@ -367,7 +395,12 @@ async fn lti_parts(
             } else {
                 addr.ip()
             };
-            format!("http://{}/", SocketAddr::new(ip, addr.port()))
+            let scheme = if config.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}/", SocketAddr::new(ip, addr.port()))
         }
     };
     let store = crate::lti_store::LtiStore::new(db.clone(), secret, lti::Clock::system());

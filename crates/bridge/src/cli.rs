@@ -1,12 +1,13 @@
-//! The command line: `serve`, `demo`, `token create|list|revoke` (in `cli/token.rs`), `check`,
-//! `migrate`, `audit`, the
+//! The command line: `serve`, `demo` (with the `demo` feature), `token create|list|revoke`
+//! (in `cli/token.rs`), `check`, `config check` (in `cli/config_check.rs`), `backup` (in
+//! `cli/backup.rs`), `migrate`, `audit`, the
 //! publisher's `push` and `sync status|retry` (in `cli/publish.rs`), and the LTI tool's
 //! `lti add|list|remove` and `keys rotate` (in `cli/lti.rs`). Each
 //! command reads the configuration it needs (a problem stops it with exit code 2 and one
 //! message naming every variable at fault) and calls the same services the HTTP side uses.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -19,16 +20,27 @@ use crate::config::{Config, Env, Needs, Problems};
 use crate::db::Db;
 use crate::telemetry;
 
+mod backup;
 pub mod check;
+mod config_check;
+#[cfg(feature = "demo")]
 pub mod demo;
 mod lti;
 mod publish;
 mod signal;
 mod token;
 
+/// The version `--version` prints: the crate's, and the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BRIDGE_GIT_COMMIT"),
+    ")"
+);
+
 /// Moodle Bridge: the integration layer between Moodle and other applications.
 #[derive(Debug, Parser)]
-#[command(name = "moodle-bridge", version)]
+#[command(name = "moodle-bridge", version = VERSION)]
 pub struct Cli {
     /// A `.env` file to read under the environment (default: `./.env` when present).
     #[arg(long, global = true, value_name = "FILE")]
@@ -67,6 +79,18 @@ pub enum Command {
     },
     /// Connects to the configured Moodle and reports what the bridge can and cannot do there.
     Check,
+    /// The configuration itself.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Copies the SQLite database (online) and the stored files into a new folder, with a
+    /// manifest; on PostgreSQL, says to use pg_dump.
+    Backup {
+        /// The folder to write (made when missing; must be empty).
+        dir: PathBuf,
+    },
     /// Applies the database migrations (also done at start).
     Migrate,
     /// Prints the audit log: who changed what through the bridge.
@@ -103,6 +127,14 @@ pub enum Command {
     },
 }
 
+/// `moodle-bridge config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Reads the configuration as `serve` would, tries the TLS files, database and storage,
+    /// prints what would run and every problem; exit code 1 on a problem (2: invalid settings).
+    Check,
+}
+
 /// Runs a parsed command line.
 ///
 /// # Errors
@@ -117,7 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             port,
             moodle_port,
             data_dir,
-        } => return demo::run(env, port, moodle_port, &data_dir).await,
+        } => return demo(env, port, moodle_port, &data_dir).await,
         command => command,
     };
     match &command {
@@ -134,6 +166,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { .. } => serve(&config).await,
         Command::Token { command } => token::run(&config, command).await,
         Command::Check => check::run(&config).await,
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => config_check::run(&config).await,
+        Command::Backup { dir } => backup::run(&config, &dir).await,
         Command::Migrate => {
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
@@ -152,13 +188,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// ones that sign or open sealed data.
 fn needs(command: &Command) -> Needs {
     let (moodle, secret_key) = match command {
-        Command::Demo { .. } | Command::Migrate | Command::Audit { .. } => (false, false),
-        Command::Serve { .. } | Command::Push(_) => (true, true),
+        Command::Demo { .. }
+        | Command::Migrate
+        | Command::Audit { .. }
+        | Command::Backup { .. } => (false, false),
+        // Exactly what `serve` reads.
+        Command::Serve { .. } | Command::Push(_) | Command::Config { .. } => (true, true),
         Command::Check => (true, false),
         Command::Token { .. } | Command::Lti { .. } | Command::Keys { .. } => (false, true),
         Command::Sync { command } => (matches!(command, publish::SyncCommand::Retry { .. }), true),
     };
     Needs { moodle, secret_key }
+}
+
+/// `moodle-bridge demo`: the built-in stand-in and the bridge against it.
+#[cfg(feature = "demo")]
+async fn demo(env: Env, port: u16, moodle_port: u16, data_dir: &Path) -> anyhow::Result<ExitCode> {
+    demo::run(env, port, moodle_port, data_dir).await
+}
+
+/// Without the `demo` feature (the package, the container image): says how to get it.
+#[cfg(not(feature = "demo"))]
+async fn demo(_: Env, _: u16, _: u16, _: &Path) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "moodle-bridge: this build has no demo: the Moodle stand-in is left out of the package \
+         and the container image. Run it from the source: git clone the project, then \
+         `cargo run -p bridge -- demo` (the default build has it)."
+    );
+    Ok(ExitCode::from(2))
 }
 
 /// The configuration, or `None` after printing every problem.

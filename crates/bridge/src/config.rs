@@ -8,6 +8,7 @@ mod env;
 mod http;
 mod lms;
 mod lti;
+mod tls;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ pub use http::HttpConfig;
 pub(crate) use http::http_config;
 pub use lms::{DEFAULT_SITE, DeleteMode, LmsConfig, LmsSite};
 pub use lti::{DynamicRegistrationPolicy, EnvRegistration, LtiConfig};
+pub use tls::TlsConfig;
 pub use webhooks::WebhookConfig;
 
 /// What a command needs: `serve` and `check` talk to Moodle, `token create` signs.
@@ -66,6 +68,9 @@ pub struct Config {
     pub lti: LtiConfig,
     /// Moodle events to applications (`EVENTS_*`, `WEBHOOK_*`).
     pub webhooks: WebhookConfig,
+    /// `TLS_CERT_FILE`, `TLS_KEY_FILE`: serve HTTPS directly (default: plain HTTP, for use
+    /// behind a TLS proxy).
+    pub tls: Option<TlsConfig>,
 }
 
 /// The Moodle site the gateway talks to.
@@ -181,6 +186,7 @@ impl Config {
         let cors_origins = cors_origins(env, &mut p);
         let http = http_config(env, &mut p);
         let webhooks = webhooks::webhook_config(env, &mut p);
+        let tls = tls::tls_config(env, &mut p);
         if lti.dev && !bind.ip().is_loopback() {
             // The development routes show launch details and call Moodle with the bridge's
             // token for anyone who asks: never where other machines can reach them.
@@ -207,6 +213,7 @@ impl Config {
             http,
             lti,
             webhooks,
+            tls,
         })
     }
 

@@ -1,13 +1,16 @@
 //! The database: opens the pool (SQLite by default, PostgreSQL for scale, through sqlx's
 //! `Any` driver so one set of portable queries serves both) and applies the migrations of
 //! `migrations/{sqlite,postgres}/`. Queries live beside their modules (`audit.rs`, …).
+//! How a URL is opened and how its failures read: `db/open.rs`.
+
+mod open;
 
 use std::str::FromStr as _;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor as _};
+use sqlx::{AnyPool, Connection as _, Executor as _};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -28,39 +31,70 @@ pub struct Db {
     backend: Backend,
 }
 
-/// Why the database cannot be used.
+/// Why the database cannot be used. Each reads as one sentence (no source chain repeating
+/// it), naming the database without its password.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// Connecting failed.
-    #[error("cannot open the database: {0}")]
-    Connect(#[source] sqlx::Error),
+    /// Opening the database at start failed.
+    #[error("{0}")]
+    Open(String),
+    /// A query of the start failed.
+    #[error("the database cannot be used: {0}")]
+    Connect(sqlx::Error),
     /// The SQLite file's folder cannot be created.
-    #[error("cannot create the database folder {path}: {source}")]
+    #[error("cannot create the database folder {path}: {error}")]
     Folder {
         /// The folder.
         path: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A migration failed.
-    #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database migration failed: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::migrate::MigrateError> for DbError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        DbError::Migrate(e)
+    }
 }
 
 impl Db {
-    /// Opens a pool for `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+    /// Opens a pool for `url` (`sqlite:///path/bridge.db`, `sqlite://path?mode=rwc` or
+    /// `postgres://…`); a SQLite file that does not exist yet is created (and logged), unless
+    /// the URL chooses a `mode`.
     ///
     /// # Errors
     /// [`DbError`] when the server or file cannot be reached.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
+        let given = url;
+        let (url, creating) = open::creating_missing_sqlite(given);
         let backend = if url.starts_with("sqlite:") {
-            create_sqlite_folder(url)?;
+            create_sqlite_folder(&url)?;
             Backend::Sqlite
         } else {
             Backend::Postgres
         };
-        let options = AnyConnectOptions::from_str(url).map_err(DbError::Connect)?;
+        let failed = |e: sqlx::Error| DbError::Open(open::open_failure(given, &e));
+        let options = AnyConnectOptions::from_str(&url).map_err(failed)?;
+        // One connection first: the pool would retry a refused or broken database until its
+        // timeout and report only that; a single attempt gives the real reason at once.
+        let probe = async {
+            let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
+            conn.execute(if backend == Backend::Sqlite {
+                "PRAGMA schema_version"
+            } else {
+                "SELECT 1"
+            })
+            .await?;
+            conn.close().await
+        };
+        match tokio::time::timeout(Duration::from_secs(10), probe).await {
+            Ok(result) => result.map_err(failed)?,
+            Err(_) => return Err(failed(sqlx::Error::PoolTimedOut)),
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(5))
@@ -83,7 +117,10 @@ impl Db {
             })
             .connect_with(options)
             .await
-            .map_err(DbError::Connect)?;
+            .map_err(failed)?;
+        if let Some(path) = creating {
+            tracing::info!(path = %path.display(), "created a new SQLite database");
+        }
         Ok(Db { pool, backend })
     }
 
@@ -145,22 +182,27 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 
 /// Creates the folder of a SQLite file, so the default works on a fresh machine.
 fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    let Some(path) = open::sqlite_path(url) else {
         return Ok(());
-    }
-    match std::path::Path::new(path).parent() {
+    };
+    match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => {
-            std::fs::create_dir_all(folder).map_err(|source| DbError::Folder {
+            std::fs::create_dir_all(folder).map_err(|error| DbError::Folder {
                 path: folder.display().to_string(),
-                source,
+                error,
             })
         }
         _ => Ok(()),
     }
+}
+
+/// The database a URL names, as messages may show it: the SQLite file, or the PostgreSQL
+/// server and database without the password.
+pub fn describe(url: &str) -> String {
+    open::describe_target(url)
+}
+
+/// The SQLite file a `sqlite:` URL names (`None`: PostgreSQL or in memory).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    open::sqlite_path(url)
 }

@@ -2,7 +2,7 @@
 //!
 //! Module map: `config` (settings from the environment), `app` (assembly, serving),
 //! `http` (routes, layers, handlers), `gateway` (the gateway's operations), `auth` (bearer
-//! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations), `storage` (files), `crypto` (secrets at rest),
+//! tokens, scopes, rate limit), `audit` (who changed what), `db` (pool, migrations), `storage` (files), `crypto` (secrets at rest), `tls` (HTTPS served directly),
 //! `health` (readiness), `metrics`, `telemetry` (logging), `token_login` (token login's
 //! bridge side), the publisher (`courses` local store, `lms` sites and
 //! sessions, `publish` pushes, `jobs` persisted work), `scopes` (what a token may do),
@@ -35,5 +35,6 @@ pub mod state;
 pub mod storage;
 pub mod streams;
 pub mod telemetry;
+pub mod tls;
 pub mod token_login;
 pub mod webhooks;

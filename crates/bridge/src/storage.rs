@@ -8,6 +8,10 @@
 //! SHA-256 on the way, and are all-or-nothing: a multipart upload that fails, is too big or is
 //! dropped half-way is aborted, and on local disk the file appears only when complete.
 
+mod inventory;
+
+pub use inventory::StoredObject;
+
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;

@@ -2,14 +2,18 @@
 //! environment with a `.env` file under it, or a map in tests) that collects every problem,
 //! each naming its variable, instead of stopping at the first.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 /// Where settings come from: variable name to value.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// Every name asked for, set or not (shared by clones): the list of settings the code
+    /// reads, which `.env.example` must match (`tests/api/env_example.rs`).
+    asked: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl Env {
@@ -44,7 +48,10 @@ impl Env {
             }
         }
         vars.extend(std::env::vars());
-        Ok(Env { vars })
+        Ok(Env {
+            vars,
+            asked: Arc::default(),
+        })
     }
 
     /// Settings from pairs (tests, the demo).
@@ -54,6 +61,7 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
+            asked: Arc::default(),
         }
     }
 
@@ -64,6 +72,9 @@ impl Env {
 
     /// The value of the first of `names` that is set and not blank, with the name it had.
     pub fn first<'n>(&self, names: &[&'n str]) -> Option<(&'n str, &str)> {
+        if let Ok(mut asked) = self.asked.lock() {
+            asked.extend(names.iter().map(|n| (*n).to_owned()));
+        }
         names.iter().find_map(|n| {
             self.vars
                 .get(*n)
@@ -76,6 +87,15 @@ impl Env {
     /// The value of `name`, when set and not blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.first(&[name]).map(|(_, v)| v)
+    }
+
+    /// Every variable name looked up so far through this `Env` or its clones, set or not
+    /// (aliases included), sorted.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked
+            .lock()
+            .map(|asked| asked.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
