@@ -91,7 +91,7 @@ impl Db {
             .await?;
             conn.close().await
         };
-        match tokio::time::timeout(Duration::from_secs(10), probe).await {
+        match tokio::time::timeout(open::OPEN_TIMEOUT, probe).await {
             Ok(result) => result.map_err(failed)?,
             Err(_) => return Err(failed(sqlx::Error::PoolTimedOut)),
         }

@@ -22,6 +22,7 @@ pub mod db;
 pub mod file_manager;
 pub mod gateway;
 pub mod health;
+pub mod html;
 pub mod http;
 pub mod jobs;
 pub mod lms;

@@ -10,13 +10,11 @@
 //! | `forum` | `{intro, type?: general\|eachuser\|single\|qanda\|blog}` |
 //! | `quiz`, `question-paper` | `{intro?, questions: [{type: multichoice\|truefalse\|shortanswer\|essay, text, options?, answer?, points?}]}` |
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-pub use super::content::{Content, FileMeta};
-pub use super::questions::{PaperMode, Question, QuestionType, Questions, questions};
+use super::invalid::{Invalid, ROOT, invalid, typed};
 
 /// What an asset is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -137,39 +135,6 @@ fn general() -> String {
 /// The forum types Moodle lets a teacher make (not `news`: each course has its own).
 pub const FORUM_TYPES: [&str; 5] = ["general", "eachuser", "single", "qanda", "blog"];
 
-/// A content problem: the field and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    /// `asset_content…`.
-    pub field: String,
-    /// What is wrong.
-    pub reason: String,
-}
-
-pub(super) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Invalid {
-    Invalid {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
-pub(super) const ROOT: &str = "asset_content";
-
-/// Checks `content` against the schema of `kind` (not `file`: its content is made by the
-/// bridge).
-///
-/// # Errors
-/// [`Invalid`] naming the first field at fault.
-pub fn check(kind: AssetType, content: &Value) -> Result<(), Invalid> {
-    if kind == AssetType::File {
-        return Err(invalid(
-            ROOT,
-            "file assets are uploaded as multipart/form-data (fields asset_name, asset_type=file, file)",
-        ));
-    }
-    Content::parse(kind, content).map(drop)
-}
-
 /// A page's content.
 ///
 /// # Errors
@@ -228,109 +193,4 @@ pub fn forum(content: &Value) -> Result<Forum, Invalid> {
         ));
     }
     Ok(forum)
-}
-
-/// Deserializes with the path of the first problem, under `asset_content`.
-pub(super) fn typed<T: DeserializeOwned>(content: &Value) -> Result<T, Invalid> {
-    serde_path_to_error::deserialize(content).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next());
-        let field = match (path.as_str(), missing) {
-            ("." | "", Some(name)) => format!("{ROOT}.{name}"),
-            (parent, Some(name)) => format!("{ROOT}.{parent}.{name}"),
-            ("." | "", None) => ROOT.to_owned(),
-            (p, None) => format!("{ROOT}.{p}"),
-        };
-        invalid(field, message)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn field(kind: AssetType, v: Value) -> String {
-        check(kind, &v).expect_err("invalid").field
-    }
-
-    #[test]
-    fn valid_content_of_every_type_passes() {
-        check(AssetType::Page, &json!("<p>Hi</p>")).expect("html");
-        check(
-            AssetType::Page,
-            &json!({"text": "# Hi", "format": "markdown"}),
-        )
-        .expect("md");
-        check(
-            AssetType::Url,
-            &json!({"url": "https://example.org", "display": "popup"}),
-        )
-        .expect("url");
-        check(AssetType::Forum, &json!({"intro": "Talk", "type": "qanda"})).expect("forum");
-        check(
-            AssetType::Quiz,
-            &json!({"questions": [
-                {"type": "multichoice", "text": "Capital?", "options": ["Paris", "Rome"], "answer": "Paris", "points": 2},
-                {"type": "truefalse", "text": "Sky blue?", "answer": true},
-                {"type": "shortanswer", "text": "2+2?", "answer": ["4", "four"]},
-                {"type": "essay", "text": "Discuss."}
-            ]}),
-        )
-        .expect("quiz");
-    }
-
-    #[test]
-    fn refusals_name_the_field_at_fault() {
-        assert_eq!(field(AssetType::Page, json!(12)), "asset_content");
-        assert_eq!(
-            field(AssetType::Page, json!({"text": "x", "colour": 1})),
-            "asset_content.colour"
-        );
-        assert_eq!(
-            field(AssetType::Url, json!({"url": "javascript:alert(1)"})),
-            "asset_content.url"
-        );
-        assert_eq!(field(AssetType::Url, json!({})), "asset_content.url");
-        assert_eq!(
-            field(AssetType::Forum, json!({"intro": "x", "type": "news"})),
-            "asset_content.type"
-        );
-        assert_eq!(
-            field(
-                AssetType::Quiz,
-                json!({"questions": [{"type": "essay", "text": "a"}, {"type": "poll", "text": "b"}]})
-            ),
-            "asset_content.questions[1].type"
-        );
-        assert_eq!(
-            field(
-                AssetType::QuestionPaper,
-                json!({"questions": [{"type": "multichoice", "text": "a"}]})
-            ),
-            "asset_content.questions[0].options"
-        );
-        assert_eq!(
-            field(
-                AssetType::Quiz,
-                json!({"questions": [{"type": "multichoice", "text": "a", "options": ["x", "y"], "answer": 2}]})
-            ),
-            "asset_content.questions[0].answer"
-        );
-        assert_eq!(
-            field(
-                AssetType::Quiz,
-                json!({"questions": [{"type": "truefalse", "text": "a", "options": ["x"]}]})
-            ),
-            "asset_content.questions[0].options"
-        );
-        assert_eq!(
-            field(AssetType::Quiz, json!({"questions": []})),
-            "asset_content.questions"
-        );
-        assert_eq!(field(AssetType::File, json!({})), "asset_content");
-    }
 }

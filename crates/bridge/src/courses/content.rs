@@ -5,10 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::assets::{
-    AssetType, Forum, Invalid, Link, Page, ROOT, forum, invalid, link, page, questions,
-};
-use super::questions::Questions;
+use super::assets::{AssetType, Forum, Link, Page, forum, link, page};
+use super::invalid::{Invalid, ROOT, invalid};
+use super::questions::{Questions, questions};
 
 /// A file asset's stored description (the bytes are in the bridge's storage).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +86,21 @@ fn file(content: &Value) -> Result<FileMeta, Invalid> {
         .map_err(|_| invalid(ROOT, "the file asset has no stored file"))
 }
 
+/// Checks `content` against the schema of `kind` (not `file`: its content is made by the
+/// bridge).
+///
+/// # Errors
+/// [`Invalid`] naming the first field at fault.
+pub fn check(kind: AssetType, content: &Value) -> Result<(), Invalid> {
+    if kind == AssetType::File {
+        return Err(invalid(
+            ROOT,
+            "file assets are uploaded as multipart/form-data (fields asset_name, asset_type=file, file)",
+        ));
+    }
+    Content::parse(kind, content).map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +139,92 @@ mod tests {
                 .field,
             "asset_content.mode"
         );
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(kind: AssetType, v: Value) -> String {
+        check(kind, &v).expect_err("invalid").field
+    }
+
+    #[test]
+    fn valid_content_of_every_type_passes() {
+        check(AssetType::Page, &json!("<p>Hi</p>")).expect("html");
+        check(
+            AssetType::Page,
+            &json!({"text": "# Hi", "format": "markdown"}),
+        )
+        .expect("md");
+        check(
+            AssetType::Url,
+            &json!({"url": "https://example.org", "display": "popup"}),
+        )
+        .expect("url");
+        check(AssetType::Forum, &json!({"intro": "Talk", "type": "qanda"})).expect("forum");
+        check(
+            AssetType::Quiz,
+            &json!({"questions": [
+                {"type": "multichoice", "text": "Capital?", "options": ["Paris", "Rome"], "answer": "Paris", "points": 2},
+                {"type": "truefalse", "text": "Sky blue?", "answer": true},
+                {"type": "shortanswer", "text": "2+2?", "answer": ["4", "four"]},
+                {"type": "essay", "text": "Discuss."}
+            ]}),
+        )
+        .expect("quiz");
+    }
+
+    #[test]
+    fn refusals_name_the_field_at_fault() {
+        assert_eq!(field(AssetType::Page, json!(12)), "asset_content");
+        assert_eq!(
+            field(AssetType::Page, json!({"text": "x", "colour": 1})),
+            "asset_content.colour"
+        );
+        assert_eq!(
+            field(AssetType::Url, json!({"url": "javascript:alert(1)"})),
+            "asset_content.url"
+        );
+        assert_eq!(field(AssetType::Url, json!({})), "asset_content.url");
+        assert_eq!(
+            field(AssetType::Forum, json!({"intro": "x", "type": "news"})),
+            "asset_content.type"
+        );
+        assert_eq!(
+            field(
+                AssetType::Quiz,
+                json!({"questions": [{"type": "essay", "text": "a"}, {"type": "poll", "text": "b"}]})
+            ),
+            "asset_content.questions[1].type"
+        );
+        assert_eq!(
+            field(
+                AssetType::QuestionPaper,
+                json!({"questions": [{"type": "multichoice", "text": "a"}]})
+            ),
+            "asset_content.questions[0].options"
+        );
+        assert_eq!(
+            field(
+                AssetType::Quiz,
+                json!({"questions": [{"type": "multichoice", "text": "a", "options": ["x", "y"], "answer": 2}]})
+            ),
+            "asset_content.questions[0].answer"
+        );
+        assert_eq!(
+            field(
+                AssetType::Quiz,
+                json!({"questions": [{"type": "truefalse", "text": "a", "options": ["x"]}]})
+            ),
+            "asset_content.questions[0].options"
+        );
+        assert_eq!(
+            field(AssetType::Quiz, json!({"questions": []})),
+            "asset_content.questions"
+        );
+        assert_eq!(field(AssetType::File, json!({})), "asset_content");
     }
 }

@@ -1,7 +1,7 @@
 //! `CourseError`: what can go wrong in the local store, in its own words; the status each
 //! gets is chosen with the publisher's (`publish/error.rs`).
 
-use super::assets;
+use super::invalid::Invalid;
 use crate::storage::StorageError;
 
 /// Why a local-store operation failed.
@@ -51,8 +51,8 @@ impl CourseError {
     }
 }
 
-impl From<assets::Invalid> for CourseError {
-    fn from(i: assets::Invalid) -> Self {
+impl From<Invalid> for CourseError {
+    fn from(i: Invalid) -> Self {
         CourseError::Invalid {
             field: i.field,
             reason: i.reason,

@@ -11,6 +11,7 @@ mod error;
 mod file_assets;
 mod inline;
 mod input;
+mod invalid;
 mod questions;
 mod store;
 
@@ -19,10 +20,13 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-pub use assets::{AssetType, Content};
+pub use assets::{AssetType, TextFormat, UrlDisplay};
+pub use content::{Content, FileMeta, check};
 pub use error::CourseError;
 pub use file_assets::{FileStream, FileUpload};
 pub use input::{AssetChanges, CourseChanges, NewAsset, NewCourse};
+pub use invalid::Invalid;
+pub use questions::{PaperMode, Question, QuestionType, Questions, questions};
 
 use input::{MAX_NAME, asset_name, category_path, is_unique_violation, text};
 
@@ -289,7 +293,7 @@ impl Courses {
     ) -> Result<Asset, CourseError> {
         let course = self.course(&actor.owner(), course_id).await?;
         let name = asset_name(&input.asset_name)?;
-        assets::check(input.asset_type, &input.asset_content)?;
+        check(input.asset_type, &input.asset_content)?;
         let row = store::AssetRow {
             course_id: course.id,
             name: &name,
@@ -370,7 +374,7 @@ impl Courses {
                 "a file asset cannot change type, nor another become one (delete it and add it again)",
             ));
         }
-        assets::check(kind, &changes.asset_content)?;
+        check(kind, &changes.asset_content)?;
         let row = store::AssetRow {
             course_id: course.id,
             name,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::assets::{Invalid, ROOT, invalid, typed};
+use super::invalid::{Invalid, ROOT, invalid, typed};
 
 /// A quiz or question paper.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,10 @@
 //! password and says what to check — not the driver's error repeated through its causes.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long opening the database at start may take before it is reported unreachable.
+pub(super) const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The file of a `sqlite:` URL (`sqlite:///abs/path`, `sqlite://rel/path`, `sqlite:path`),
 /// `None` for an in-memory database.
@@ -85,9 +89,10 @@ pub(crate) fn open_failure(url: &str, e: &sqlx::Error) -> String {
         },
         sqlx::Error::Io(io) => format!("cannot reach the server ({io})"),
         sqlx::Error::Tls(tls) => format!("TLS to the server failed ({tls})"),
-        sqlx::Error::PoolTimedOut => {
-            "no connection within 5 seconds (is the server up and reachable?)".to_owned()
-        }
+        sqlx::Error::PoolTimedOut => format!(
+            "no connection within {} seconds (is the server up and reachable?)",
+            OPEN_TIMEOUT.as_secs()
+        ),
         other => other.to_string(),
     };
     format!("cannot open {target}: {why}")

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::html::escape;
+
 /// The page for `spec` (the OpenAPI document as JSON).
 pub fn render(spec: &Value) -> String {
     let mut html = String::with_capacity(64 * 1024);
@@ -206,13 +208,6 @@ fn anchor(method: &str, path: &str) -> String {
 
 fn text(v: &Value) -> String {
     escape(v.as_str().unwrap_or_default())
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1d2125}\

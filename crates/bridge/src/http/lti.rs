@@ -125,7 +125,7 @@ fn public_route_guard(
                 "The launch cannot start",
                 &format!(
                     "<p>The launch's parameter {} is larger than this tool accepts.</p>",
-                    ui::escape(&name.chars().take(64).collect::<String>())
+                    crate::html::escape(&name.chars().take(64).collect::<String>())
                 ),
                 None,
             ));
@@ -229,7 +229,7 @@ fn login_refused(app: &AppState, e: &LoginError) -> Response {
     tracing::info!(error = %e, "LTI login refused");
     let body = format!(
         "<p>{}.</p><p>If this keeps happening, ask the site administrator to check the tool's registration.</p>",
-        ui::escape(&e.to_string())
+        crate::html::escape(&e.to_string())
     );
     ui::message(
         &base(app),
@@ -313,7 +313,7 @@ pub async fn launch(
             let back = return_url.map_or_else(String::new, |u| {
                 format!(
                     "<p><a href=\"{}\" target=\"_top\">Back to the course</a></p>",
-                    ui::escape(&u)
+                    crate::html::escape(&u)
                 )
             });
             let body = format!(
@@ -358,8 +358,8 @@ fn launch_refused(app: &AppState, e: &LaunchError) -> Response {
     };
     let body = format!(
         "<p>{}</p><p class=\"status\">Reason: {}.</p>",
-        ui::escape(hint),
-        ui::escape(&e.to_string())
+        crate::html::escape(hint),
+        crate::html::escape(&e.to_string())
     );
     ui::message(
         &base(app),
@@ -409,7 +409,7 @@ pub async fn register(
                 RegisterError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
             tracing::info!(error = %e, "dynamic registration failed");
-            let body = format!("<p>{}.</p>", ui::escape(&e.to_string()));
+            let body = format!("<p>{}.</p>", crate::html::escape(&e.to_string()));
             ui::message(
                 &base,
                 status,

@@ -18,11 +18,12 @@ use serde_json::json;
 use tokio_util::io::StreamReader;
 
 use super::plan::Item;
-use super::render::{Activity, Body, FORMAT_HTML};
+use super::render::{Activity, Body};
 use super::steps::{Steps, unexpected};
 use crate::config::DeleteMode;
 use crate::courses::Courses;
-use crate::courses::assets::FileMeta;
+use crate::courses::FileMeta;
+use moodle_ws::functions::text_format::HTML as FORMAT_HTML;
 
 /// ID numbers per look-up call (each is one form field; Moodle's `max_input_vars` is 5000).
 const FIND_CHUNK: usize = 200;

@@ -50,7 +50,7 @@ pub use enrol::{EnrolResult, Enrolee};
 pub use error::{FailureClass, PublishError};
 pub use inline::InlinePublish;
 pub use removals::RemovedAsset;
-pub use render::{escape, questions_html};
+pub use render::questions_html;
 pub use request::PushRequest;
 pub use status::{Failure, SyncStatus};
 pub use sync::{GivenToken, RetryReply, Skipped};

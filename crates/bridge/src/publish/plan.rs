@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::courses::assets::{Content, Invalid};
 use crate::courses::{Asset, AssetType, Course};
+use crate::courses::{Content, Invalid};
 
 /// The course of a push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,8 +9,9 @@
 use moodle_ws::functions::local_bridge::{Answer, Question};
 use serde_json::Value;
 
-use super::render::{FORMAT_HTML, escape};
-use crate::courses::assets::{Invalid, Question as Asked, QuestionType, Questions};
+use crate::courses::{Invalid, Question as Asked, QuestionType, Questions};
+use crate::html::escape;
+use moodle_ws::functions::text_format::HTML as FORMAT_HTML;
 
 /// Most questions in one quiz (`local_bridge`).
 const MAX_QUESTIONS: usize = 100;
@@ -135,7 +136,7 @@ fn invalid(field: String, reason: impl Into<String>) -> Invalid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::courses::assets::questions as parse;
+    use crate::courses::questions as parse;
     use moodle_ws::functions::local_bridge::QuestionType as Kind;
     use serde_json::json;
 

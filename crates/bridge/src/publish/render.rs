@@ -13,14 +13,13 @@ use sha2::{Digest as _, Sha256};
 
 use super::plan::Item;
 use crate::courses::AssetType;
-use crate::courses::assets::{
+use crate::courses::{
     Content, FileMeta, Invalid, PaperMode, QuestionType, Questions, TextFormat, UrlDisplay,
 };
+use crate::html::escape;
 use crate::storage::hex;
 
-/// Moodle's text formats (`FORMAT_HTML`, `FORMAT_MARKDOWN`).
-pub const FORMAT_HTML: i64 = 1;
-const FORMAT_MARKDOWN: i64 = 4;
+use moodle_ws::functions::text_format::{HTML as FORMAT_HTML, MARKDOWN as FORMAT_MARKDOWN};
 
 /// An activity to make or update.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,22 +254,6 @@ fn number(n: f64) -> String {
     } else {
         format!("{n}")
     }
-}
-
-/// Text as HTML text.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

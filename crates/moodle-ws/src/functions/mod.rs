@@ -21,6 +21,14 @@ pub mod mobile;
 pub mod site;
 pub mod user;
 
+/// Moodle's text formats the project sends, the `…format` fields of texts (`lib/weblib.php`).
+pub mod text_format {
+    /// `FORMAT_HTML`.
+    pub const HTML: i64 = 1;
+    /// `FORMAT_MARKDOWN`.
+    pub const MARKDOWN: i64 = 4;
+}
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

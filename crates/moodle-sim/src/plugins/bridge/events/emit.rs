@@ -4,10 +4,10 @@
 //! out), with the request's origin. Nothing is written unless `local_bridge` is installed and
 //! `local_bridge/recordevents` is on.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::grades::GradeItemRef;
-use super::outbox::EventRow;
+use super::outbox::{EventRow, row};
 use crate::plugins::moodle_5;
 use crate::state::{ContextLevel, State, UserEnrolment, now};
 
@@ -401,36 +401,5 @@ impl State {
         let at = (cm.course, ctx, ContextLevel::Module, cm.id);
         let other = json!({"quizid": attempt.quiz});
         vec![row(event, attemptid, at, actor, attempt.userid, other)]
-    }
-}
-
-/// An outbox row before it is published: `at` is (course, context, level, instance).
-pub(super) fn row(
-    eventname: &'static str,
-    objectid: i64,
-    (courseid, contextid, level, instanceid): (i64, i64, ContextLevel, i64),
-    userid: i64,
-    relateduserid: i64,
-    other: Value,
-) -> EventRow {
-    EventRow {
-        id: 0,
-        eventname,
-        objectid,
-        courseid,
-        contextid,
-        contextlevel: level as i64,
-        contextinstanceid: instanceid,
-        userid,
-        relateduserid,
-        other: match other {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        },
-        origin: "web",
-        token: None,
-        service: String::new(),
-        timecreated: 0,
-        timeadded: 0,
     }
 }

@@ -6,8 +6,7 @@
 
 use serde_json::json;
 
-use super::emit::row;
-use super::outbox::EventRow;
+use super::outbox::{EventRow, row};
 use crate::state::{ContextLevel, State};
 
 /// The grade item of a grade.

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::state::ContextLevel;
+
 /// Seconds a reader waits at a missing id before passing it (`outbox::HOLD`).
 pub const HOLD: i64 = 10;
 
@@ -175,6 +177,37 @@ impl Outbox {
             previous = row.id;
         }
         (settled, false)
+    }
+}
+
+/// An outbox row before it is published: `at` is (course, context, level, instance).
+pub(super) fn row(
+    eventname: &'static str,
+    objectid: i64,
+    (courseid, contextid, level, instanceid): (i64, i64, ContextLevel, i64),
+    userid: i64,
+    relateduserid: i64,
+    other: Value,
+) -> EventRow {
+    EventRow {
+        id: 0,
+        eventname,
+        objectid,
+        courseid,
+        contextid,
+        contextlevel: level as i64,
+        contextinstanceid: instanceid,
+        userid,
+        relateduserid,
+        other: match other {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        },
+        origin: "web",
+        token: None,
+        service: String::new(),
+        timecreated: 0,
+        timeadded: 0,
     }
 }
 
