@@ -7,6 +7,7 @@ mod changes;
 mod inline;
 mod push;
 mod quiz;
+mod removals;
 
 use std::collections::BTreeMap;
 
