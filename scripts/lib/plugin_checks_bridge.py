@@ -180,6 +180,13 @@ def subsection_checks(site, c, run):
             [(m.get("cmid"), m.get("section")) for m in found] == [(body.get("cmid"), section)], r.body[:300])
 
 
+def enrolled_ids(site, token, courseid):
+    """The ids of the users enrolled in a course (core_enrol_get_enrolled_users)."""
+    r = site.ws(token, "core_enrol_get_enrolled_users", courseid=courseid)
+    users = r.json() if isinstance(r.json(), list) else []
+    return {u.get("id") for u in users}
+
+
 def file_checks(site, c):
     missing = site.missing_record
     t = site.tokens
@@ -199,7 +206,12 @@ def file_checks(site, c):
     r = site.ws(student, "local_bridge_list_user_files", courseid="2", userid="5")
     c.answer("list_user_files student", r)
     c.check("list_user_files as a student is nopermissions", errorcode(r) == "nopermissions", r.body[:200])
-    r = site.ws(teacher, "local_bridge_list_user_files", courseid="3", userid="7")
+    # The seed leaves student4 (7) out of CHEM201 (3), but a shared site gathers enrolments (the
+    # 5.0 site's recordings enrolled every student there): the first seeded student (4..8) not
+    # in CHEM201, or else not in HIST110 (4), where teacher1 teaches too.
+    courseid, outsider = next(((cid, uid) for cid in ("3", "4") for uid in range(4, 9)
+                               if uid not in enrolled_ids(site, admin, cid)), ("3", 7))
+    r = site.ws(teacher, "local_bridge_list_user_files", courseid=courseid, userid=str(outsider))
     c.answer("list_user_files not enrolled", r)
     c.check("a user who is not in the course is usernotenrolled", errorcode(r) == "usernotenrolled", r.body[:200])
     r = site.ws(admin, "local_bridge_list_user_files", courseid="2", userid="3")

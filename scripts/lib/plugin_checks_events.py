@@ -100,7 +100,10 @@ def event_checks(site, c, run, start):
     events, last = get_events(site, admin, start)
     # Only the courses the checks write to: another client of the same site (the bridge's own
     # real-Moodle suite) may be making courses at the same time.
-    checked = [e for e in events if e.get("courseid") in (2, 3, 4, courseid)]
+    # Nor the subsection checks' page: a target without a subsection (the stand-in, a 4.5 site with
+    # mod_subsection off) skips them, and they check their own answers.
+    checked = [e for e in events if e.get("courseid") in (2, 3, 4, courseid)
+               and not str(shape(e)["other"].get("name", "")).startswith("Checks page in a subsection")]
     c.answer("get_events after the checks", _Shaped(last), [shape(e) for e in checked])
     ids = [e.get("id") for e in events]
     c.check("events come in increasing id order, once each", ids == sorted(set(ids)) and len(ids) > 0, str(ids)[:200])

@@ -161,7 +161,15 @@ async fn a_deleted_course_has_its_moodle_course_hidden_with_its_last_push_token(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(visible(&app), Some(false), "hidden, not deleted");
-    let status = app.sync_status().await;
+    // The job records its outcome after Moodle answered: wait for that too.
+    let mut status = app.sync_status().await;
+    for _ in 0..100 {
+        if status["removals_pending"] == 0 && status["jobs"]["succeeded"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        status = app.sync_status().await;
+    }
     assert_eq!(status["removals_pending"], 0, "{status}");
     assert_eq!(
         status["jobs"]["succeeded"], 2,

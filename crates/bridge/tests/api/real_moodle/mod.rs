@@ -1,4 +1,4 @@
-//! The `moodle-bridge` binary against a real Moodle 4.5 (opt-in: `MOODLE_REAL_URL`, with
+//! The `moodle-bridge` binary against a real Moodle 4.5 or 5.x (opt-in: `MOODLE_REAL_URL`, with
 //! `MOODLE_REAL_ROOT` holding the site's `tokens.json` and `lti.json`;
 //! `../shared/real-moodle/install.sh` builds one, `scripts/real-moodle-suite` installs the
 //! plugins and runs this). Without `MOODLE_REAL_URL` every test passes after one skip line.
@@ -56,8 +56,12 @@ pub fn site() -> Option<Site> {
     };
     let root = std::env::var("MOODLE_REAL_ROOT").expect("MOODLE_REAL_ROOT names the site's folder");
     let read = |name: &str| -> Value {
-        let text = std::fs::read_to_string(format!("{root}/{name}"))
-            .unwrap_or_else(|e| panic!("{root}/{name}: {e}"));
+        let text = std::fs::read_to_string(format!("{root}/{name}")).unwrap_or_else(|e| {
+            panic!(
+                "{root}/{name}: {e} (lti.json is written by the recipe's lti_seed.php, \
+                     which install.sh skips with SKIP_LTI=1)"
+            )
+        });
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     Some(Site {

@@ -1,37 +1,14 @@
-//! The publisher (`docs/contracts/publisher.md`) against the real site: `POST /api/login-lms`
-//! with real passwords, a push of a course with a page, a file, a URL and a quiz, made through
-//! `local_bridge`, read back with `core_course_get_contents`, and a second push that makes
-//! nothing twice.
+//! A push against the real site: `POST /api/login-lms` with real passwords, a course with a
+//! page, a file, a URL and a quiz, made through `local_bridge`, read back with
+//! `core_course_get_contents`, and a second push that makes nothing twice.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::gateway::delete_course;
-use super::{Bridge, Site, run_id, site, with_query};
+use super::moodle_modules;
 use crate::helpers::status_json;
-
-/// The course's activities in Moodle: (cmid, modname, name).
-async fn moodle_modules(site: &Site, course: i64) -> Vec<(i64, String, String)> {
-    let contents = site
-        .admin_ws(
-            "core_course_get_contents",
-            &[("courseid", course.to_string())],
-        )
-        .await;
-    contents
-        .as_array()
-        .unwrap_or_else(|| panic!("sections: {contents}"))
-        .iter()
-        .flat_map(|s| s["modules"].as_array().cloned().unwrap_or_default())
-        .map(|m| {
-            (
-                m["id"].as_i64().expect("id"),
-                m["modname"].as_str().expect("modname").to_owned(),
-                m["name"].as_str().expect("name").to_owned(),
-            )
-        })
-        .collect()
-}
+use crate::real_moodle::gateway::delete_course;
+use crate::real_moodle::{Bridge, run_id, site, with_query};
 
 async fn push(bridge: &Bridge, course: i64, lms_token: &str) -> Value {
     let (status, body) = bridge
@@ -169,7 +146,7 @@ async fn a_course_is_pushed_with_real_passwords_and_a_second_push_duplicates_not
     // Moodle: create_course() adds the news forum (`newsitems` defaults to 5).
     assert_eq!(
         kinds,
-        ["forum", "page", "page", "resource", "url"],
+        ["forum", "page", "quiz", "resource", "url"],
         "{modules:?}"
     );
     assert!(
