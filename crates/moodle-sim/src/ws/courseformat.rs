@@ -151,6 +151,9 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                     .map(|s| s.sequence.clone())
                     .unwrap_or_default();
                 for cmid in sequence {
+                    // course_delete_section() deletes each module with course_delete_module().
+                    call.state
+                        .emit(crate::plugins::Change::ModuleDeleting(cmid));
                     call.state.delete_module(cmid);
                     updates.remove("cm", cmid);
                 }
@@ -200,6 +203,8 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                     p.action != "cm_hide",
                     p.action != "cm_stealth",
                 );
+                call.state
+                    .emit(crate::plugins::Change::ModuleUpdated(*cmid));
             }
             // set_cm_visibility(): each module, then the sections subsections delegate.
             put_cms_and_delegated_sections(call, &mut updates, &cms)?;
@@ -219,6 +224,9 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 }
             }
             for cmid in &cms {
+                // set_cm_indentation() and set_cm_groupmode() trigger course_module_updated.
+                call.state
+                    .emit(crate::plugins::Change::ModuleUpdated(*cmid));
                 if let Some(cm) = call.state.cms.get(cmid) {
                     updates.put_cm(call, cm);
                 }
@@ -231,6 +239,8 @@ fn update_course(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
                 .filter_map(|id| call.state.cms.get(id).map(|c| c.section))
                 .collect();
             for cmid in &cms {
+                call.state
+                    .emit(crate::plugins::Change::ModuleDeleting(*cmid));
                 call.state.delete_module(*cmid);
                 updates.remove("cm", *cmid);
             }

@@ -433,6 +433,52 @@ async fn deleting_activities_and_courses_records_their_deletion() {
 }
 
 #[tokio::test]
+async fn the_course_editors_hide_indent_and_delete_record_module_events() {
+    let site = Site::start().await;
+    let admin = site.token("admin_bridge");
+    let courseid = make_course(&site, "EV4").await;
+    let page = site
+        .call(
+            &admin,
+            "local_bridge_create_page",
+            &[
+                ("courseid", &courseid.to_string()),
+                ("name", "One"),
+                ("content", "x"),
+            ],
+        )
+        .await;
+    let cmid = page["cmid"].to_string();
+    let start = cursor(&site).await;
+    for action in ["cm_hide", "cm_moveright", "cm_delete"] {
+        let answer = site
+            .call(
+                &admin,
+                "core_courseformat_update_course",
+                &[
+                    ("action", action),
+                    ("courseid", &courseid.to_string()),
+                    ("ids[0]", &cmid),
+                ],
+            )
+            .await;
+        assert!(answer.is_string(), "{action}: {answer}");
+    }
+    let events = events_after(&site, &admin, start).await;
+    let names: Vec<&str> = events.iter().map(short).collect();
+    // stateactions: set_cm_visibility() and set_cm_indentation() trigger course_module_updated
+    // per module; cm_delete deletes each with course_delete_module().
+    assert_eq!(
+        names,
+        [
+            "course_module_updated",
+            "course_module_updated",
+            "course_module_deleted"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_failed_call_records_nothing_and_a_batch_records_its_good_items() {
     let site = Site::start().await;
     let teacher = site.token("teacher1_bridge");
