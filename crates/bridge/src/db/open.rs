@@ -86,7 +86,7 @@ pub(crate) fn open_failure(url: &str, e: &sqlx::Error) -> String {
         sqlx::Error::Io(io) => format!("cannot reach the server ({io})"),
         sqlx::Error::Tls(tls) => format!("TLS to the server failed ({tls})"),
         sqlx::Error::PoolTimedOut => {
-            "no connection within 5 seconds (is the server up and reachable?)".to_owned()
+            "no connection within 10 seconds (is the server up and reachable?)".to_owned()
         }
         other => other.to_string(),
     };

@@ -266,9 +266,12 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         return Ok(json!(""));
     }
     if matches!(p.action.as_str(), "hide" | "show" | "stealth") {
-        // set_coursemodule_visible(), which a subsection passes on to its section.
+        // set_coursemodule_visible(), which a subsection passes on to its section, then
+        // course_module_updated (course/externallib.php).
         call.state
             .set_cm_visibility(cm.id, p.action != "hide", p.action != "stealth");
+        call.state
+            .emit(crate::plugins::Change::ModuleUpdated(cm.id));
         let cm = call.state.cms.get(&cm.id).cloned().unwrap_or(cm);
         return Ok(Value::from(modinfo::cm_html(call.state, &cm)));
     }
@@ -291,9 +294,8 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         .get(&cm.id)
         .cloned()
         .unwrap_or_else(|| cm.clone());
-    // Moodle: visibility always, the group mode when it changed (set_coursemodule_groupmode()).
-    let visibility = ["hide", "show", "stealth"].contains(&p.action.as_str());
-    if visibility || p.action.starts_with("groups") && updated.groupmode != cm.groupmode {
+    // Moodle: the group mode when it changed (set_coursemodule_groupmode()).
+    if p.action.starts_with("groups") && updated.groupmode != cm.groupmode {
         call.state
             .emit(crate::plugins::Change::ModuleUpdated(cm.id));
     }
