@@ -101,8 +101,17 @@ async fn a_burst_of_changes_is_pushed_by_itself_once_after_the_quiet_period() {
     })
     .await;
     assert_eq!(app.sim.calls("local_bridge_update_module"), updates + 1);
-    let status = app.sync_status().await;
+    // Moodle has the change before the job records its outcome: wait for the job to end.
+    let mut status = app.sync_status().await;
+    for _ in 0..300 {
+        if status["jobs"]["running"].as_i64().unwrap_or(0) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        status = app.sync_status().await;
+    }
     assert_eq!(status["assets"]["synced"], 7, "{status}");
+    assert_eq!(app.sim.calls("local_bridge_update_module"), updates + 1);
 }
 
 #[tokio::test]
