@@ -165,10 +165,13 @@ async fn a_failed_automatic_push_is_tried_again_with_backoff_and_shows_meanwhile
     let mut seen: Option<Value> = None;
     for _ in 0..200 {
         let status = app.sync_status().await;
+        // The job is queued again a moment before the failed asset is listed (two records):
+        // wait for both.
         if let Some(entry) = status["auto_sync"]["scheduled"]
             .as_array()
             .and_then(|l| l.first())
             .filter(|e| e["attempts"].as_i64() == Some(1) && e["state"] == "queued")
+            .filter(|_| status["failed"].as_array().is_some_and(|f| !f.is_empty()))
         {
             seen = Some(json!({"entry": entry, "failed": status["failed"]}));
             break;
