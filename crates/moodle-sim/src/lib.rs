@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 pub use faults::{Fault, FaultRule, Target};
 pub use fixture::TokenMode;
 pub use plugins::Plugins;
-pub use version::MoodleVersion;
+pub use version::{MoodleVersion, VERSION_ENV};
 
 use endpoints::Shared;
 use functions::FunctionCatalog;

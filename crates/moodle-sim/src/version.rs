@@ -1,10 +1,16 @@
 //! Which Moodle the stand-in answers as: 4.5 (the LTS line, the default) or 5.0. One setting
 //! (`SimConfig::moodle_version`, `moodle-sim --moodle-version`), kept in `Site::moodle`; every
 //! rule that differs between the two asks it, where Moodle 5.0 has the difference. It owns the
-//! version strings the site reports; which functions each version has is `functions.rs`'s.
+//! version strings the site reports and the variable that picks the version for a whole test
+//! run ([`VERSION_ENV`]); which functions each version has is `functions.rs`'s.
 
 use std::fmt;
 use std::str::FromStr;
+
+/// The environment variable naming the version: `moodle-sim` reads it (as
+/// `--moodle-version`) and so do the bridge's tests ([`MoodleVersion::from_env`]), so one
+/// `MOODLE_SIM_MOODLE_VERSION=5.0` runs a test suite against the 5.0 stand-in.
+pub const VERSION_ENV: &str = "MOODLE_SIM_MOODLE_VERSION";
 
 /// A Moodle branch the stand-in can answer as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -48,6 +54,21 @@ impl MoodleVersion {
     /// Whether this is Moodle 5.0 or later.
     pub fn at_least_5_0(self) -> bool {
         self >= MoodleVersion::V5_0
+    }
+
+    /// The version [`VERSION_ENV`] names; 4.5 (the default) when it is unset or empty.
+    ///
+    /// # Errors
+    /// When it names a version the stand-in does not have: a typo must not quietly run the
+    /// tests against 4.5.
+    pub fn from_env() -> Result<MoodleVersion, UnknownVersion> {
+        match std::env::var(VERSION_ENV) {
+            Ok(v) if !v.trim().is_empty() => v.parse(),
+            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(MoodleVersion::default()),
+            Err(std::env::VarError::NotUnicode(v)) => {
+                Err(UnknownVersion(v.to_string_lossy().into_owned()))
+            }
+        }
     }
 
     /// The version a recording was made on, from its file name: one whose name contains `5.0`

@@ -190,23 +190,17 @@ pub async fn listing(client: &Client, course: i64, user: i64) -> Result<Listing,
                 reason: None,
             }
         }
-        // Moodle: invalidrecord for a function the site does not have (plugin missing),
+        // Moodle: invalidrecord for a function the site does not have (plugin missing;
+        // 5.0 calls it invalidrecordunknown, which `code()` folds into invalidrecord),
         // accessexception for one its service lacks.
-        Err(e)
-            if matches!(
-                e.moodle_errorcode(),
-                Some("invalidrecord" | "accessexception")
-            ) =>
-        {
-            PrivateFiles {
-                available: false,
-                reason: Some(
-                    "private files need the local_bridge plugin in Moodle, with \
+        Err(e) if matches!(e.code(), Some("invalidrecord" | "accessexception")) => PrivateFiles {
+            available: false,
+            reason: Some(
+                "private files need the local_bridge plugin in Moodle, with \
                      local_bridge_list_user_files in the bridge's web service"
-                        .to_owned(),
-                ),
-            }
-        }
+                    .to_owned(),
+            ),
+        },
         Err(e) => return Err(e.into()),
     };
     Ok(Listing {

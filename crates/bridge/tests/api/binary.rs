@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use moodle_sim::{Sim, SimConfig};
+use moodle_sim::Sim;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
@@ -90,7 +90,7 @@ async fn development_routes_on_a_non_loopback_address_stop_the_start() {
 
 #[tokio::test]
 async fn debug_logs_name_functions_but_never_a_token() {
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     add_service_functions(&sim, &["core_course_search_courses"]);
     let moodle_token = sim.token("admin_bridge").expect("token");
     let dir = tempfile::tempdir().expect("dir");

@@ -1,6 +1,8 @@
 //! `spawn_app`: a Moodle stand-in and the bridge against it, both in-process on ephemeral
 //! ports, with a temporary SQLite file (or a fresh PostgreSQL database); a `TestApp` with
-//! one method per route and helpers to make tokens.
+//! one method per route and helpers to make tokens. The stand-in answers as the Moodle that
+//! `MOODLE_SIM_MOODLE_VERSION` names (4.5 unless set; `scripts/test` runs the version-sensitive
+//! groups again with 5.0): every test starts it through [`sim_config`].
 
 use std::time::Duration;
 
@@ -8,7 +10,7 @@ use bridge::app::App;
 use bridge::auth::{OwnKey, Scope, Scopes};
 use bridge::config::{Config, Env, Needs};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use moodle_sim::{Plugins, Sim, SimConfig};
+use moodle_sim::{MoodleVersion, Plugins, Sim, SimConfig};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
@@ -76,6 +78,22 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The Moodle version this run's stand-ins answer as (`MOODLE_SIM_MOODLE_VERSION`).
+///
+/// # Panics
+/// When the variable names a version the stand-in does not have.
+pub fn moodle_version() -> MoodleVersion {
+    MoodleVersion::from_env().unwrap_or_else(|e| panic!("{}: {e}", moodle_sim::VERSION_ENV))
+}
+
+/// The stand-in's settings for this run: the defaults, answering as [`moodle_version`].
+pub fn sim_config() -> SimConfig {
+    SimConfig {
+        moodle_version: moodle_version(),
+        ..SimConfig::default()
+    }
+}
+
 /// Starts a stand-in and the bridge with default options.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
@@ -90,7 +108,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             ..moodle_sim::lti::LtiConfig::default()
         },
         public_url: options.sim_public_url.clone(),
-        ..SimConfig::default()
+        ..sim_config()
     })
     .await
     .expect("the stand-in starts");

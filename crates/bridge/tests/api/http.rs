@@ -403,11 +403,20 @@ async fn error_bodies_share_one_shape() {
     let bad_response = body_json(app.courses("").await).await;
     let _ = app.site_info().await;
     let limited = body_json(app.site_info().await).await;
-    insta::assert_json_snapshot!(
-        "error_bodies",
-        json!({
-            "401": unauthenticated, "400": invalid, "404": missing, "409": taken,
-            "502": bad_response, "429": limited,
-        })
-    );
+    // Moodle 5.0 names a missing record without its table (`invalidrecordunknown`, "Can't find
+    // data record in database."): the bridge still answers `invalidrecord`, with 5.0's message
+    // and warning, pinned in its own snapshot (`error_bodies@5.0`).
+    let mut settings = insta::Settings::clone_current();
+    if crate::helpers::moodle_version().at_least_5_0() {
+        settings.set_snapshot_suffix("5.0");
+    }
+    settings.bind(|| {
+        insta::assert_json_snapshot!(
+            "error_bodies",
+            json!({
+                "401": unauthenticated, "400": invalid, "404": missing, "409": taken,
+                "502": bad_response, "429": limited,
+            })
+        );
+    });
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use moodle_sim::{Sim, SimConfig};
+use moodle_sim::Sim;
 use reqwest::Method;
 use serde_json::json;
 
@@ -151,7 +151,7 @@ async fn a_stopped_database_is_503_and_the_bridge_recovers_without_a_restart() {
     else {
         return;
     };
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     add_service_functions(&sim, &["core_course_search_courses"]);
     let dir = tempfile::tempdir().expect("dir");
     let token = sim.token("admin_bridge").expect("token");

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use moodle_sim::{Fault, FaultRule, Sim, SimConfig, Target};
+use moodle_sim::{Fault, FaultRule, Sim, Target};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -37,7 +37,7 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
-        let sim = Sim::start(SimConfig::default()).await.expect("sim");
+        let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
         add_service_functions(&sim, &[]);
         let token = sim.token("admin_bridge").expect("token");
         Setup {

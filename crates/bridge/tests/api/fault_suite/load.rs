@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use moodle_sim::{Sim, SimConfig};
+use moodle_sim::Sim;
 use serde_json::json;
 use tokio::sync::Mutex;
 
@@ -44,7 +44,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_clients_get_answers_or_429_and_memory_stays_flat() {
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     add_service_functions(&sim, &["core_course_search_courses"]);
     let dir = tempfile::tempdir().expect("dir");
     let token = sim.token("admin_bridge").expect("token");

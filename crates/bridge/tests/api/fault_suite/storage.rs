@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use moodle_sim::{Sim, SimConfig};
+use moodle_sim::Sim;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -61,7 +61,7 @@ async fn uploads_and_copies_fail_cleanly_while_the_storage_is_down() {
     let Some(bucket) = s3_bucket().await else {
         return;
     };
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     add_service_functions(&sim, &[]);
     let proxy = Proxy::start().await;
     let endpoint = std::env::var("BRIDGE_TEST_S3_ENDPOINT").expect("endpoint");

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use moodle_sim::{Fault, FaultRule, Sim, SimConfig, Target};
+use moodle_sim::{Fault, FaultRule, Sim, Target};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -25,7 +25,7 @@ async fn two_instances_share_launches_files_and_pushes_without_loss_or_duplicate
     let Some(storage) = s3_bucket().await else {
         return;
     };
-    let sim = Sim::start(SimConfig::default())
+    let sim = Sim::start(crate::helpers::sim_config())
         .await
         .expect("the stand-in starts");
     add_service_functions(&sim, &["core_course_search_courses"]);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use moodle_sim::{Sim, SimConfig};
+use moodle_sim::Sim;
 use reqwest::Method;
 use serde_json::json;
 
@@ -53,7 +53,7 @@ async fn subscribe(base: &str, receiver: &Receiver) -> String {
 
 #[tokio::test]
 async fn a_bridge_killed_while_delivering_goes_on_after_the_restart_in_order() {
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     let token = sim.token("admin_bridge").expect("token");
     let dir = tempfile::tempdir().expect("dir");
     let mut env: Vec<(&str, String)> = EVENTS_ENV
@@ -111,7 +111,7 @@ async fn two_instances_on_one_database_deliver_each_event_once() {
     let Some(database_url) = postgres_database().await else {
         return;
     };
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     let token = sim.token("admin_bridge").expect("token");
     let dir = tempfile::tempdir().expect("dir");
     let mut env: Vec<(&str, String)> = EVENTS_ENV

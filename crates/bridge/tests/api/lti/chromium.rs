@@ -453,7 +453,7 @@ async fn manage_files(
             &format!("return !document.querySelector('#stored-files tr[data-id=\"{id}\"]')"),
         )
         .await;
-    let gone = app.get(&format!("/download_file/{id}")).await;
+    let gone = as_files_admin(app, &format!("/download_file/{id}")).await;
     assert_eq!(gone.status(), 404, "deleted file {id}");
     assert!(
         stored_files(app)
@@ -462,6 +462,19 @@ async fn manage_files(
             .all(|f| f["id"] != id.as_str())
     );
     bytes
+}
+
+/// `GET path` with a token that may reach every stored file.
+async fn as_files_admin(app: &TestApp, path: &str) -> reqwest::Response {
+    let admin = crate::helpers::bridge_token(
+        bridge::auth::Scopes::READ_WRITE.with(bridge::auth::Scope::FilesAdmin),
+    );
+    app.http
+        .get(format!("{}{path}", app.url))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .expect("request")
 }
 
 /// Waits for a stored file's row in the page.
@@ -477,9 +490,10 @@ async fn stored_row(session: &Session, name: &str) {
         .await;
 }
 
-/// The stored files, through the API with the test's bearer token.
+/// Every stored file, through the API with a `files:admin` token (the launch's files are not
+/// the test's own bearer token's).
 async fn stored_files(app: &TestApp) -> Vec<Value> {
-    let response = app.get("/list_uploaded_files").await;
+    let response = as_files_admin(app, "/list_uploaded_files").await;
     assert_eq!(response.status(), 200);
     match body_json(response).await {
         Value::Array(all) => all,

@@ -101,8 +101,17 @@ async fn a_burst_of_changes_is_pushed_by_itself_once_after_the_quiet_period() {
     })
     .await;
     assert_eq!(app.sim.calls("local_bridge_update_module"), updates + 1);
-    let status = app.sync_status().await;
+    // Moodle has the change before the job records its outcome: wait for the job to end.
+    let mut status = app.sync_status().await;
+    for _ in 0..300 {
+        if status["jobs"]["running"].as_i64().unwrap_or(0) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        status = app.sync_status().await;
+    }
     assert_eq!(status["assets"]["synced"], 7, "{status}");
+    assert_eq!(app.sim.calls("local_bridge_update_module"), updates + 1);
 }
 
 #[tokio::test]
@@ -156,10 +165,13 @@ async fn a_failed_automatic_push_is_tried_again_with_backoff_and_shows_meanwhile
     let mut seen: Option<Value> = None;
     for _ in 0..200 {
         let status = app.sync_status().await;
+        // The job is queued again a moment before the failed asset is listed (two records):
+        // wait for both.
         if let Some(entry) = status["auto_sync"]["scheduled"]
             .as_array()
             .and_then(|l| l.first())
             .filter(|e| e["attempts"].as_i64() == Some(1) && e["state"] == "queued")
+            .filter(|_| status["failed"].as_array().is_some_and(|f| !f.is_empty()))
         {
             seen = Some(json!({"entry": entry, "failed": status["failed"]}));
             break;

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use moodle_sim::{Fault, FaultRule, Sim, SimConfig, Target};
+use moodle_sim::{Fault, FaultRule, Sim, Target};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
@@ -111,7 +111,7 @@ async fn course_with_pages(base: &str, n: usize) -> i64 {
 #[tokio::test]
 async fn a_push_killed_half_way_is_resumed_after_a_restart_without_duplicates() {
     const PAGES: usize = 30;
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     add_service_functions(&sim, &[]);
     let dir = tempfile::tempdir().expect("dir");
     let (mut first, base) = serve(&sim, dir.path()).await;
@@ -209,7 +209,7 @@ async fn a_push_killed_half_way_is_resumed_after_a_restart_without_duplicates() 
 
 #[tokio::test]
 async fn the_command_line_pushes_with_a_progress_bar_and_reports_the_sync_state() {
-    let sim = Sim::start(SimConfig::default()).await.expect("sim");
+    let sim = Sim::start(crate::helpers::sim_config()).await.expect("sim");
     add_service_functions(&sim, &[]);
     let dir = tempfile::tempdir().expect("dir");
     let (mut server, base) = serve(&sim, dir.path()).await;

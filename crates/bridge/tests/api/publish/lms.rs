@@ -3,7 +3,7 @@
 //! and several Moodle sites.
 
 use bridge::db::Db;
-use moodle_sim::{Sim, SimConfig};
+use moodle_sim::Sim;
 use reqwest::Method;
 use serde_json::json;
 use sqlx::Row as _;
@@ -213,7 +213,7 @@ async fn an_expired_revoked_or_foreign_lms_token_is_refused_with_401() {
 
 #[tokio::test]
 async fn each_lms_token_pushes_to_the_site_it_was_made_for() {
-    let second = Sim::start(SimConfig::default())
+    let second = Sim::start(crate::helpers::sim_config())
         .await
         .expect("second stand-in");
     add_service_functions(&second, &[]);

@@ -135,6 +135,31 @@ async fn a_quiz_is_a_moodle_quiz_with_its_points_as_marks_and_a_learners_attempt
         "{quiz}"
     );
     assert_eq!(quiz["intro"], "<p>Warm-up</p>", "{quiz}");
+    // The questions' bank: the course's on Moodle 4.5; on 5.0, where banks are mod_qbank
+    // module contexts, the quiz's own.
+    let (banks, course_context, quiz_context) = app.sim.with_state(|s| {
+        let quizid = quizid_of(s, cmid);
+        let banks: Vec<i64> = s
+            .quiz
+            .slots
+            .values()
+            .filter(|slot| slot.quizid == quizid)
+            .filter_map(|slot| s.quiz.questions.get(&slot.questionid))
+            .map(|q| q.contextid)
+            .collect();
+        let course = s.context_id(moodle_sim::state::ContextLevel::Course, moodle_id);
+        (banks, course, s.quiz_context(cmid))
+    });
+    let bank = if crate::helpers::moodle_version().at_least_5_0() {
+        Some(quiz_context)
+    } else {
+        course_context
+    };
+    assert_eq!(banks.len(), 2, "two questions in the quiz");
+    assert!(
+        banks.iter().all(|c| Some(*c) == bank),
+        "{banks:?} in {bank:?}"
+    );
     let quizid = quiz["id"].as_i64().expect("quiz id");
     let finished = attempt_right(&app, quizid).await;
     assert_eq!(finished["state"], "finished", "{finished}");

@@ -266,10 +266,10 @@ fn edit_module(call: &mut Call<'_>, p: Value) -> Result<Value, WsError> {
         return Ok(json!(""));
     }
     if matches!(p.action.as_str(), "hide" | "show" | "stealth") {
-        // set_coursemodule_visible(), which a subsection passes on to its section.
+        // set_coursemodule_visible(), which a subsection passes on to its section, then
+        // course_module_updated (course/externallib.php).
         call.state
             .set_cm_visibility(cm.id, p.action != "hide", p.action != "stealth");
-        // edit_module() triggers course_module_updated after every visibility change.
         call.state
             .emit(crate::plugins::Change::ModuleUpdated(cm.id));
         let cm = call.state.cms.get(&cm.id).cloned().unwrap_or(cm);
