@@ -17,6 +17,7 @@ WORKDIR /src
 COPY . .
 RUN cargo build --locked --profile release -p bridge --bin moodle-bridge --no-default-features \
  && install -D -m 0755 target/release/moodle-bridge /out/moodle-bridge \
+ && strip --strip-debug /out/moodle-bridge \
  && /out/moodle-bridge --version
 
 # The runtime: the same Debian release as the build stage (the binary's glibc).
