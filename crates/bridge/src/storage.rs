@@ -5,9 +5,11 @@
 //!
 //! Keys are made by the bridge ([`StorageKey::new`]), never from a caller's file name, so no
 //! name can escape storage. Writes stream in constant memory, count bytes and compute the
-//! SHA-256 on the way, and are all-or-nothing: a multipart upload that fails, is too big or is
-//! dropped half-way is aborted, and on local disk the file appears only when complete.
+//! SHA-256 on the way (on a thread of its own, `storage/hashing.rs`, so hashing overlaps the
+//! receiving and writing), and are all-or-nothing: a multipart upload that fails, is too big
+//! or is dropped half-way is aborted, and on local disk the file appears only when complete.
 
+mod hashing;
 mod inventory;
 
 pub use inventory::StoredObject;
@@ -23,7 +25,6 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, WriteMultipart};
-use sha2::{Digest as _, Sha256};
 
 /// A key in storage, made by the bridge: `<area>/<random id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -91,6 +92,9 @@ pub enum StorageError {
     /// The backend failed.
     #[error("storage failed: {0}")]
     Backend(#[from] object_store::Error),
+    /// The bridge is shutting down and stopped the write (nothing was kept).
+    #[error("the write was stopped: the bridge is shutting down")]
+    ShuttingDown,
 }
 
 impl StorageError {
@@ -108,6 +112,7 @@ impl StorageError {
                     | object_store::Error::NotImplemented { .. }
                     | object_store::Error::UnknownConfigurationKey { .. }
             ),
+            StorageError::ShuttingDown => true,
             _ => false,
         }
     }
@@ -176,8 +181,8 @@ impl Storage {
     /// Writes a stream to `key`, at most `limit` bytes; all or nothing.
     ///
     /// # Errors
-    /// [`StorageError::TooLarge`], [`StorageError::Source`], [`StorageError::Backend`]; in
-    /// each case nothing is left at `key`.
+    /// [`StorageError::TooLarge`], [`StorageError::Source`], [`StorageError::Backend`],
+    /// [`StorageError::ShuttingDown`]; in each case nothing is left at `key`.
     pub async fn put_stream<S, E>(
         &self,
         key: &StorageKey,
@@ -190,7 +195,7 @@ impl Storage {
     {
         let upload = self.store.put_multipart(&key.path()).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        let mut hasher = Sha256::new();
+        let mut hasher = hashing::BackgroundSha256::start();
         let mut size: u64 = 0;
         let failure = loop {
             match source.next().await {
@@ -201,7 +206,7 @@ impl Storage {
                     if size > limit {
                         break Some(StorageError::TooLarge { limit });
                     }
-                    hasher.update(&chunk);
+                    hasher.update(chunk.clone()).await;
                     if let Err(e) = writer.wait_for_capacity(2).await {
                         break Some(e.into());
                     }
@@ -209,14 +214,21 @@ impl Storage {
                 }
             }
         };
-        if let Some(e) = failure {
-            let _ = writer.abort().await;
-            return Err(e);
-        }
+        let digest = match failure {
+            Some(e) => Err(e),
+            None => hasher.finish().await.ok_or(StorageError::ShuttingDown),
+        };
+        let digest = match digest {
+            Ok(digest) => digest,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(e);
+            }
+        };
         writer.finish().await?;
         Ok(Stored {
             size,
-            sha256: hex(&hasher.finalize()),
+            sha256: hex(&digest),
         })
     }
 
