@@ -8,17 +8,16 @@ use serde_json::json;
 
 use super::{
     add_asset, admin_login, cmid, course_module, entry, moodle_course, moodle_modules, new_course,
-    push,
+    own_bridge, push,
 };
 use crate::real_moodle::gateway::delete_course;
-use crate::real_moodle::{Bridge, run_id, site};
+use crate::real_moodle::site;
 
 #[tokio::test]
 async fn an_asset_deleted_locally_is_hidden_in_moodle_by_the_next_push_with_its_id_number_freed() {
     let Some(site) = site() else { return };
-    let run = run_id();
+    let (run, bridge) = own_bridge(&site, &[]).await;
     let prefix = format!("real{run}");
-    let bridge = Bridge::start(&site, &[("LMS_IDNUMBER_PREFIX", prefix.as_str())]).await;
     let lms_token = admin_login(&bridge, &site).await;
     let course = new_course(&bridge, "Real hide", &format!("REALHIDE{run}")).await;
     add_asset(
@@ -109,9 +108,8 @@ async fn an_asset_deleted_locally_is_hidden_in_moodle_by_the_next_push_with_its_
 #[tokio::test]
 async fn an_activity_or_the_course_deleted_in_moodle_is_made_again_by_the_next_push() {
     let Some(site) = site() else { return };
-    let run = run_id();
+    let (run, bridge) = own_bridge(&site, &[]).await;
     let prefix = format!("real{run}");
-    let bridge = Bridge::start(&site, &[("LMS_IDNUMBER_PREFIX", prefix.as_str())]).await;
     let lms_token = admin_login(&bridge, &site).await;
     let course = new_course(&bridge, "Real remake", &format!("REALREMAKE{run}")).await;
     add_asset(

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use super::{
     admin_login, calls_since, cmid, course_module, moodle_calls, moodle_course, moodle_modules,
+    own_bridge,
 };
 use crate::real_moodle::gateway::delete_course;
-use crate::real_moodle::{Bridge, run_id, site};
+use crate::real_moodle::{Bridge, site};
 
 /// Whether a Moodle function writes (makes, changes, removes, enrols, uploads).
 fn writes(function: &str) -> bool {
@@ -66,9 +67,7 @@ async fn publish(bridge: &Bridge, lms_token: &str, body: &Value) -> Value {
 #[tokio::test]
 async fn an_inline_publish_makes_its_activities_in_one_batch_call_and_a_repeat_writes_nothing() {
     let Some(site) = site() else { return };
-    let run = run_id();
-    let prefix = format!("real{run}");
-    let bridge = Bridge::start(&site, &[("LMS_IDNUMBER_PREFIX", prefix.as_str())]).await;
+    let (run, bridge) = own_bridge(&site, &[]).await;
     let lms_token = admin_login(&bridge, &site).await;
 
     let before = moodle_calls(&bridge).await;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Bridge, Site};
+use super::{Bridge, Site, run_id};
 
 /// The course's activities in Moodle: (cmid, modname, name).
 pub async fn moodle_modules(site: &Site, course: i64) -> Vec<(i64, String, String)> {
@@ -54,6 +54,17 @@ pub async fn course_module(site: &Site, cmid: i64) -> Option<Value> {
     }
     assert!(answer["cm"].is_object(), "cm {cmid}: {answer}");
     Some(answer["cm"].clone())
+}
+
+/// A run id for the names this test makes, and a bridge on the site whose ID numbers start
+/// with `real<run>` (so its course ids never meet an earlier run's), with `extra` settings.
+pub async fn own_bridge(site: &Site, extra: &[(&str, &str)]) -> (String, Bridge) {
+    let run = run_id();
+    let prefix = format!("real{run}");
+    let mut env = vec![("LMS_IDNUMBER_PREFIX", prefix.as_str())];
+    env.extend_from_slice(extra);
+    let bridge = Bridge::start(site, &env).await;
+    (run, bridge)
 }
 
 /// The administrator's LMS token, from `POST /api/login-lms` with the real password.

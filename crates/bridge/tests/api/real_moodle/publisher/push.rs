@@ -6,9 +6,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::moodle_modules;
+use super::own_bridge;
 use crate::helpers::status_json;
 use crate::real_moodle::gateway::delete_course;
-use crate::real_moodle::{Bridge, run_id, site, with_query};
+use crate::real_moodle::{Bridge, site, with_query};
 
 async fn push(bridge: &Bridge, course: i64, lms_token: &str) -> Value {
     let (status, body) = bridge
@@ -31,9 +32,8 @@ async fn push(bridge: &Bridge, course: i64, lms_token: &str) -> Value {
 #[tokio::test]
 async fn a_course_is_pushed_with_real_passwords_and_a_second_push_duplicates_nothing() {
     let Some(site) = site() else { return };
-    let run = run_id();
+    let (run, bridge) = own_bridge(&site, &[]).await;
     let prefix = format!("real{run}");
-    let bridge = Bridge::start(&site, &[("LMS_IDNUMBER_PREFIX", prefix.as_str())]).await;
 
     let (status, body) = bridge
         .send(

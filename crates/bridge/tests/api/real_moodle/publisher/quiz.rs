@@ -6,10 +6,11 @@
 use serde_json::{Value, json};
 
 use super::{
-    add_asset, admin_login, cmid, entry, moodle_course, moodle_modules, new_course, push_status,
+    add_asset, admin_login, cmid, entry, moodle_course, moodle_modules, new_course, own_bridge,
+    push_status,
 };
 use crate::real_moodle::gateway::delete_course;
-use crate::real_moodle::{Bridge, Site, run_id, site};
+use crate::real_moodle::{Site, site};
 
 /// Three questions worth 6: true/false (2), short answer (3), multichoice (1).
 fn questions() -> Value {
@@ -99,9 +100,7 @@ async fn attempt(site: &Site, token: &str, quizid: i64) -> Value {
 async fn a_pushed_quiz_is_attempted_by_a_student_the_push_enrolled_and_the_grade_reaches_the_gradebook()
  {
     let Some(site) = site() else { return };
-    let run = run_id();
-    let prefix = format!("real{run}");
-    let bridge = Bridge::start(&site, &[("LMS_IDNUMBER_PREFIX", prefix.as_str())]).await;
+    let (run, bridge) = own_bridge(&site, &[]).await;
     let lms_token = admin_login(&bridge, &site).await;
     let course = new_course(&bridge, "Real quiz", &format!("REALQUIZ{run}")).await;
     add_asset(&bridge, course, "check", "quiz", questions()).await;

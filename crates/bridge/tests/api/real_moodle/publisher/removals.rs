@@ -7,9 +7,11 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{add_asset, admin_login, cmid, course_module, entry, moodle_course, new_course, push};
+use super::{
+    add_asset, admin_login, cmid, course_module, entry, moodle_course, new_course, own_bridge, push,
+};
 use crate::real_moodle::gateway::delete_course;
-use crate::real_moodle::{Bridge, Site, run_id, site};
+use crate::real_moodle::{Bridge, Site, site};
 
 async fn delete(bridge: &Bridge, path: &str) {
     let (status, body) = bridge.send(Method::DELETE, path, &[], &json!(null)).await;
@@ -31,16 +33,7 @@ async fn moodle_course_row(site: &Site, id: i64) -> serde_json::Value {
 async fn with_lms_delete_mode_delete_a_locally_deleted_asset_is_deleted_in_moodle_by_the_next_push()
 {
     let Some(site) = site() else { return };
-    let run = run_id();
-    let prefix = format!("real{run}");
-    let bridge = Bridge::start(
-        &site,
-        &[
-            ("LMS_IDNUMBER_PREFIX", prefix.as_str()),
-            ("LMS_DELETE_MODE", "delete"),
-        ],
-    )
-    .await;
+    let (run, bridge) = own_bridge(&site, &[("LMS_DELETE_MODE", "delete")]).await;
     let lms_token = admin_login(&bridge, &site).await;
     let course = new_course(&bridge, "Real delete", &format!("REALDEL{run}")).await;
     add_asset(
@@ -84,9 +77,7 @@ async fn with_lms_delete_mode_delete_a_locally_deleted_asset_is_deleted_in_moodl
 #[tokio::test]
 async fn a_locally_deleted_course_has_its_moodle_course_hidden_by_a_job_with_its_last_push_token() {
     let Some(site) = site() else { return };
-    let run = run_id();
-    let prefix = format!("real{run}");
-    let bridge = Bridge::start(&site, &[("LMS_IDNUMBER_PREFIX", prefix.as_str())]).await;
+    let (run, bridge) = own_bridge(&site, &[]).await;
     let lms_token = admin_login(&bridge, &site).await;
     let course = new_course(&bridge, "Real course hide", &format!("REALCHIDE{run}")).await;
     add_asset(
