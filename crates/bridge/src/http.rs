@@ -100,14 +100,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(gateway::notifications))
         .routes(routes!(gateway::unread_count))
         .routes(routes!(gateway::attach_file))
-        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            TimeLimit {
-                limit: config.http.request_timeout,
-                answer: gateway_timeout,
-            },
-            time_limit,
-        ));
+        .bounded(config, gateway_timeout);
     // Uploads stream for as long as they take, up to their own size limit.
     let uploads = OpenApiRouter::new()
         .routes(routes!(gateway::upload_file))
@@ -136,14 +129,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         .routes(routes!(publish::sync_course))
         .routes(routes!(publish::sync_status))
         .routes(routes!(publish::retry_failed))
-        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            TimeLimit {
-                limit: config.http.request_timeout,
-                answer: publisher_timeout,
-            },
-            time_limit,
-        ));
+        .bounded(config, publisher_timeout);
     let publisher_assets = OpenApiRouter::new()
         .routes(routes!(courses::list_assets, courses::create_asset))
         .routes(routes!(
@@ -171,14 +157,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
     let token_login = OpenApiRouter::new()
         .routes(routes!(token_login::token_login))
         .routes(routes!(token_login::token_validate))
-        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            TimeLimit {
-                limit: config.http.request_timeout,
-                answer: gateway_timeout,
-            },
-            time_limit,
-        ));
+        .bounded(config, gateway_timeout);
     // Webhook subscriptions (`webhooks:manage`) and the event stream (`events:read`), which
     // lives as long as EVENT_STREAM_MAX_SECONDS allows.
     let webhook_routes = OpenApiRouter::new()
@@ -190,14 +169,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
         ))
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::replay))
-        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            TimeLimit {
-                limit: config.http.request_timeout,
-                answer: gateway_timeout,
-            },
-            time_limit,
-        ))
+        .bounded(config, gateway_timeout)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_webhooks,
@@ -223,14 +195,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, serde_json::Value) {
     ));
     // The platform's services for a launch: a staff launch token only.
     let lti_services = lti_services::routes()
-        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            TimeLimit {
-                limit: config.http.request_timeout,
-                answer: gateway_timeout,
-            },
-            time_limit,
-        ))
+        .bounded(config, gateway_timeout)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             lti_services::require_staff_launch,
@@ -316,6 +281,25 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             ])
             .max_age(Duration::from_secs(600)),
     )
+}
+
+/// The bounds of a route group that answers within `HTTP_REQUEST_TIMEOUT`: a body of at most
+/// `max_body_bytes`, and a request that takes longer ended with the group's 504 `answer`.
+trait Bounded {
+    fn bounded(self, config: &Config, answer: fn() -> Response) -> Self;
+}
+
+impl Bounded for OpenApiRouter<AppState> {
+    fn bounded(self, config: &Config, answer: fn() -> Response) -> Self {
+        self.layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+            .layer(middleware::from_fn_with_state(
+                TimeLimit {
+                    limit: config.http.request_timeout,
+                    answer,
+                },
+                time_limit,
+            ))
+    }
 }
 
 /// Ends a request that takes longer than its route group's limit with that group's 504
