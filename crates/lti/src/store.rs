@@ -175,6 +175,19 @@ impl MemoryStore {
         }
     }
 
+    /// An empty store with room for `launches` states and nonces held at once (the launches
+    /// of one state lifetime), so that a busy process never rehashes them in a launch.
+    pub fn with_capacity(clock: Clock, launches: usize) -> MemoryStore {
+        MemoryStore {
+            clock,
+            inner: Mutex::new(Inner {
+                states: HashMap::with_capacity(launches),
+                nonces: HashMap::with_capacity(launches),
+                ..Inner::default()
+            }),
+        }
+    }
+
     /// Adds a registration, replacing one with the same id.
     pub fn add_registration(&self, registration: Registration) {
         let mut inner = self.lock();
