@@ -22,6 +22,7 @@ use crate::lti_tool::LtiTool;
 use crate::metrics::Metrics;
 use crate::moodle::Clients;
 pub use crate::state::AppState;
+use crate::state::Services;
 use crate::token_login::TokenLogin;
 use crate::{courses, file_manager, jobs, lms, publish, storage, webhooks};
 
@@ -156,7 +157,7 @@ impl App {
         )
         .await?;
         let (hooks, events) = webhook_parts(config, &db, &clients)?;
-        let state = AppState {
+        let state = AppState::new(Services {
             gateway,
             auth,
             limiter,
@@ -179,7 +180,7 @@ impl App {
                 config.http.stream_max_duration,
             )),
             webhooks: hooks,
-        };
+        });
         let (router, _) = http::router(state, config);
         Ok(App {
             listener,

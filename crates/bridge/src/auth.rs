@@ -17,6 +17,7 @@ mod jwks;
 mod own;
 mod rate_limit;
 pub mod revocations;
+mod verified;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub use rate_limit::RateLimiter;
 pub use revocations::Revocations;
 
 use crate::config::AuthConfig;
+use verified::{Checked, Verified};
 
 /// Where a token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +152,7 @@ pub struct Authenticator {
     idp: Option<Jwks>,
     default_scopes: Scopes,
     revocations: Option<Arc<Revocations>>,
+    verified: Verified,
 }
 
 impl Authenticator {
@@ -166,6 +169,7 @@ impl Authenticator {
             idp: config.identity_provider.clone().map(|p| Jwks::new(p, http)),
             default_scopes: config.default_scopes,
             revocations: None,
+            verified: Verified::new(),
         }
     }
 
@@ -180,6 +184,25 @@ impl Authenticator {
     /// # Errors
     /// [`AuthError`] naming the first check that failed.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let checked = match self.verified.get(token) {
+            Some(checked) => checked,
+            None => self.verified.remember(token, self.check(token).await?),
+        };
+        if let Some(revocations) = &self.revocations
+            && revocations.is_revoked(
+                checked.principal.source,
+                &checked.principal.subject,
+                checked.jti.as_deref(),
+                checked.issued_at,
+            )
+        {
+            return Err(AuthError::Revoked);
+        }
+        Ok(checked.principal.clone())
+    }
+
+    /// Every check of a token but revocation.
+    async fn check(&self, token: &str) -> Result<Checked, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
         let (claims, source) = match (header.alg, header.kid.as_deref()) {
             (Algorithm::HS256, Some(kid)) if OwnKey::is_own_kid(kid) => {
@@ -212,20 +235,16 @@ impl Authenticator {
             Some(Value::Number(n)) => n.to_string(),
             _ => return Err(AuthError::MissingClaim("sub".to_owned())),
         };
-        if let Some(revocations) = &self.revocations
-            && revocations.is_revoked(
+        Ok(Checked {
+            principal: Principal {
+                subject,
+                scopes: Scopes::from_claims(&claims).unwrap_or(self.default_scopes),
                 source,
-                &subject,
-                claims.get("jti").and_then(Value::as_str),
-                claims.get("iat").and_then(Value::as_i64),
-            )
-        {
-            return Err(AuthError::Revoked);
-        }
-        Ok(Principal {
-            subject,
-            scopes: Scopes::from_claims(&claims).unwrap_or(self.default_scopes),
-            source,
+            },
+            jti: claims.get("jti").and_then(Value::as_str).map(str::to_owned),
+            issued_at: claims.get("iat").and_then(Value::as_i64),
+            // Every HS256 token has one (required); without it, it is not remembered.
+            expires_at: claims.get("exp").and_then(Value::as_i64).unwrap_or(i64::MIN),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! [`AppState`]: what every handler can reach — the services, the limiters and the settings
-//! the HTTP side needs — as one `Clone` struct of shared handles. `app.rs` builds it; `http/`
-//! only reads it.
+//! the HTTP side needs — behind one `Arc`, so the per-request clones axum makes of the state
+//! (every middleware and handler takes one) are one reference count, not one per service.
+//! `app.rs` builds it; `http/` only reads it.
 
 use std::sync::Arc;
 
@@ -16,9 +17,27 @@ use crate::token_login::TokenLogin;
 use crate::webhooks::Webhooks;
 use crate::{courses, file_manager, lms, publish};
 
-/// What every handler can reach.
+/// What every handler can reach: [`Services`], shared.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// Shares `services` with every request.
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services, limiters and settings of the HTTP side.
+pub struct Services {
     /// The Moodle gateway.
     pub gateway: Arc<Gateway>,
     /// Bearer-token checks.

@@ -26,6 +26,8 @@ pub struct OwnKey {
     encoding: EncodingKey,
     decoding: DecodingKey,
     kid: String,
+    /// The checks, built once (not per request).
+    validation: Validation,
 }
 
 /// A token just made.
@@ -58,10 +60,16 @@ impl OwnKey {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[ISSUER]);
         OwnKey {
             encoding: EncodingKey::from_secret(&key),
             decoding: DecodingKey::from_secret(&key),
             kid,
+            validation,
         }
     }
 
@@ -122,11 +130,6 @@ impl OwnKey {
         if kid != self.kid {
             return Err(AuthError::UnknownKey);
         }
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[ISSUER]);
-        Ok(jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &validation)?.claims)
+        Ok(jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &self.validation)?.claims)
     }
 }
