@@ -4,11 +4,6 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-/// mimalloc: faster than glibc's malloc for the many small, short-lived allocations of a
-/// request (`scripts/bench-gateway`, `scripts/bench-lti`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     // The TLS provider of clients this crate does not build itself (object_store's S3 client).

@@ -24,10 +24,6 @@ use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier;
 use serde_json::{Value, json};
 
-/// The allocator the `moodle-bridge` binary uses, so that the figures are the bridge's.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const ISSUER: &str = "http://127.0.0.1:8081";
 const CLIENT_ID: &str = "9jaP3Q6PNFuPzAg";
 const KID: &str = "16a44423db2ba42d6f2b";
