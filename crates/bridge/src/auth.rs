@@ -244,7 +244,10 @@ impl Authenticator {
             jti: claims.get("jti").and_then(Value::as_str).map(str::to_owned),
             issued_at: claims.get("iat").and_then(Value::as_i64),
             // Every HS256 token has one (required); without it, it is not remembered.
-            expires_at: claims.get("exp").and_then(Value::as_i64).unwrap_or(i64::MIN),
+            expires_at: claims
+                .get("exp")
+                .and_then(Value::as_i64)
+                .unwrap_or(i64::MIN),
         })
     }
 }

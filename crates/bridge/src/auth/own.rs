@@ -130,6 +130,9 @@ impl OwnKey {
         if kid != self.kid {
             return Err(AuthError::UnknownKey);
         }
-        Ok(jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &self.validation)?.claims)
+        Ok(
+            jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &self.validation)?
+                .claims,
+        )
     }
 }

@@ -38,9 +38,9 @@ pub(super) struct Verified {
 impl Verified {
     pub fn new() -> Verified {
         Verified {
-            entries: moka::sync::Cache::builder()
+            entries: moka::sync::Cache::<Box<str>, std::sync::Arc<Checked>>::builder()
                 .max_capacity(MAX_BYTES)
-                .weigher(|token: &Box<str>, _| {
+                .weigher(|token, _| {
                     u32::try_from(token.len())
                         .unwrap_or(u32::MAX)
                         .saturating_add(ENTRY_OVERHEAD)
