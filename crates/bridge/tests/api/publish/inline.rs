@@ -223,3 +223,109 @@ async fn an_inline_publish_is_checked_naming_the_field_and_can_be_queued() {
         "{job}"
     );
 }
+
+/// A request as another application: its own bridge token (subject `other-app`).
+async fn as_other_app(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    lms: Option<&str>,
+    body: &Value,
+) -> Response {
+    let mut request = app
+        .http
+        .post(format!("{}{path}", app.url))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(lms) = lms {
+        request = request.header("x-lms-token", lms);
+    }
+    request.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn two_applications_using_the_same_ids_publish_two_courses_that_never_meet() {
+    let app = publisher_app().await;
+    let first_lms = app.lms_token().await;
+    let (status, first) = status_json(
+        publish(
+            &app,
+            &first_lms,
+            &publication("<p>Mine</p>", true, false),
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let first_course = first["data"]["lms_course_id"].clone();
+
+    // Another application, with the very same course and asset ids (only its short name
+    // differs, as Moodle requires), and a complete publish that leaves the link out.
+    let other = bridge::auth::OwnKey::derive(&moodle_ws::Secret::new(crate::helpers::SECRET_KEY))
+        .issue(
+            "other-app",
+            bridge::auth::Scopes::READ_WRITE,
+            std::time::Duration::from_secs(3600),
+        )
+        .expect("issue")
+        .token
+        .expose()
+        .to_owned();
+    let (status, login) = status_json(
+        as_other_app(
+            &app,
+            &other,
+            "/api/login-lms",
+            None,
+            &json!({"email": super::helpers::ADMIN.0, "password": super::helpers::ADMIN.1}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let other_lms = login["data"]["token"].as_str().expect("token").to_owned();
+    let mut theirs = publication("<p>Theirs</p>", false, true);
+    theirs["course"]["shortname"] = json!("APP-OPTICS-OTHER");
+    let (status, second) = status_json(
+        as_other_app(&app, &other, "/api/lms/publish", Some(&other_lms), &theirs).await,
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    assert_ne!(
+        second["data"]["lms_course_id"], first_course,
+        "the other application got a course of its own"
+    );
+    let actions: Vec<&str> = second["data"]["exported_assets"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.iter().all(|a| *a == "created"),
+        "nothing of the first application's was updated: {actions:?}"
+    );
+
+    // The first application's course is as it left it: the same publish writes nothing,
+    // and its link, which the other's complete publish left out, is still there.
+    let before = writes(&app.sim);
+    let (status, again) = status_json(
+        publish(
+            &app,
+            &first_lms,
+            &publication("<p>Mine</p>", true, false),
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["data"]["lms_course_id"], first_course);
+    assert_eq!(
+        writes(&app.sim),
+        before,
+        "nothing of the first course changed"
+    );
+}
