@@ -149,6 +149,21 @@ impl Db {
         &self.pool
     }
 
+    /// A transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, which takes the write
+    /// lock at the start (waiting up to the busy timeout for another writer) instead of at the
+    /// first write: a deferred transaction that has read and then writes fails at once with
+    /// "database is locked" (`SQLITE_BUSY_SNAPSHOT`, 517) when another connection wrote in
+    /// between, and `busy_timeout` does not cover that upgrade. On PostgreSQL, `BEGIN`.
+    ///
+    /// # Errors
+    /// The driver's error.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -205,4 +220,50 @@ pub fn describe(url: &str) -> String {
 /// The SQLite file a `sqlite:` URL names (`None`: PostgreSQL or in memory).
 pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     open::sqlite_path(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_write_transaction_that_read_first_still_writes_after_another_connection_wrote() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let db = Db::connect(&url).await.expect("open");
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(db.pool())
+            .await
+            .expect("table");
+        let mut tx = db.begin_write().await.expect("begin");
+        sqlx::query("SELECT count(*) FROM t")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("read");
+        // Another connection writes meanwhile: it waits for this transaction (with a
+        // deferred BEGIN it would commit first and this transaction's write would fail).
+        let other = tokio::spawn({
+            let db = db.clone();
+            async move {
+                sqlx::query("INSERT INTO t VALUES (2)")
+                    .execute(db.pool())
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut *tx)
+            .await
+            .expect("the write after the read is not refused");
+        tx.commit().await.expect("commit");
+        other
+            .await
+            .expect("task")
+            .expect("the other write, after ours");
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY rowid")
+            .fetch_all(db.pool())
+            .await
+            .expect("rows");
+        assert_eq!(rows, [1, 2]);
+    }
 }

@@ -235,7 +235,7 @@ pub async fn list(
 /// The database's error.
 pub async fn revoke_token(db: &Db, jti: &str) -> Result<bool, sqlx::Error> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let expires: Option<i64> = sqlx::query("SELECT expires_at_ms FROM api_tokens WHERE jti = $1")
         .bind(jti)
         .fetch_optional(&mut *tx)
@@ -273,7 +273,7 @@ pub async fn revoke_subject(
     subject: &str,
 ) -> Result<u64, sqlx::Error> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO revoked_subjects (source, subject, revoked_before_ms) VALUES ($1, $2, $3) \
          ON CONFLICT (source, subject) DO UPDATE SET revoked_before_ms = excluded.revoked_before_ms",

@@ -107,7 +107,7 @@ impl LtiStore {
         now_ms: i64,
         retire_until_ms: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "UPDATE lti_tool_keys SET status = 'retired', retired_until_ms = $1 \
              WHERE status = 'current'",

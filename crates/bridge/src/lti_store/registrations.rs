@@ -132,7 +132,7 @@ impl LtiStore {
     /// The database's error.
     pub async fn save_registration(&self, new: &NewRegistration) -> Result<String, sqlx::Error> {
         let r = &new.registration;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let existing: Option<String> =
             sqlx::query("SELECT id FROM lti_registrations WHERE issuer = $1 AND client_id = $2")
                 .bind(&r.issuer)
@@ -201,7 +201,7 @@ impl LtiStore {
             issuer: r.issuer.clone(),
             client_id: r.client_id.clone(),
         };
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let taken = sqlx::query(
             "SELECT id FROM lti_registrations WHERE (issuer = $1 AND client_id = $2) OR id = $3",
         )
@@ -255,7 +255,7 @@ impl LtiStore {
     /// # Errors
     /// [`ApproveError`].
     pub async fn approve(&self, id: &str, access: &MoodleAccess) -> Result<(), ApproveError> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let sealed: Option<String> = match access {
             MoodleAccess::Token(token) => Some(self.tokens.seal(token.expose())),
             MoodleAccess::SameAs(other) => {
@@ -380,7 +380,7 @@ impl LtiStore {
     /// # Errors
     /// The database's error.
     pub async fn remove_registration(&self, id: &str) -> Result<bool, sqlx::Error> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("DELETE FROM lti_deployments WHERE registration_id = $1")
             .bind(id)
             .execute(&mut *tx)

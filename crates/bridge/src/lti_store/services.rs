@@ -51,7 +51,7 @@ impl LtiStore {
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
         let ags = services.ags.as_ref();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO lti_context_services (registration_id, deployment_id, context_id, \
              ags_scopes, ags_lineitems, nrps_memberships, updated_at_ms) \

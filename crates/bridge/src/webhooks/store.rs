@@ -182,7 +182,7 @@ pub(super) async fn webhook_of(
 
 /// Deletes a subscription of `owner` and its deliveries; whether it existed.
 pub(super) async fn delete_webhook(db: &Db, owner: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let gone = sqlx::query("DELETE FROM webhooks WHERE owner = $1 AND id = $2")
         .bind(owner)
         .bind(id)
@@ -252,7 +252,7 @@ pub(super) async fn record_events(
     read_up_to: i64,
     now: i64,
 ) -> Result<Option<Vec<Event>>, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let moved = sqlx::query(
         "UPDATE event_cursors SET last_moodle_id = $1, updated_at_ms = $2 \
          WHERE site = $3 AND lease_owner = $4 AND last_moodle_id <= $1",
@@ -369,7 +369,7 @@ pub(super) async fn replay(
     from: i64,
     now: i64,
 ) -> Result<usize, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let rows = sqlx::query("SELECT id, payload FROM moodle_events WHERE id >= $1 ORDER BY id")
         .bind(from)
         .fetch_all(&mut *tx)
@@ -615,7 +615,7 @@ pub(super) async fn disable(
     reason: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE webhooks SET active = 0, disabled_reason = $2, updated_at_ms = $3, \
          lease_owner = NULL, lease_until_ms = NULL WHERE id = $1",
@@ -638,7 +638,7 @@ pub(super) async fn disable(
 
 /// Forgets events stored before `before_ms` with their settled deliveries; pending ones stay.
 pub(super) async fn purge(db: &Db, before_ms: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let deliveries = sqlx::query(
         "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND event_id IN \
          (SELECT id FROM moodle_events WHERE stored_at_ms < $1)",
