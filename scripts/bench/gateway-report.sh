@@ -133,6 +133,32 @@ print_comparison() {
   fi
 }
 
+# The floors against nginx, and the bridge against the floor: how much of the gap to nginx
+# is the libraries' (axum serving, reqwest or hyper calling) and how much is the bridge's
+# own work (authentication, JSON, envelope, metrics, logs). Nothing without BENCH_FLOOR.
+print_floor() {
+  local endpoint c path row
+  [ "${#floors[@]}" -gt 0 ] || return 0
+  echo
+  echo "The libraries' floor: req/s ratios, round by round (floor: axum + reqwest passing"
+  echo "Moodle's answer through, nothing else; floor-hyper: the same with a hyper-util client):"
+  printf '%-9s %-6s %-26s %-26s %-26s\n' endpoint conns "floor / nginx" "floor-hyper / nginx" \
+    "bridge / floor"
+  for endpoint in "${endpoints[@]}"; do
+    for c in "${conns[@]}"; do
+      row=()
+      for path in floor floor-hyper; do
+        row+=("$(paired / "$(series "$endpoint" "$path" "$c" 5)" \
+          "$(series "$endpoint" nginx "$c" 5)" | stats | fmt %.2fx)")
+      done
+      row+=("$(paired / "$(series "$endpoint" bridge "$c" 5)" \
+        "$(series "$endpoint" floor "$c" 5)" | stats | fmt %.2fx)")
+      printf '%-9s %-6s %-26s %-26s %-26s\n' "$endpoint" "$c" "${row[@]}"
+    done
+  done
+  echo "(a floor below a target means no proxy built on these libraries reaches it here)"
+}
+
 # "ok" or "MISSED" for the median (first number of a fmt) against a target.
 verdict() {
   awk -v v="${1%% *}" -v op="$2" -v t="$3" 'BEGIN {
