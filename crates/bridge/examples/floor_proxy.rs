@@ -30,7 +30,7 @@ use hyper_util::rt::TokioExecutor;
 
 enum Upstream {
     Reqwest(reqwest::Client),
-    Hyper(HyperClient<HttpConnector, Full<Bytes>>),
+    Hyper(Box<HyperClient<HttpConnector, Full<Bytes>>>),
 }
 
 struct Floor {
@@ -112,7 +112,9 @@ async fn main() {
         Ok("hyper") => {
             let mut connector = HttpConnector::new();
             connector.set_nodelay(true);
-            Upstream::Hyper(HyperClient::builder(TokioExecutor::new()).build(connector))
+            Upstream::Hyper(Box::new(
+                HyperClient::builder(TokioExecutor::new()).build(connector),
+            ))
         }
         _ => Upstream::Reqwest(
             // As moodle-ws builds its client.
