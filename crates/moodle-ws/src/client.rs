@@ -22,6 +22,7 @@ use crate::encode::{self, Params};
 use crate::error::{Endpoint, Error};
 use crate::functions::Function;
 use crate::observe::{CallObserver, CallRecord};
+use crate::rest_http::{self, RestHttp};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::tls;
@@ -40,6 +41,8 @@ pub struct Client {
 /// What every clone of a client shares.
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
+    /// REST calls' client; `None` when a proxy in the environment sends them through reqwest.
+    pub(crate) rest_http: Option<RestHttp>,
     pub(crate) urls: SiteUrls,
     pub(crate) timeout: Duration,
     pub(crate) upload_timeout: Duration,
@@ -220,6 +223,16 @@ impl ClientBuilder {
             aliases,
         };
         let tls = tls::config(&self.extra_roots, base.scheme() == "https")?;
+        let rest_http = if rest_http::proxy_in_environment() {
+            None
+        } else {
+            Some(RestHttp::new(
+                tls.clone(),
+                &urls.rest,
+                &self.user_agent,
+                self.timeout,
+            )?)
+        };
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .user_agent(self.user_agent)
@@ -236,6 +249,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                rest_http,
                 urls,
                 timeout: self.timeout,
                 upload_timeout: self.upload_timeout,
@@ -335,19 +349,7 @@ impl Client {
         let retry = function.is_read_only();
         let function = function.name();
         let (outcome, retries) = self
-            .with_retries(retry, || {
-                let request = self
-                    .inner
-                    .http
-                    .post(self.inner.urls.rest.clone())
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .timeout(self.inner.timeout)
-                    .body(body.clone());
-                self.fetch(request, Endpoint::Rest)
-            })
+            .with_retries(retry, || self.post_rest(body.clone()))
             .await;
         let decoded = outcome.and_then(|answer| decode::rest::<R>(&answer.body, self.secret()));
         self.observe(function, started, retries, decoded.as_ref().err());
@@ -362,6 +364,28 @@ impl Client {
             ),
         }
         decoded
+    }
+
+    /// One attempt of a REST call: the form `body` POSTed to `server.php`, the whole answer
+    /// read.
+    async fn post_rest(&self, body: Bytes) -> Result<crate::transport::Answer, Error> {
+        if let Some(rest) = &self.inner.rest_http {
+            return rest
+                .post(body, self.inner.timeout)
+                .await?
+                .into_answer(self.secret());
+        }
+        let request = self
+            .inner
+            .http
+            .post(self.inner.urls.rest.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .timeout(self.inner.timeout)
+            .body(body);
+        self.fetch(request, Endpoint::Rest).await
     }
 
     /// Tells the observer, if any, that a call finished.

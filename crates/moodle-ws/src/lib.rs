@@ -2,8 +2,9 @@
 //!
 //! Module map: `client` (Client, ClientBuilder, the REST call), `encode` (bracket
 //! notation), `decode` (answers to values or errors), `error`, `retry`, `breaker`,
-//! `transport` (attempts and the retry loop), `observe` (a metrics hook), `secret`, `tls`, `login`, `upload`,
-//! `download`, and `functions/` (typed functions, one file per Moodle area).
+//! `transport` (attempts and the retry loop), `rest_http` (the REST calls' hyper client),
+//! `observe` (a metrics hook), `secret`, `tls`, `login`, `upload`, `download`, and
+//! `functions/` (typed functions, one file per Moodle area).
 
 mod breaker;
 mod client;
@@ -19,6 +20,7 @@ mod secret;
 #[cfg(test)]
 mod testdata;
 pub mod tls;
+mod rest_http;
 mod transport;
 pub mod upload;
 

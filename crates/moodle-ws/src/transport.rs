@@ -3,7 +3,6 @@
 //! [`Error`] without URLs (reqwest's errors carry the request URL; a pluginfile URL can
 //! carry a token, so only the cause chain is kept).
 
-use std::error::Error as _;
 use std::future::Future;
 
 use bytes::Bytes;
@@ -68,27 +67,33 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| self.transport_error(e))?;
-        if (200..300).contains(&status) {
-            return Ok(Answer { body });
-        }
-        // Moodle's own scripts answer 404 only with their JSON error (a missing file).
-        if status == 404
-            && let Some(err) = decode::endpoint_error(endpoint, status, &body, self.secret())
-        {
-            return Err(err);
-        }
-        Err(decode::status_error(
-            status,
-            retry_after,
-            &body,
-            self.secret(),
-        ))
+        classify(status, retry_after, body, endpoint, self.secret())
     }
 
     /// A reqwest failure as a URL-free [`Error`].
     pub(crate) fn transport_error(&self, e: reqwest::Error) -> Error {
         map_reqwest_error(e, self.inner.timeout)
     }
+}
+
+/// A whole answer by its status: 2xx is the answer, anything else its error.
+pub(crate) fn classify(
+    status: u16,
+    retry_after: Option<std::time::Duration>,
+    body: Bytes,
+    endpoint: Endpoint,
+    token: Option<&crate::secret::Secret>,
+) -> Result<Answer, Error> {
+    if (200..300).contains(&status) {
+        return Ok(Answer { body });
+    }
+    // Moodle's own scripts answer 404 only with their JSON error (a missing file).
+    if status == 404
+        && let Some(err) = decode::endpoint_error(endpoint, status, &body, token)
+    {
+        return Err(err);
+    }
+    Err(decode::status_error(status, retry_after, &body, token))
 }
 
 /// A reqwest failure as a URL-free [`Error`]; `timeout` is the limit that applied.
@@ -110,22 +115,36 @@ pub(crate) fn map_reqwest_error(e: reqwest::Error, timeout: std::time::Duration)
     }
 }
 
-/// The innermost cause of an error: an I/O error kind when there is one, else its text.
+/// The innermost cause of a reqwest failure (see [`chain_reason`]).
 fn cause(e: &reqwest::Error) -> String {
+    chain_reason(e).unwrap_or_else(|| {
+        if e.is_body() || e.is_decode() {
+            "the answer broke off".to_owned()
+        } else {
+            "transport error".to_owned()
+        }
+    })
+}
+
+/// The innermost cause of a hyper failure (see [`chain_reason`]), else its own text; hyper's
+/// texts name no URL.
+pub(crate) fn transport_reason(e: &(dyn std::error::Error + 'static)) -> String {
+    chain_reason(e).unwrap_or_else(|| scrub(&e.to_string(), None, SNIPPET_CHARS))
+}
+
+/// An I/O error kind in the error's cause chain when there is one, else the innermost
+/// cause's text; `None` without causes.
+fn chain_reason(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut source = e.source();
     let mut last = None;
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return io_reason(io);
+            return Some(io_reason(io));
         }
         last = Some(s);
         source = s.source();
     }
-    match last {
-        Some(s) => scrub(&s.to_string(), None, SNIPPET_CHARS),
-        None if e.is_body() || e.is_decode() => "the answer broke off".to_owned(),
-        None => "transport error".to_owned(),
-    }
+    last.map(|s| scrub(&s.to_string(), None, SNIPPET_CHARS))
 }
 
 fn io_reason(io: &std::io::Error) -> String {

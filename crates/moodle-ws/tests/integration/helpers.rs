@@ -90,7 +90,8 @@ pub async fn capture(
     Capture { url, requests }
 }
 
-async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
+/// One HTTP/1.1 request as text, read until its body is complete (or 2 s of silence).
+pub async fn read_request(socket: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
