@@ -7,6 +7,7 @@
 mod cache;
 mod courses;
 mod error;
+mod members;
 mod people;
 pub mod replies;
 pub mod requests;
@@ -15,7 +16,6 @@ mod uploads;
 use std::time::Duration;
 
 use bytes::Bytes;
-use indexmap::IndexMap;
 use moodle_ws::functions::site;
 use moodle_ws::{Client, DecodeReason, Warning};
 use serde::Serialize;
@@ -42,8 +42,8 @@ pub struct Reply {
 pub type Raw = Box<RawValue>;
 
 impl Reply {
-    /// A JSON array of Moodle's values, as sent.
-    pub fn list(items: &[Raw]) -> Reply {
+    /// A JSON array of Moodle's values, as sent (owned or borrowed from its answer).
+    pub fn list<V: std::ops::Deref<Target = RawValue>>(items: &[V]) -> Reply {
         let mut data =
             Vec::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
         data.push(b'[');
@@ -126,15 +126,16 @@ impl Gateway {
             Ok(hit) => return Ok(hit),
             Err(ticket) => ticket,
         };
-        // Only the top level is parsed; every value stays Moodle's text.
-        let mut info: IndexMap<String, Raw> = self
+        // Only the top level is read; every value stays Moodle's text, never copied twice.
+        let answer = self
             .moodle
-            .call_raw(site::GET_SITE_INFO, &NoParams {})
+            .call_json(site::GET_SITE_INFO, &NoParams {})
             .await?;
-        for key in SECRET_SITE_INFO_KEYS {
-            info.shift_remove(key);
-        }
-        let reply = Reply::of(&info);
+        let info: members::Members<'_> = answer.parse()?;
+        let reply = Reply {
+            data: Bytes::from(info.to_json_without(&SECRET_SITE_INFO_KEYS)),
+            warnings: Vec::new(),
+        };
         self.cache.store(ticket, &reply);
         Ok(reply)
     }

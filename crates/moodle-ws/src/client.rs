@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::answer::JsonAnswer;
 use crate::breaker::{Breaker, BreakerConfig, BreakerState};
 use crate::decode;
 use crate::encode::{self, Params};
@@ -343,6 +344,41 @@ impl Client {
         P: Serialize + ?Sized,
         R: DeserializeOwned,
     {
+        self.call_with(function, params, |body, token| {
+            decode::rest::<R>(body, token)
+        })
+        .await
+    }
+
+    /// Calls any web-service function and keeps Moodle's answer as the JSON text it came
+    /// as, once it is known not to be Moodle's exception: for callers that read it borrowed
+    /// ([`JsonAnswer::parse`]) and pass parts of it on without copying them. Retried only
+    /// when the function only reads.
+    ///
+    /// # Errors
+    /// Any [`Error`]; Moodle's exceptions as [`Error::Exception`]. The answer's shape is
+    /// checked by [`JsonAnswer::parse`].
+    pub async fn call_json<P>(&self, function: Function, params: &P) -> Result<JsonAnswer, Error>
+    where
+        P: Serialize + ?Sized,
+    {
+        self.call_with(function, params, |body, token| {
+            decode::exception(body, token)?;
+            Ok(JsonAnswer::new(body.clone(), token.cloned()))
+        })
+        .await
+    }
+
+    /// Calls a function and reads its answer with `decode`.
+    async fn call_with<P, T>(
+        &self,
+        function: Function,
+        params: &P,
+        decode: impl FnOnce(&Bytes, Option<&Secret>) -> Result<T, Error>,
+    ) -> Result<T, Error>
+    where
+        P: Serialize + ?Sized,
+    {
         let started = Instant::now();
         let params = encode::encode(params)?;
         let body = self.rest_body(function.name(), &params)?;
@@ -351,7 +387,7 @@ impl Client {
         let (outcome, retries) = self
             .with_retries(retry, || self.post_rest(body.clone()))
             .await;
-        let decoded = outcome.and_then(|answer| decode::rest::<R>(&answer.body, self.secret()));
+        let decoded = outcome.and_then(|answer| decode(&answer.body, self.secret()));
         self.observe(function, started, retries, decoded.as_ref().err());
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &decoded {

@@ -98,6 +98,16 @@ fn debug_info(text: Option<String>, token: Option<&Secret>) -> Option<DebugInfo>
 /// [`Error::Exception`] for Moodle's error object, [`Error::Decode`] for anything else
 /// that is not a `T`.
 pub(crate) fn rest<T: DeserializeOwned>(body: &[u8], token: Option<&Secret>) -> Result<T, Error> {
+    exception(body, token)?;
+    serde_json::from_slice(body).map_err(|e| json_error(&e, body, token))
+}
+
+/// Moodle's error object as [`Error::Exception`], if the answer is one.
+///
+/// # Errors
+/// [`Error::Exception`]; [`Error::Decode`] for an answer that names an exception but is
+/// not JSON.
+pub(crate) fn exception(body: &[u8], token: Option<&Secret>) -> Result<(), Error> {
     // Only an object that has an "exception" key can be Moodle's error object; skipping the
     // probe for every other answer saves a second pass over large successful answers.
     if first_byte(body) == Some(b'{') && memchr::memmem::find(body, b"\"exception\"").is_some() {
@@ -113,7 +123,7 @@ pub(crate) fn rest<T: DeserializeOwned>(body: &[u8], token: Option<&Secret>) -> 
             });
         }
     }
-    serde_json::from_slice(body).map_err(|e| json_error(&e, body, token))
+    Ok(())
 }
 
 /// The `{error, errorcode, …}` object of `login/token.php`, `upload.php` and

@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 //!
-//! Module map: `client` (Client, ClientBuilder, the REST call), `encode` (bracket
+//! Module map: `client` (Client, ClientBuilder, the REST call), `answer` (an answer kept
+//! as JSON text), `encode` (bracket
 //! notation), `decode` (answers to values or errors), `error`, `retry`, `breaker`,
 //! `transport` (attempts and the retry loop), `rest_http` (the REST calls' hyper client),
 //! `observe` (a metrics hook), `secret`, `tls`, `login`, `upload`, `download`, and
 //! `functions/` (typed functions, one file per Moodle area).
 
+mod answer;
 mod breaker;
 mod client;
 mod decode;
@@ -15,15 +17,16 @@ mod error;
 pub mod functions;
 pub mod login;
 mod observe;
+mod rest_http;
 pub mod retry;
 mod secret;
 #[cfg(test)]
 mod testdata;
 pub mod tls;
-mod rest_http;
 mod transport;
 pub mod upload;
 
+pub use answer::JsonAnswer;
 pub use breaker::{BreakerConfig, BreakerState};
 pub use client::{Client, ClientBuilder};
 pub use encode::{Params, encode};

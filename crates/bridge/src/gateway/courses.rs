@@ -4,9 +4,11 @@
 //! (`core_course_search_courses` wraps them in `{total, courses}`); Moodle's front page
 //! (`format: "site"`) is not a course to callers and is left out.
 
+use moodle_ws::JsonAnswer;
 use moodle_ws::functions::course::{self, SearchCourses};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::replies::CreatedCourse;
 use super::requests::{CourseFilter, CourseInput};
@@ -69,37 +71,47 @@ impl Gateway {
             Ok(hit) => return Ok(hit),
             Err(ticket) => ticket,
         };
-        let (mut courses, warnings) = match (search, filter.category) {
-            (Some(text), category) => {
-                let answer: CourseList = self
-                    .moodle
-                    .call_raw(course::SEARCH_COURSES, &SearchCourses::text(text))
-                    .await?;
-                let mut courses = answer.courses;
-                if let Some(c) = category {
-                    courses.retain(|x| head(x).is_ok_and(|h| h.categoryid == Some(c)));
-                }
-                (courses, answer.warnings)
-            }
-            (None, Some(category)) => {
+        // Moodle's course objects are read borrowed from its answer and passed on as sent.
+        let (answer, shape) = match (search, filter.category) {
+            (Some(text), _) => (
+                self.moodle
+                    .call_json(course::SEARCH_COURSES, &SearchCourses::text(text))
+                    .await?,
+                Shape::Wrapped,
+            ),
+            (None, Some(category)) => (
                 self.courses_by_field("category", category.to_string())
-                    .await?
-            }
+                    .await?,
+                Shape::Wrapped,
+            ),
             (None, None) => match self
                 .moodle
-                .call_raw::<_, Vec<Raw>>(course::GET_COURSES, &NoParams {})
+                .call_json(course::GET_COURSES, &NoParams {})
                 .await
             {
-                Ok(answer) => (answer, Vec::new()),
+                Ok(answer) => (answer, Shape::List),
                 Err(e)
                     if e.moodle_errorcode()
                         .is_some_and(|c| GET_COURSES_REFUSALS.contains(&c)) =>
                 {
-                    self.courses_by_field("", String::new()).await?
+                    (
+                        self.courses_by_field("", String::new()).await?,
+                        Shape::Wrapped,
+                    )
                 }
                 Err(e) => return Err(e.into()),
             },
         };
+        let (mut courses, warnings) = match shape {
+            Shape::List => (answer.parse::<Vec<&RawValue>>()?, Vec::new()),
+            Shape::Wrapped => {
+                let list: CourseList<'_> = answer.parse()?;
+                (list.courses, list.warnings)
+            }
+        };
+        if let (Some(_), Some(c)) = (search, filter.category) {
+            courses.retain(|x| head(x).is_ok_and(|h| h.categoryid == Some(c)));
+        }
         let mut kept = Vec::with_capacity(courses.len());
         for c in courses.drain(..) {
             if head(&c)?.format.as_deref() != Some("site") {
@@ -116,21 +128,22 @@ impl Gateway {
     }
 
     /// `core_course_get_courses_by_field`; an empty field means every visible course.
+    /// Its answer is a [`CourseList`].
     async fn courses_by_field(
         &self,
         field: &str,
         value: String,
-    ) -> Result<(Vec<Raw>, Vec<moodle_ws::Warning>), GatewayError> {
-        let answer: CourseList = if field.is_empty() {
+    ) -> Result<JsonAnswer, GatewayError> {
+        let answer = if field.is_empty() {
             self.moodle
-                .call_raw(course::GET_COURSES_BY_FIELD, &NoParams {})
+                .call_json(course::GET_COURSES_BY_FIELD, &NoParams {})
                 .await?
         } else {
             self.moodle
-                .call_raw(course::GET_COURSES_BY_FIELD, &ByField { field, value })
+                .call_json(course::GET_COURSES_BY_FIELD, &ByField { field, value })
                 .await?
         };
-        Ok((answer.courses, answer.warnings))
+        Ok(answer)
     }
 
     /// Creates a course; answers `{id, shortname}`. Never retried.
@@ -225,7 +238,9 @@ impl Gateway {
                 if e.moodle_errorcode()
                     .is_some_and(|c| GET_COURSES_REFUSALS.contains(&c)) =>
             {
-                self.courses_by_field("id", id.to_string()).await?.0
+                let answer = self.courses_by_field("id", id.to_string()).await?;
+                let list: CourseList<'_> = answer.parse()?;
+                list.courses.into_iter().map(RawValue::to_owned).collect()
             }
             Err(e) => return Err(e.into()),
         };
@@ -244,11 +259,19 @@ impl Gateway {
     }
 }
 
+/// How a course list arrives: `core_course_get_courses` answers a bare list, the search
+/// and `core_course_get_courses_by_field` a [`CourseList`].
+enum Shape {
+    List,
+    Wrapped,
+}
+
 /// The answer of `core_course_search_courses` and `core_course_get_courses_by_field`:
-/// Moodle's course objects kept as sent, and the warnings.
+/// Moodle's course objects as sent (borrowed from the answer), and the warnings.
 #[derive(Deserialize)]
-struct CourseList {
-    courses: Vec<Raw>,
+struct CourseList<'a> {
+    #[serde(borrow)]
+    courses: Vec<&'a RawValue>,
     #[serde(default)]
     warnings: Vec<moodle_ws::Warning>,
 }
@@ -263,7 +286,7 @@ struct Head<'a> {
 }
 
 /// Reads a course's [`Head`]; an answer item that is not an object is a bad answer.
-fn head(course: &Raw) -> Result<Head<'_>, GatewayError> {
+fn head(course: &RawValue) -> Result<Head<'_>, GatewayError> {
     serde_json::from_str(course.get())
         .map_err(|_| unexpected("the course list is not a list of courses"))
 }

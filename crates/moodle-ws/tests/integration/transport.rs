@@ -156,7 +156,10 @@ async fn rest_calls_go_through_a_proxy_the_environment_names() {
     if std::env::var_os(PROXY_CHILD).is_some() {
         // The child: a site whose name does not resolve, reachable through the proxy only.
         let moodle = Client::new("http://moodle.invalid/moodle", TOKEN).expect("client");
-        let info = moodle.get_site_info().await.expect("site info via the proxy");
+        let info = moodle
+            .get_site_info()
+            .await
+            .expect("site info via the proxy");
         assert_eq!(info.userid, 7);
         return;
     }
