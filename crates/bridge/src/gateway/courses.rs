@@ -114,7 +114,7 @@ impl Gateway {
         }
         let mut kept = Vec::with_capacity(courses.len());
         for c in courses.drain(..) {
-            if head(&c)?.format.as_deref() != Some("site") {
+            if head(c)?.format.as_deref() != Some("site") {
                 kept.push(c);
             }
         }
