@@ -362,6 +362,10 @@ async fn replay(file: &Transcript, site: Site, seed_times: SeedTimes) -> Vec<Out
         Err(e) => panic!("{e}"),
     };
     let mut comparator = Comparator::new(replayer.url(), file.recorded_wwwroot(), seed_times);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    comparator.expect_replay_day(&file.records, now);
     let mut outcomes = Vec::new();
     for record in &file.records {
         let differences = match replayer.send(record, &comparator.ids).await {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::lti;
 use super::normalise::{normalise_url, normalise_urls};
 use super::rules::{GENERATED_IDS, SeedTimes};
-use super::walk::{Walk, clip, short, text_difference};
+use super::walk::{Walk, clip, made_day, short, text_difference};
 use super::xml;
 use crate::transcript::{Answer, IdMap, Record};
 
@@ -22,6 +22,8 @@ pub struct Comparator {
     pub ids: IdMap,
     /// The key set the site published in `certs.php`, once seen.
     pub platform_jwks: Option<Value>,
+    /// How many days after the recording the site made the replay's objects (`walk.rs`).
+    day_shift: std::cell::Cell<Option<i64>>,
 }
 
 impl Comparator {
@@ -34,6 +36,21 @@ impl Comparator {
             recorded_url,
             ids: IdMap::default(),
             platform_jwks: None,
+            day_shift: std::cell::Cell::new(None),
+        }
+    }
+
+    /// Starts the day shift of [`DAY_RELATIVE_KEYS`](super::rules::DAY_RELATIVE_KEYS) at
+    /// today (`now`, Unix seconds) less the day the recording made its courses on, for the
+    /// cases before any answer shows both days (a student's view of a course has no times).
+    pub fn expect_replay_day(&mut self, records: &[Record], now: i64) {
+        let recorded = records
+            .iter()
+            .filter(|r| r.body_encoding == "utf-8")
+            .filter_map(|r| serde_json::from_str::<Value>(&r.body).ok())
+            .find_map(|body| made_day(&body));
+        if let Some(day) = recorded {
+            self.day_shift.set(Some(now - now.rem_euclid(86_400) - day));
         }
     }
 
@@ -148,6 +165,7 @@ impl Comparator {
         let walk = Walk {
             endpoint,
             seed_times: self.seed_times,
+            day_shift: &self.day_shift,
         };
         walk.compare(&expected, &actual, out);
     }

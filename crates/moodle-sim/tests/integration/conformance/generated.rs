@@ -90,6 +90,7 @@ mod tests {
         Walk {
             endpoint,
             seed_times: SeedTimes::Recorded,
+            day_shift: &std::cell::Cell::new(None),
         }
         .compare(&expected, &actual, &mut out);
         out

@@ -209,6 +209,25 @@ pub const SEED_TIME_KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Keys holding a day computed from the time their object was made: a course made without a
+/// start date starts at midnight of that day. A course made by the replay is made on another
+/// day than the recording's, so these are compared relative to midnight of the object's own
+/// `timecreated` (else `timemodified`, which core_enrol_get_users_courses answers instead):
+/// equal as recorded, or equal to that day as the recording was to its own.
+pub const DAY_RELATIVE_KEYS: &[(&str, &str)] = &[
+    (
+        "startdate",
+        "core_course_create_courses without startdate: usergetmidnight(time()), the day it ran",
+    ),
+    (
+        "enddate",
+        "without enddate: the start date plus the site's course duration (365 days)",
+    ),
+];
+
+/// The keys whose time anchors [`DAY_RELATIVE_KEYS`] in the same object, in order of choice.
+pub const DAY_ANCHOR_KEYS: [&str; 2] = ["timecreated", "timemodified"];
+
 /// User preferences whose `value` is a time (`{"name": …, "value": …}` pairs).
 pub const TIMESTAMP_PREFERENCES: &[(&str, &str)] = &[
     (
@@ -299,6 +318,7 @@ mod tests {
         let reasons = TIMESTAMP_KEYS
             .iter()
             .chain(SEED_TIME_KEYS)
+            .chain(DAY_RELATIVE_KEYS)
             .chain(TIMESTAMP_PREFERENCES)
             .map(|(_, why)| *why)
             .chain(UNORDERED_LISTS.iter().map(|u| u.why))

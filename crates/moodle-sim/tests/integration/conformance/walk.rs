@@ -3,13 +3,15 @@
 //! with lists compared in order unless listed as unordered; and the one-line descriptions of
 //! the differences, each with its JSON path.
 
+use std::cell::Cell;
+
 use serde_json::{Map, Value};
 
 use super::generated::{embedded_match, format_difference};
 use super::normalise::mask_seed_times;
 use super::rules::{
-    FORMAT_RULES, PLACEHOLDERS, SEED_TIME_KEYS, SeedTimes, TIMESTAMP_KEYS, TIMESTAMP_PREFERENCES,
-    UNORDERED_LISTS,
+    DAY_ANCHOR_KEYS, DAY_RELATIVE_KEYS, FORMAT_RULES, PLACEHOLDERS, SEED_TIME_KEYS, SeedTimes,
+    TIMESTAMP_KEYS, TIMESTAMP_PREFERENCES, UNORDERED_LISTS,
 };
 
 /// One step of a path into a body.
@@ -53,6 +55,9 @@ pub struct Walk<'a> {
     pub endpoint: &'a str,
     /// How times fixed at seeding are compared.
     pub seed_times: SeedTimes,
+    /// How many days after the recording the replay made its objects, once learned from an
+    /// object with an anchor time (see [`DAY_RELATIVE_KEYS`]); carried from case to case.
+    pub day_shift: &'a Cell<Option<i64>>,
 }
 
 impl Walk<'_> {
@@ -140,6 +145,43 @@ impl Walk<'_> {
         }
     }
 
+    /// Whether a [`DAY_RELATIVE_KEYS`] value differs from the recorded one only by the day its
+    /// object was made: the same offset from midnight (UTC, the sites' timezone) of each
+    /// object's own anchor time — which teaches the replay's day shift — or, in an object
+    /// without one (a student's course view), by the day shift learned earlier.
+    fn same_day_offset(
+        &self,
+        key: &str,
+        e_object: &Map<String, Value>,
+        a_object: &Map<String, Value>,
+        e: &Value,
+        a: &Value,
+    ) -> bool {
+        if !DAY_RELATIVE_KEYS.iter().any(|(k, _)| *k == key) {
+            return false;
+        }
+        let anchor = |object: &Map<String, Value>| {
+            DAY_ANCHOR_KEYS
+                .iter()
+                .find_map(|k| object.get(*k).and_then(Value::as_i64))
+                .map(|t| t - t.rem_euclid(86_400))
+        };
+        let (Some(e), Some(a)) = (e.as_i64(), a.as_i64()) else {
+            return false;
+        };
+        if e == 0 {
+            return false;
+        }
+        match (anchor(e_object), anchor(a_object)) {
+            (Some(e_day), Some(a_day)) if e - e_day == a - a_day => {
+                self.day_shift.set(Some(a_day - e_day));
+                true
+            }
+            (Some(_), Some(_)) => false,
+            _ => self.day_shift.get().is_some_and(|shift| a == e + shift),
+        }
+    }
+
     fn object(
         &self,
         path: &mut Vec<Seg>,
@@ -150,6 +192,7 @@ impl Walk<'_> {
         for (k, ev) in e {
             path.push(Seg::Key(k.clone()));
             match a.get(k) {
+                Some(av) if self.same_day_offset(k, e, a, ev, av) => {}
                 Some(av) => self.value(path, ev, av, Some(e), out),
                 None => out.push(format!(
                     "{}: missing (expected {})",
@@ -331,6 +374,28 @@ fn string_difference(e: &str, a: &str) -> String {
     )
 }
 
+/// The day a recording made a course on, if `value` holds one made then: a course whose start
+/// is midnight of its own anchor time (a course made without a start date). Courses from the
+/// seed start on fixed dates, never on their creation day.
+pub fn made_day(value: &Value) -> Option<i64> {
+    match value {
+        Value::Object(object) => {
+            let start = object.get("startdate").and_then(Value::as_i64);
+            let anchor = DAY_ANCHOR_KEYS
+                .iter()
+                .find_map(|k| object.get(*k).and_then(Value::as_i64));
+            match (start, anchor) {
+                (Some(start), Some(t)) if start != 0 && start == t - t.rem_euclid(86_400) => {
+                    Some(start)
+                }
+                _ => object.values().find_map(made_day),
+            }
+        }
+        Value::Array(items) => items.iter().find_map(made_day),
+        _ => None,
+    }
+}
+
 /// Two different body texts, around their first difference.
 pub fn text_difference(e: &str, a: &str) -> String {
     format!("body: text {}", string_difference(e, a))
@@ -343,10 +408,20 @@ mod tests {
     use super::*;
 
     fn diffs(endpoint: &str, expected: Value, actual: Value) -> Vec<String> {
+        diffs_shifted(&Cell::new(None), endpoint, expected, actual)
+    }
+
+    fn diffs_shifted(
+        day_shift: &Cell<Option<i64>>,
+        endpoint: &str,
+        expected: Value,
+        actual: Value,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         Walk {
             endpoint,
             seed_times: SeedTimes::Recorded,
+            day_shift,
         }
         .compare(&expected, &actual, &mut out);
         out
@@ -372,6 +447,90 @@ mod tests {
         assert!(d[0].starts_with("$.a: missing"), "{d:?}");
         assert!(d[1].starts_with("$.g: expected 87.5, actual 87"), "{d:?}");
         assert!(d[2].starts_with("$.b: unexpected key"), "{d:?}");
+    }
+
+    #[test]
+    fn a_course_made_by_the_replay_starts_on_the_replays_day_not_the_recordings() {
+        // Recorded: made Mon 7 Dec 2026 16:41 UTC, starting that midnight, ending a year on.
+        let recorded = json!({"id": 6, "startdate": 1_796_601_600_i64,
+            "enddate": 1_828_137_600_i64, "timecreated": 1_796_661_724_i64});
+        let replayed = |made: i64, start: i64| {
+            json!({"id": 6, "startdate": start, "enddate": start + 31_536_000,
+                "timecreated": made})
+        };
+        // Replayed two days later, shortly after midnight: that day's midnight is right.
+        let day = 1_796_601_600_i64 + 2 * 86_400;
+        assert!(diffs("f", recorded.clone(), replayed(day + 300, day)).is_empty());
+        // The next day's midnight (a stand-in counting from tomorrow) is still wrong.
+        let d = diffs("f", recorded.clone(), replayed(day + 300, day + 86_400));
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(
+            d[0].starts_with("$.startdate: expected 1796601600"),
+            "{d:?}"
+        );
+        // A course from the seed keeps its fixed start exactly, whenever it was changed.
+        let seeded = json!({"startdate": 1_788_220_800_i64, "timemodified": 1_795_303_156_i64});
+        assert!(
+            diffs(
+                "f",
+                seeded.clone(),
+                json!({"startdate": 1_788_220_800_i64,
+            "timemodified": day + 300})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            diffs(
+                "f",
+                seeded,
+                json!({"startdate": 1_788_220_800_i64 + 86_400,
+                "timemodified": 1_795_303_156_i64})
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn the_recordings_day_is_that_of_a_course_starting_at_midnight_of_its_making() {
+        let seeded =
+            json!({"id": 2, "startdate": 1_788_220_800_i64, "timecreated": 1_795_303_156_i64});
+        let made =
+            json!({"id": 6, "startdate": 1_796_601_600_i64, "timemodified": 1_796_661_724_i64});
+        assert_eq!(made_day(&json!([seeded.clone()])), None);
+        assert_eq!(
+            made_day(&json!({"courses": [seeded, made]})),
+            Some(1_796_601_600)
+        );
+        assert_eq!(made_day(&json!({"startdate": 0, "timecreated": 0})), None);
+    }
+
+    #[test]
+    fn a_course_view_without_times_is_shifted_by_the_day_learned_from_one_with_them() {
+        let shift = Cell::new(None);
+        let (start, two_days) = (1_796_601_600_i64, 2 * 86_400);
+        let bare = |s: i64| json!({"courses": [{"id": 5, "startdate": s}]});
+        // Nothing learned yet: the replay's day is not the recording's.
+        assert_eq!(
+            diffs_shifted(&shift, "f", bare(start), bare(start + two_days)).len(),
+            1
+        );
+        let with_time = |s: i64, t: i64| json!({"id": 5, "startdate": s, "timecreated": t});
+        assert!(
+            diffs_shifted(
+                &shift,
+                "f",
+                with_time(start, start + 60_000),
+                with_time(start + two_days, start + two_days + 300)
+            )
+            .is_empty()
+        );
+        assert_eq!(shift.get(), Some(two_days));
+        assert!(diffs_shifted(&shift, "f", bare(start), bare(start + two_days)).is_empty());
+        assert_eq!(
+            diffs_shifted(&shift, "f", bare(start), bare(start + 3 * 86_400)).len(),
+            1
+        );
     }
 
     #[test]
