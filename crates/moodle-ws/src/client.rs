@@ -411,16 +411,7 @@ impl Client {
                 .await?
                 .into_answer(self.secret());
         }
-        let request = self
-            .inner
-            .http
-            .post(self.inner.urls.rest.clone())
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .timeout(self.inner.timeout)
-            .body(body);
+        let request = self.form_post(&self.inner.urls.rest, body);
         self.fetch(request, Endpoint::Rest).await
     }
 

@@ -70,17 +70,10 @@ impl Client {
         let body = bytes::Bytes::from(body);
         let (outcome, retries) = self
             .with_retries(false, || {
-                let request = self
-                    .inner
-                    .http
-                    .post(self.inner.urls.token.clone())
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .timeout(self.inner.timeout)
-                    .body(body.clone());
-                self.fetch(request, Endpoint::Token)
+                self.fetch(
+                    self.form_post(&self.inner.urls.token, body.clone()),
+                    Endpoint::Token,
+                )
             })
             .await;
         let result = outcome.and_then(|answer| parse_grant(&answer.body, password));

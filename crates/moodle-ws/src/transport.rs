@@ -54,6 +54,19 @@ impl Client {
         }
     }
 
+    /// A form POST to one of the site's scripts through reqwest, with the call timeout.
+    pub(crate) fn form_post(&self, url: &url::Url, body: Bytes) -> reqwest::RequestBuilder {
+        self.inner
+            .http
+            .post(url.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .timeout(self.inner.timeout)
+            .body(body)
+    }
+
     /// Sends a request and reads the whole answer; statuses other than 2xx become errors.
     pub(crate) async fn fetch(
         &self,
