@@ -28,6 +28,9 @@ use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::tls;
 
+/// The default of [`ClientBuilder::max_answer_bytes`]: 256 MiB.
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The names `webservice/rest/server.php` reserves; a parameter with one of them would
 /// override the call's own.
 const RESERVED: [&str; 3] = ["wstoken", "wsfunction", "moodlewsrestformat"];
@@ -50,6 +53,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) breaker: Breaker,
     pub(crate) max_input_vars: usize,
+    /// The longest answer read whole (REST, token login, upload); longer ones are refused.
+    pub(crate) max_answer_bytes: u64,
     pub(crate) observer: Option<Arc<dyn CallObserver>>,
 }
 
@@ -90,6 +95,7 @@ pub struct ClientBuilder {
     user_agent: String,
     extra_roots: Vec<Vec<u8>>,
     max_input_vars: usize,
+    max_answer_bytes: u64,
     observer: Option<Arc<dyn CallObserver>>,
 }
 
@@ -123,6 +129,7 @@ impl ClientBuilder {
             // Moodle requires at least this `max_input_vars` on PHP 8 (admin/environment.xml);
             // PHP silently drops fields beyond it.
             max_input_vars: 5000,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             observer: None,
         }
     }
@@ -198,6 +205,16 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest answer of a REST call, token login or upload that is read (default 256
+    /// MiB, far above what Moodle sends for a large course or enrolment list); a longer
+    /// answer fails with [`Error::AnswerTooLarge`] as soon as the limit is passed, so a
+    /// broken or hostile site cannot make the client hold unbounded memory. Downloads are
+    /// streamed and bounded by their own limit.
+    pub fn max_answer_bytes(mut self, max: u64) -> Self {
+        self.max_answer_bytes = max.max(1);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -257,6 +274,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 breaker: Breaker::new(self.breaker),
                 max_input_vars: self.max_input_vars,
+                max_answer_bytes: self.max_answer_bytes,
                 observer: self.observer,
             }),
             token: self.token,
@@ -407,7 +425,7 @@ impl Client {
     async fn post_rest(&self, body: Bytes) -> Result<crate::transport::Answer, Error> {
         if let Some(rest) = &self.inner.rest_http {
             return rest
-                .post(body, self.inner.timeout)
+                .post(body, self.inner.timeout, self.inner.max_answer_bytes)
                 .await?
                 .into_answer(self.secret());
         }

@@ -191,6 +191,13 @@ pub enum Error {
         /// The start of the body (or the JSON error), scrubbed.
         snippet: String,
     },
+    /// An answer longer than the client's limit (`ClientBuilder::max_answer_bytes`): reading
+    /// stopped at the limit and nothing of it was used.
+    #[error("moodle's answer is larger than the client's limit of {limit} bytes")]
+    AnswerTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The circuit breaker is open: recent calls could not reach Moodle.
     #[error("moodle is treated as unreachable for another {retry_in:?} (circuit open)")]
     CircuitOpen {
@@ -381,7 +388,9 @@ impl Error {
             },
             Error::FileRejected { errortype, .. } => code_kind(errortype),
             Error::RateLimited { .. } | Error::Status { status: 429, .. } => ErrorKind::RateLimited,
-            Error::Status { .. } | Error::Decode { .. } => ErrorKind::BadResponse,
+            Error::Status { .. } | Error::Decode { .. } | Error::AnswerTooLarge { .. } => {
+                ErrorKind::BadResponse
+            }
             Error::Connect { .. } | Error::Interrupted { .. } => ErrorKind::Unreachable,
             Error::CircuitOpen { .. } => ErrorKind::CircuitOpen,
             Error::Timeout(_) => ErrorKind::Timeout,

@@ -28,7 +28,7 @@ pub mod upload;
 
 pub use answer::JsonAnswer;
 pub use breaker::{BreakerConfig, BreakerState};
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_ANSWER_BYTES};
 pub use encode::{Params, encode};
 pub use error::{DebugInfo, DecodeReason, Endpoint, Error, ErrorKind, Warning, warnings_to_error};
 pub use functions::{Function, ItemWarnings, Warnings};

@@ -15,7 +15,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
 use http::{Request, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -23,7 +23,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::decode;
 use crate::error::Error;
-use crate::transport::{Answer, transport_reason};
+use crate::transport::{Answer, read_bounded, transport_reason};
 
 /// The environment variables through which reqwest finds a proxy.
 const PROXY_VARIABLES: [&str; 6] = [
@@ -98,13 +98,20 @@ impl RestHttp {
         })
     }
 
-    /// POSTs a form `body` and reads the whole answer within `timeout` (connecting,
-    /// sending and reading together, as reqwest's request timeout counts).
+    /// POSTs a form `body` and reads the whole answer, at most `max_answer_bytes` of it,
+    /// within `timeout` (connecting, sending and reading together, as reqwest's request
+    /// timeout counts).
     ///
     /// # Errors
     /// [`Error::Timeout`], [`Error::Connect`] when no connection could be made,
     /// [`Error::Interrupted`] when one broke; none of them carries the URL.
-    pub(crate) async fn post(&self, body: Bytes, timeout: Duration) -> Result<RestAnswer, Error> {
+    /// [`Error::AnswerTooLarge`] past `max_answer_bytes`.
+    pub(crate) async fn post(
+        &self,
+        body: Bytes,
+        timeout: Duration,
+        max_answer_bytes: u64,
+    ) -> Result<RestAnswer, Error> {
         let mut request = Request::post(self.uri.clone())
             .body(Full::new(body))
             .map_err(|_| Error::InvalidRequest {
@@ -131,14 +138,12 @@ impl RestHttp {
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(decode::parse_retry_after);
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| Error::Interrupted {
-                    reason: transport_reason(&e),
-                })?
-                .to_bytes();
+            let body = read_bounded(response.into_body(), max_answer_bytes, |e| {
+                Error::Interrupted {
+                    reason: transport_reason(&*e),
+                }
+            })
+            .await?;
             Ok(RestAnswer {
                 status,
                 retry_after,

@@ -76,16 +76,45 @@ impl Client {
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
         let retry_after = decode::retry_after(response.headers());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let timeout = self.inner.timeout;
+        let body = read_bounded(
+            http::Response::from(response).into_body(),
+            self.inner.max_answer_bytes,
+            |e| match e.downcast::<reqwest::Error>() {
+                Ok(e) => map_reqwest_error(*e, timeout),
+                Err(e) => Error::Interrupted {
+                    reason: transport_reason(&*e),
+                },
+            },
+        )
+        .await?;
         classify(status, retry_after, body, endpoint, self.secret())
     }
 
     /// A reqwest failure as a URL-free [`Error`].
     pub(crate) fn transport_error(&self, e: reqwest::Error) -> Error {
         map_reqwest_error(e, self.inner.timeout)
+    }
+}
+
+/// Reads a whole body, refusing it with [`Error::AnswerTooLarge`] as soon as it passes
+/// `limit` bytes (nothing past the limit is buffered); other failures of the body go through
+/// `fail`.
+pub(crate) async fn read_bounded<B>(
+    body: B,
+    limit: u64,
+    fail: impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> Error,
+) -> Result<Bytes, Error>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    match Limited::new(body, cap).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(Error::AnswerTooLarge { limit }),
+        Err(e) => Err(fail(e)),
     }
 }
 

@@ -198,3 +198,56 @@ async fn rest_calls_go_through_a_proxy_the_environment_names() {
         requests[0]
     );
 }
+
+/// Site info whose `sitename` makes the answer `len` bytes long.
+fn site_info_of_length(len: usize) -> String {
+    let shell = SITE_INFO.replace(r#""S""#, r#""""#);
+    let name = "x".repeat(len - shell.len());
+    SITE_INFO.replace(r#""S""#, &format!("\"{name}\""))
+}
+
+#[tokio::test]
+async fn an_answer_longer_than_the_clients_limit_is_refused_and_one_at_the_limit_is_read() {
+    let limit = 64 * 1024;
+    for (len, refused) in [(limit, false), (limit + 1, true), (4 * limit, true)] {
+        let body = site_info_of_length(len);
+        assert_eq!(body.len(), len);
+        let site = capture("200 OK", "application/json", body, false).await;
+        let moodle = Client::builder(format!("{}/moodle", site.url))
+            .token(TOKEN)
+            .max_answer_bytes(limit as u64)
+            .build()
+            .expect("client");
+        let outcome = moodle.get_site_info().await;
+        if refused {
+            let err = outcome.expect_err("over the limit");
+            assert!(
+                matches!(err, Error::AnswerTooLarge { limit: l } if l == limit as u64),
+                "{err:?}"
+            );
+            assert_eq!(err.kind(), moodle_ws::ErrorKind::BadResponse);
+            // Not a transport failure: not repeated, though site info is a read.
+            assert_eq!(site.requests().len(), 1);
+        } else {
+            assert_eq!(outcome.expect("at the limit").userid, 7);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_token_login_answer_longer_than_the_clients_limit_is_refused() {
+    let body = format!(r#"{{"token":"{}"}}"#, "a".repeat(8192));
+    let site = capture("200 OK", "application/json", body, false).await;
+    let moodle = Client::builder(format!("{}/moodle", site.url))
+        .max_answer_bytes(4096)
+        .build()
+        .expect("client");
+    let err = moodle
+        .login("student1", &moodle_ws::Secret::new("pw"), "bridge")
+        .await
+        .expect_err("over the limit");
+    assert!(
+        matches!(err, Error::AnswerTooLarge { limit: 4096 }),
+        "{err:?}"
+    );
+}

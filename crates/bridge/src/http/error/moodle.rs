@@ -74,6 +74,10 @@ pub fn message(e: &moodle_ws::Error) -> String {
             retry_in.as_secs().max(1)
         ),
         E::InvalidRequest { reason } => reason.clone(),
+        E::AnswerTooLarge { limit } => format!(
+            "Moodle's answer is larger than the bridge reads ({} MiB)",
+            limit / (1024 * 1024)
+        ),
         other => match other.kind() {
             ErrorKind::Unreachable => "Moodle cannot be reached".to_owned(),
             ErrorKind::RateLimited => "Moodle is rate limiting requests".to_owned(),
