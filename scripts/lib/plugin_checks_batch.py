@@ -3,7 +3,7 @@ mixed activities in one call, one bad item failing alone; the same call again ma
 (each item is idempotent by ID number); the call's refusals."""
 
 from plugin_checks_quiz import GRADED, flatten, scrub
-from plugin_checks_site import errorcode
+from plugin_checks_site import at_once, errorcode
 
 
 def batch_items(site, token, run):
@@ -112,3 +112,14 @@ def batch_checks(site, c, run):
     c.check("more than 50 items is toomanymodules", errorcode(r) == "toomanymodules", r.body[:200])
     r = site.ws(teacher, "local_bridge_find_modules_by_idnumber", courseid="2", **{"idnumbers[0]": f"chk-{run}-m-0"})
     c.check("and none of them is made", (r.json() or {}).get("modules") == [], r.body[:200])
+    # The same batch sent three times at once: each activity is made once, by one of the calls.
+    again = [{"modname": "page", "idnumber": f"chk-{run}-race-b-{i}", "name": f"Race batch {i}", "section": 3,
+              "content": "x"} for i in range(5)]
+    answers = at_once([lambda: site.ws(teacher, "local_bridge_create_modules", courseid="2",
+                                       **flatten("modules", again)) for _ in range(3)])
+    statuses = sorted(tuple(m.get("status") for m in (a.json() or {}).get("modules", [])) for a in answers)
+    r = site.ws(teacher, "local_bridge_find_modules_by_idnumber", courseid="2",
+                **{f"idnumbers[{i}]": item["idnumber"] for i, item in enumerate(again)})
+    c.check("one batch sent three times at once makes each activity once: one call creates, two find them",
+            statuses == [("created",) * 5] + [("existed",) * 5] * 2
+            and len((r.json() or {}).get("modules", [])) == 5, f"{statuses} {r.body[:200]}")

@@ -2,7 +2,7 @@
 ID number) for each role and refusal, and the file functions (list_user_files, download.php): files
 of learners only, and Moodle's login checks for the token's user."""
 
-from plugin_checks_site import DOWNLOAD, errorcode
+from plugin_checks_site import DOWNLOAD, at_once, errorcode
 
 
 def module_checks(site, c, run):
@@ -99,6 +99,7 @@ def module_checks(site, c, run):
     c.check("create_resource as a student is nopermissions", errorcode(r) == "nopermissions", r.body[:200])
 
     subsection_checks(site, c, run)
+    concurrent_create_checks(site, c, run)
 
     # Updates.
     r = site.ws(teacher, "local_bridge_update_module", cmid=str(made["admin"]),
@@ -155,6 +156,21 @@ def module_checks(site, c, run):
     c.check("find_modules_by_idnumber as a student is nopermissions", errorcode(r) == "nopermissions", r.body[:200])
     r = site.ws(teacher, "local_bridge_find_modules_by_idnumber", courseid="2", **{"idnumbers[0]": ""})
     c.check("an empty ID number to find is invalidparameter", errorcode(r) == "invalidparameter", r.body[:200])
+
+
+def concurrent_create_checks(site, c, run):
+    """One ID number sent by several calls at once (a retry while the first attempt still runs, two
+    bridge instances): the course's lock lets one make the activity, the others find it taken."""
+    teacher = site.tokens["teacher1_bridge"]
+    idnumber = f"chk-{run}-race"
+    answers = at_once([lambda i=i: site.ws(teacher, "local_bridge_create_page", courseid="2", section="1",
+                                          name=f"Race {i}", content="x", idnumber=idnumber) for i in range(4)])
+    made = [(a.json() or {}).get("cmid") for a in answers if (a.json() or {}).get("cmid")]
+    refused = [errorcode(a) for a in answers if not (a.json() or {}).get("cmid")]
+    r = site.ws(teacher, "local_bridge_find_modules_by_idnumber", courseid="2", **{"idnumbers[0]": idnumber})
+    found = [m.get("cmid") for m in (r.json() or {}).get("modules", [])]
+    c.check("four create_page calls at once with one ID number make one page; the others are duplicateidnumber",
+            len(made) == 1 and refused == ["duplicateidnumber"] * 3 and found == made, f"{made} {refused} {found}")
 
 
 def subsection_checks(site, c, run):

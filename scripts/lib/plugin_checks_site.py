@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 import sys
 import urllib.parse
 import uuid
@@ -237,3 +238,20 @@ def hidden_inputs(html):
     parser = _Inputs()
     parser.feed(html.decode("utf-8", "replace") if isinstance(html, bytes) else html)
     return parser.found
+
+
+def at_once(calls):
+    """Runs the calls (functions of no arguments) in threads started together; their results, in order."""
+    results = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(i):
+        start.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

@@ -345,6 +345,9 @@ fn code_kind(errorcode: &str) -> ErrorKind {
         // have attempted keeps its questions.
         | "duplicateidnumber"
         | "quizhasattempts"
+        // local_bridge: another call held the course's lock for a minute (it is still making
+        // or changing activities there); the course's state, for now.
+        | "coursebusy"
         | "filenameexist"
         // enrol_manual_enrol_users on a course without an enabled manual enrolment
         // instance (enrol/manual/externallib.php), e.g. the front page: the course's

@@ -322,6 +322,8 @@ fn moodles_own_names_for_the_seed_codes_are_classified_like_them() {
     };
     assert_eq!(exception("courseidnumbertaken").kind(), ErrorKind::Conflict);
     assert_eq!(exception("idnumbertaken").kind(), ErrorKind::Conflict);
+    // local_bridge: the course's lock held by another call for a minute.
+    assert_eq!(exception("coursebusy").kind(), ErrorKind::Conflict);
     assert_eq!(
         exception("errorcatcontextnotvalid").kind(),
         ErrorKind::Permission

@@ -72,7 +72,7 @@ class module_batch {
      *
      * @param array $items the validated items
      * @return array `modules` (one result per item, in order) and `warnings` (one per failed item)
-     * @throws moodle_exception `toomanymodules`
+     * @throws moodle_exception `toomanymodules`; `coursebusy` (module_writer::locked())
      */
     public function run(array $items): array {
         $items = array_values($items);
@@ -80,6 +80,20 @@ class module_batch {
             throw new moodle_exception('toomanymodules', 'local_bridge', '',
                 (object) ['max' => self::MAX_MODULES, 'count' => count($items)]);
         }
+        // Under the course's lock: a batch sent again while the first one still runs waits for it,
+        // then answers its activities `existed` (module_writer::locked()).
+        return $this->writer->locked(function() use ($items): array {
+            return $this->run_locked($items);
+        });
+    }
+
+    /**
+     * run() with the course's lock held.
+     *
+     * @param array $items the items, at most MAX_MODULES
+     * @return array as run()
+     */
+    private function run_locked(array $items): array {
         $existing = [];
         foreach (get_fast_modinfo($this->writer->get_course_id())->get_cms() as $cm) {
             if ($cm->idnumber !== '' && !$cm->deletioninprogress && !isset($existing[$cm->idnumber])) {

@@ -46,6 +46,9 @@ class module_writer {
     /** @var int Longest activity name. */
     const NAME_MAX = 255;
 
+    /** @var int Seconds a call waits for another call making or changing activities of the same course. */
+    const LOCK_WAIT = 60;
+
     /** @var stdClass The course. */
     private $course;
 
@@ -89,6 +92,36 @@ class module_writer {
      */
     public function get_context(): context_course {
         return $this->context;
+    }
+
+    /**
+     * Runs `$work` holding the course's lock (Moodle's lock API, `local_bridge` locks), with the
+     * course record read again once the lock is held.
+     *
+     * The ID number check and the activity's creation are two steps: without the lock, two calls
+     * for one ID number (a retry that arrives while the first attempt still runs, or two bridge
+     * instances) both pass the check and both make the activity. Under the lock the second call
+     * waits until the first has committed, then finds its activity (seen on Moodle 4.5.6: four
+     * simultaneous create_page calls with one ID number made two pages). The lock is taken before
+     * any transaction starts and released after its commit or rollback.
+     *
+     * @param callable $work what to do under the lock
+     * @return mixed what `$work` returns
+     * @throws moodle_exception `coursebusy` when another call holds the lock for LOCK_WAIT seconds
+     */
+    public function locked(callable $work) {
+        global $DB;
+        $factory = \core\lock\lock_config::get_lock_factory('local_bridge');
+        $lock = $factory->get_lock('course_' . $this->course->id, self::LOCK_WAIT);
+        if (!$lock) {
+            throw new moodle_exception('coursebusy', 'local_bridge');
+        }
+        try {
+            $this->course = $DB->get_record('course', ['id' => $this->course->id], '*', MUST_EXIST);
+            return $work();
+        } finally {
+            $lock->release();
+        }
     }
 
     /**
@@ -232,19 +265,21 @@ class module_writer {
      * @return array the activity (see structures::module_result())
      */
     public function create_checked(string $modname, array $params, array $fields, ?callable $after = null): array {
-        global $DB;
-        $this->require_section($params['section']);
-        $this->require_unique_idnumber($params['idnumber']);
-        if (isset($fields['files'])) {
-            self::require_draft_files($fields['files']);
-        }
-        $transaction = $DB->start_delegated_transaction();
-        $cmid = $this->create($modname, $params, $fields);
-        if ($after) {
-            $after($cmid);
-        }
-        $transaction->allow_commit();
-        return self::export($cmid) + ['warnings' => []];
+        return $this->locked(function() use ($modname, $params, $fields, $after): array {
+            global $DB;
+            $this->require_section($params['section']);
+            $this->require_unique_idnumber($params['idnumber']);
+            if (isset($fields['files'])) {
+                self::require_draft_files($fields['files']);
+            }
+            $transaction = $DB->start_delegated_transaction();
+            $cmid = $this->create($modname, $params, $fields);
+            if ($after) {
+                $after($cmid);
+            }
+            $transaction->allow_commit();
+            return self::export($cmid) + ['warnings' => []];
+        });
     }
 
     /**
@@ -337,22 +372,24 @@ class module_writer {
      * @return array the activity (see structures::module_result())
      */
     public function update_checked(stdClass $cm, array $changes, ?callable $after = null): array {
-        global $DB;
-        if (isset($changes['idnumber'])) {
-            $this->require_unique_idnumber($changes['idnumber'], (int) $cm->id);
-        }
-        if (isset($changes['draftitemid'])) {
-            self::require_draft_files($changes['draftitemid']);
-        }
-        $transaction = $DB->start_delegated_transaction();
-        if ($changes || !$after) {
-            $this->update($cm, $changes);
-        }
-        if ($after) {
-            $after();
-        }
-        $transaction->allow_commit();
-        return self::export((int) $cm->id) + ['warnings' => []];
+        return $this->locked(function() use ($cm, $changes, $after): array {
+            global $DB;
+            if (isset($changes['idnumber'])) {
+                $this->require_unique_idnumber($changes['idnumber'], (int) $cm->id);
+            }
+            if (isset($changes['draftitemid'])) {
+                self::require_draft_files($changes['draftitemid']);
+            }
+            $transaction = $DB->start_delegated_transaction();
+            if ($changes || !$after) {
+                $this->update($cm, $changes);
+            }
+            if ($after) {
+                $after();
+            }
+            $transaction->allow_commit();
+            return self::export((int) $cm->id) + ['warnings' => []];
+        });
     }
 
     /**

@@ -28,6 +28,7 @@ defined('MOODLE_INTERNAL') || die();
 $string['bridge:viewuserfiles'] = 'List and download learners\' private and submission files';
 $string['creationfailed'] = 'The activity could not be made ({$a}); nothing of it was kept.';
 $string['downloaddisabled'] = 'File download through the Moodle Bridge plugin is disabled on this site.';
+$string['coursebusy'] = 'Another call is still making or changing activities of this course; try again shortly.';
 $string['duplicateidnumber'] = 'The ID number "{$a->idnumber}" is already used in this course by course module {$a->cmid}.';
 $string['duplicateidnumberincall'] = 'The ID number "{$a}" is given to more than one activity in this call; only the first is made.';
 $string['enabledownload'] = 'Allow file download';

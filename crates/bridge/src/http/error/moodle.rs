@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn the_gateway_table_holds_for_each_kind() {
-        let cases: [Case; 9] = [
+        let cases: [Case; 10] = [
             (exception("invalidtoken"), (401, "invalidtoken", None)),
             (exception("nopermissions"), (403, "nopermissions", None)),
             (
@@ -158,9 +158,22 @@ mod tests {
                 },
                 (503, "unknown", Some("circuit_open")),
             ),
+            (
+                moodle_ws::Error::AnswerTooLarge { limit: 1 << 28 },
+                (502, "unknown", Some("bad_response")),
+            ),
         ];
         for (e, (status, code, reason)) in cases {
             assert_eq!(of(&e), (status, code.to_owned(), reason), "{e}");
         }
+    }
+
+    #[test]
+    fn an_answer_over_the_clients_limit_is_named_with_the_limit() {
+        let e = moodle_ws::Error::AnswerTooLarge { limit: 1 << 28 };
+        assert_eq!(
+            message(&e),
+            "Moodle's answer is larger than the bridge reads (256 MiB)"
+        );
     }
 }
