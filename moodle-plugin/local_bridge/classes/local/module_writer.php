@@ -106,13 +106,14 @@ class module_writer {
      * any transaction starts and released after its commit or rollback.
      *
      * @param callable $work what to do under the lock
+     * @param int $wait seconds to wait for the lock (LOCK_WAIT; shorter in tests)
      * @return mixed what `$work` returns
-     * @throws moodle_exception `coursebusy` when another call holds the lock for LOCK_WAIT seconds
+     * @throws moodle_exception `coursebusy` when another call holds the lock for `$wait` seconds
      */
-    public function locked(callable $work) {
+    public function locked(callable $work, int $wait = self::LOCK_WAIT) {
         global $DB;
         $factory = \core\lock\lock_config::get_lock_factory('local_bridge');
-        $lock = $factory->get_lock('course_' . $this->course->id, self::LOCK_WAIT);
+        $lock = $factory->get_lock('course_' . $this->course->id, $wait);
         if (!$lock) {
             throw new moodle_exception('coursebusy', 'local_bridge');
         }
